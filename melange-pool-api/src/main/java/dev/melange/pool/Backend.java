@@ -1,0 +1,91 @@
+package dev.melange.pool;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A backend as configured: where it is, which architecture it builds for, how many jobs it may run
+ * at once, and the labels selectors match against. Immutable.
+ *
+ * @param addr the backend's address, for example {@code tcp://buildkit-x86:1234}; its identity in
+ *     the pool
+ * @param arch the architecture it builds for, for example {@code x86_64} or {@code aarch64};
+ *     matched exactly
+ * @param maxJobs the most jobs it may run at once; 0 means the pool's {@code defaultMaxJobs}
+ * @param labels key-value pairs for {@link Selector}s, in the order given
+ */
+public record Backend(String addr, String arch, int maxJobs, Map<String, String> labels) {
+
+  /**
+   * Validates and copies.
+   *
+   * @throws IllegalArgumentException {@code addr is required} or {@code arch is required} when
+   *     blank, {@code maxJobs must be >= 0, was <n>} when negative, or a label with a blank key
+   * @throws NullPointerException when {@code labels}, or a label key or value, is null
+   */
+  public Backend {
+    requireText(addr, "addr is required");
+    requireText(arch, "arch is required");
+    if (maxJobs < 0) {
+      throw new IllegalArgumentException("maxJobs must be >= 0, was " + maxJobs);
+    }
+    labels = copyLabels(labels);
+  }
+
+  /**
+   * A backend with no labels and the pool's default {@code maxJobs}.
+   *
+   * @throws IllegalArgumentException {@code addr is required} or {@code arch is required} when null
+   *     or blank
+   */
+  public static Backend of(String addr, String arch) {
+    return new Backend(addr, arch, 0, Map.of());
+  }
+
+  /**
+   * A copy with another {@code maxJobs}.
+   *
+   * @param maxJobs the most jobs at once; 0 means the pool's default
+   * @throws IllegalArgumentException {@code maxJobs must be >= 0, was <n>} when negative
+   */
+  public Backend withMaxJobs(int maxJobs) {
+    return new Backend(addr, arch, maxJobs, labels);
+  }
+
+  /**
+   * A copy with other labels (replacing, not merging).
+   *
+   * @throws IllegalArgumentException for a blank label key
+   * @throws NullPointerException when {@code labels}, or a key or value, is null
+   */
+  public Backend withLabels(Map<String, String> labels) {
+    return new Backend(addr, arch, maxJobs, labels);
+  }
+
+  // Defends against callers outside @NullMarked code, which the type system cannot stop.
+  @SuppressWarnings("NullAway")
+  private static void requireText(String value, String message) {
+    if (value == null || value.isBlank()) {
+      throw new IllegalArgumentException(message);
+    }
+  }
+
+  private static Map<String, String> copyLabels(Map<String, String> labels) {
+    if (labels.isEmpty()) {
+      return Map.of();
+    }
+    Map<String, String> copy = new LinkedHashMap<>(labels.size() * 2);
+    labels.forEach(
+        (key, value) -> {
+          if (key == null || value == null) {
+            throw new NullPointerException("label " + key + "=" + value + ": null key or value");
+          }
+          if (key.isBlank()) {
+            throw new IllegalArgumentException("label key must not be blank, was \"" + key + "\"");
+          }
+          copy.put(key, value);
+        });
+    return Collections.unmodifiableMap(copy);
+  }
+}

@@ -1,0 +1,193 @@
+package dev.melange.pool;
+
+import dev.melange.pool.spi.CircuitBreaker;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A pool of build backends that hands each job the right one: a backend of the requested
+ * architecture whose labels match the selector, the least loaded of those (ties go to the earliest
+ * in configuration order), never more than its {@code maxJobs} at once, and never one whose circuit
+ * breaker refuses it. When every matching backend is busy, callers wait in FIFO order and a
+ * finished lease hands its slot straight to the oldest waiter that can use it.
+ *
+ * <p>Thread-safe. Acquiring and releasing take no lock and allocate nothing but the {@link Lease};
+ * adding and removing backends publish a new snapshot and never disturb leases that are out.
+ *
+ * <pre>{@code
+ * try (BackendPool pool = BackendPool.fromYaml(Path.of("backends.yaml"));
+ *      Lease lease = pool.acquire("x86_64", Selector.parse("tier=high-memory"))) {
+ *   build(lease.backend().addr());
+ *   lease.recordSuccess();
+ * }
+ * }</pre>
+ *
+ * <p>The implementation is found with {@link java.util.ServiceLoader}: add {@code
+ * dev.melange:melange-pool-core} to the class path or module path.
+ */
+public interface BackendPool extends AutoCloseable {
+
+  /**
+   * A pool configured by a YAML file in melange-server's {@code backends.yaml} format.
+   *
+   * @throws PoolConfigException on any problem with the file, each located as {@code
+   *     <file>:<line>:<column>: <path>: <problem>}; no pool is created
+   */
+  static BackendPool fromYaml(Path path) {
+    return Providers.provider().fromYaml(path);
+  }
+
+  /**
+   * melange-server's single-backend mode: a pool of one backend with default settings.
+   *
+   * @param addr the backend's address
+   * @param arch its architecture; null or blank means {@code x86_64}
+   * @throws IllegalArgumentException {@code addr is required} when blank
+   */
+  static BackendPool single(String addr, @Nullable String arch) {
+    String effectiveArch = arch == null || arch.isBlank() ? "x86_64" : arch;
+    return builder().backend(Backend.of(addr, effectiveArch)).build();
+  }
+
+  /** A builder for a pool configured in code. */
+  static Builder builder() {
+    return Providers.provider().newBuilder();
+  }
+
+  /**
+   * A lease on the least-loaded backend of {@code arch} matching {@code selector}, waiting up to
+   * the pool's {@code acquireTimeout} for a slot.
+   *
+   * @throws NoBackendAvailableException at once when no backend has the arch or none matches the
+   *     selector, after the timeout when all matching backends stayed at capacity or circuit-open,
+   *     or when the pool is closed
+   * @throws InterruptedException if interrupted while waiting; no lease is held then
+   */
+  Lease acquire(String arch, Selector selector) throws InterruptedException;
+
+  /**
+   * Like {@link #acquire(String, Selector)} with an explicit timeout.
+   *
+   * @param timeout how long to wait for a slot; {@link Duration#ZERO} means do not wait
+   * @throws IllegalArgumentException if the timeout is negative
+   */
+  Lease acquire(String arch, Selector selector, Duration timeout) throws InterruptedException;
+
+  /**
+   * A lease if one can be had right now; empty whatever the reason one cannot (no such arch, no
+   * match, no capacity, pool closed). Never blocks.
+   */
+  Optional<Lease> tryAcquire(String arch, Selector selector);
+
+  /**
+   * Like {@link #acquire(String, Selector, Duration)}, but parks no thread: the future completes
+   * with the lease, or exceptionally with a {@link NoBackendAvailableException}. Cancelling the
+   * future gives up the place in line (and any lease granted concurrently goes back to the pool).
+   * Completion may run dependent stages on a thread that released a lease or on the pool's timer
+   * thread: use the {@code *Async} stages for slow work.
+   *
+   * @throws IllegalArgumentException if the timeout is negative
+   */
+  CompletableFuture<Lease> acquireAsync(String arch, Selector selector, Duration timeout);
+
+  /**
+   * Adds a backend; waiters that can use it get its slots at once.
+   *
+   * @throws DuplicateBackendException {@code backend already exists: <addr>}
+   * @throws PoolException if the pool is closed
+   */
+  void add(Backend backend);
+
+  /**
+   * Removes a backend: it gets no new leases from now on, while leases already out finish normally.
+   * A backend added later with the same address starts afresh.
+   *
+   * @throws BackendNotFoundException {@code backend not found: <addr>}
+   * @throws PoolException {@code cannot remove the last backend}, or if the pool is closed
+   */
+  void remove(String addr);
+
+  /** The backends, in configuration (then insertion) order. */
+  List<Backend> backends();
+
+  /** The backends of one architecture, in configuration order; empty for an unknown arch. */
+  List<Backend> backends(String arch);
+
+  /** The distinct architectures, in the order first seen. */
+  List<String> architectures();
+
+  /** One status per backend, in configuration order. */
+  List<BackendStatus> status();
+
+  /** The sum of the backends' effective {@code maxJobs}. */
+  int totalCapacity();
+
+  /**
+   * Closes the pool: waiters fail promptly with {@link
+   * NoBackendAvailableException.Reason#POOL_CLOSED}, later acquires throw the same, and leases
+   * already out may still be ended. Idempotent.
+   */
+  @Override
+  void close();
+
+  /** Configures a pool in code. Not thread-safe; {@link #build()} may be called more than once. */
+  interface Builder {
+
+    /**
+     * Adds a backend, in order.
+     *
+     * @throws DuplicateBackendException from {@link #build()} if two share an address
+     */
+    Builder backend(Backend backend);
+
+    /**
+     * The {@code maxJobs} of backends configured with 0. Default 4.
+     *
+     * @throws IllegalArgumentException if less than 1
+     */
+    Builder defaultMaxJobs(int n);
+
+    /**
+     * Consecutive failures that open a backend's circuit. Default 3.
+     *
+     * @throws IllegalArgumentException if less than 1
+     */
+    Builder failureThreshold(int n);
+
+    /**
+     * How long an open circuit refuses leases before it lets one trial through. Default 30s.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    Builder recoveryTimeout(Duration d);
+
+    /**
+     * How long {@link BackendPool#acquire(String, Selector)} waits for a slot. Default 30s.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    Builder acquireTimeout(Duration d);
+
+    /** The time source for timeouts and circuit breakers. Default {@link Ticker#system()}. */
+    Builder ticker(Ticker ticker);
+
+    /**
+     * The circuit breaker each backend gets. Default: one that opens after {@link
+     * #failureThreshold} consecutive failures and admits one trial lease after {@link
+     * #recoveryTimeout} (those two settings configure only the default).
+     */
+    Builder circuitBreaker(CircuitBreaker.Factory factory);
+
+    /**
+     * Builds the pool.
+     *
+     * @throws PoolException {@code at least one backend is required} when none was added
+     * @throws DuplicateBackendException when two backends share an address
+     */
+    BackendPool build();
+  }
+}

@@ -1,0 +1,36 @@
+package dev.melange.pool;
+
+import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A point-in-time view of one backend, as melange-server's status API reports it. Each field is
+ * read without stopping the pool, so fields of one status may be a few operations apart.
+ *
+ * @param addr the backend's address
+ * @param arch its architecture
+ * @param labels its labels
+ * @param maxJobs its effective limit (the pool default when configured as 0)
+ * @param activeJobs leases currently out on it
+ * @param failures consecutive failures its circuit breaker counts
+ * @param circuitOpen whether its circuit is open or half-open (not closed)
+ * @param lastFailure when the last failure was recorded, or null if never
+ */
+public record BackendStatus(
+    String addr,
+    String arch,
+    Map<String, String> labels,
+    int maxJobs,
+    int activeJobs,
+    int failures,
+    boolean circuitOpen,
+    @Nullable Instant lastFailure) {
+
+  /** Copies the labels, keeping their order. */
+  public BackendStatus {
+    labels = Collections.unmodifiableMap(new LinkedHashMap<>(labels));
+  }
+}

@@ -1,0 +1,24 @@
+package dev.melange.pool;
+
+/**
+ * A backend with the same address is already in the pool. Message: {@code backend already exists:
+ * <addr>}.
+ */
+public final class DuplicateBackendException extends PoolException {
+  private static final long serialVersionUID = 1L;
+
+  private final String addr;
+
+  /**
+   * @param addr the address that is already taken
+   */
+  public DuplicateBackendException(String addr) {
+    super("backend already exists: " + addr);
+    this.addr = addr;
+  }
+
+  /** The address that is already taken. */
+  public String addr() {
+    return addr;
+  }
+}

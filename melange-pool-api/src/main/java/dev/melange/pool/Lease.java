@@ -1,0 +1,44 @@
+package dev.melange.pool;
+
+/**
+ * One job's hold on one slot of a backend, from {@link BackendPool#acquire} until it ends. A lease
+ * ends exactly once: the first of {@link #recordSuccess()}, {@link #recordFailure(Throwable)} and
+ * {@link #close()} gives the slot back (to the oldest waiter, if one can use it) and reports the
+ * outcome to the backend's circuit breaker; later calls do nothing. Thread-safe.
+ *
+ * <p>Use it with try-with-resources, so an exception that escapes the build still ends the lease:
+ *
+ * <pre>{@code
+ * try (Lease lease = pool.acquire("x86_64", Selector.any())) {
+ *   build(lease.backend().addr());
+ *   lease.recordSuccess();
+ * }
+ * }</pre>
+ */
+public interface Lease extends AutoCloseable {
+
+  /** The backend this lease holds a slot of. */
+  Backend backend();
+
+  /**
+   * The job succeeded: ends the lease and tells the circuit breaker (which resets its failure
+   * count, or closes a half-open circuit). Does nothing if the lease has already ended.
+   */
+  void recordSuccess();
+
+  /**
+   * The job failed because of the backend: ends the lease and tells the circuit breaker (which
+   * counts the failure, and may open the circuit). Does nothing if the lease has already ended.
+   *
+   * @param cause what went wrong; passed to the circuit breaker
+   */
+  void recordFailure(Throwable cause);
+
+  /**
+   * Ends the lease with no outcome: the circuit breaker is not told anything but that the lease is
+   * over (a half-open circuit's trial is freed for the next caller). Does nothing if the lease has
+   * already ended.
+   */
+  @Override
+  void close();
+}

@@ -1,0 +1,97 @@
+package dev.melange.pool.spi;
+
+import dev.melange.pool.Backend;
+import dev.melange.pool.Ticker;
+import java.util.OptionalLong;
+
+/**
+ * Decides, from the outcomes of earlier leases, whether one backend may take a new lease. The pool
+ * creates one per backend (per incarnation: a backend removed and added again gets a fresh one).
+ *
+ * <p>Every method is called on the acquire/release path, concurrently from any thread:
+ * implementations must be thread-safe, must not block, should not allocate in the common case, and
+ * must not throw.
+ *
+ * <p>A lease's life, as the breaker sees it: {@link #isAdmitting()} while the pool scans
+ * candidates; {@link #tryAcquirePermit()} once a slot is reserved; then exactly one of {@link
+ * #onSuccess}, {@link #onFailure} and {@link #onNoOutcome} with the permit it returned. The permit
+ * is an opaque token the breaker chooses (for example, the generation of the circuit state it was
+ * granted in, so that outcomes of leases granted before a state change can be told apart).
+ */
+public interface CircuitBreaker {
+
+  /** What {@link #tryAcquirePermit()} returns to refuse. Permits are never negative. */
+  long REFUSED = -1L;
+
+  /**
+   * Whether {@link #tryAcquirePermit()} would likely grant a permit now. A hint for scanning many
+   * candidates cheaply: it must not change state (it must not, say, take a half-open trial).
+   */
+  boolean isAdmitting();
+
+  /**
+   * Asks for a permit for one lease.
+   *
+   * @return a non-negative permit, or {@link #REFUSED}
+   */
+  long tryAcquirePermit();
+
+  /**
+   * The lease granted with this permit succeeded.
+   *
+   * @param permit what {@link #tryAcquirePermit()} returned for it
+   */
+  void onSuccess(long permit);
+
+  /**
+   * The lease granted with this permit failed.
+   *
+   * @param permit what {@link #tryAcquirePermit()} returned for it
+   * @param cause what went wrong, as the user reported it
+   */
+  void onFailure(long permit, Throwable cause);
+
+  /**
+   * The lease granted with this permit ended with no outcome, or the permit was not used (the pool
+   * could not reserve the slot after all).
+   *
+   * @param permit what {@link #tryAcquirePermit()} returned
+   */
+  void onNoOutcome(long permit);
+
+  /** A consistent view of the breaker's state, for status reports and for timing retries. */
+  Snapshot snapshot();
+
+  /** The states of a circuit. */
+  enum State {
+    /** Leases flow. */
+    CLOSED,
+    /** Leases are refused until the recovery timeout elapses. */
+    OPEN,
+    /** Trial leases probe whether the backend recovered. */
+    HALF_OPEN
+  }
+
+  /**
+   * A point-in-time view of a breaker.
+   *
+   * @param state the circuit's state
+   * @param failures consecutive failures counted
+   * @param lastFailureNanos the {@link Ticker} reading of the last failure, if any
+   * @param nanosUntilRetry how long until an open circuit lets a trial through; 0 unless open
+   */
+  record Snapshot(State state, int failures, OptionalLong lastFailureNanos, long nanosUntilRetry) {}
+
+  /** Creates the breaker for one backend. */
+  @FunctionalInterface
+  interface Factory {
+
+    /**
+     * A new breaker, in its initial (closed) state.
+     *
+     * @param backend the backend it will guard
+     * @param ticker the pool's time source; breakers should read no other clock
+     */
+    CircuitBreaker create(Backend backend, Ticker ticker);
+  }
+}
