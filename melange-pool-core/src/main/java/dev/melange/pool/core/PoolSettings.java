@@ -1,0 +1,31 @@
+package dev.melange.pool.core;
+
+import dev.melange.pool.Backend;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A whole pool configuration, validated, as the YAML loader and the builder produce it.
+ *
+ * @param backends the backends in configuration order, addresses distinct, at least one
+ * @param defaultMaxJobs the limit of backends configured with {@code maxJobs} 0; at least 1
+ * @param failureThreshold consecutive failures that open a circuit; at least 1
+ * @param recoveryTimeout how long an open circuit waits before a trial; not negative
+ * @param acquireTimeout how long {@code acquire} waits by default; not negative
+ */
+record PoolSettings(
+    List<Backend> backends,
+    int defaultMaxJobs,
+    int failureThreshold,
+    Duration recoveryTimeout,
+    Duration acquireTimeout) {
+
+  static final int DEFAULT_MAX_JOBS = 4;
+  static final int DEFAULT_FAILURE_THRESHOLD = 3;
+  static final Duration DEFAULT_RECOVERY_TIMEOUT = Duration.ofSeconds(30);
+  static final Duration DEFAULT_ACQUIRE_TIMEOUT = Duration.ofSeconds(30);
+
+  PoolSettings {
+    backends = List.copyOf(backends);
+  }
+}

@@ -1,0 +1,8 @@
+/**
+ * The implementation behind the melange-pool API. Nothing here is public API: classes are
+ * package-private but for the provider that {@link java.util.ServiceLoader} instantiates.
+ */
+@NullMarked
+package dev.melange.pool.core;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,12 @@
+/**
+ * The implementation of melange-pool: the lock-free pool, its circuit breakers and the YAML
+ * configuration loader. It exports nothing; {@link dev.melange.pool.BackendPool} finds it through
+ * {@link java.util.ServiceLoader}.
+ */
+module dev.melange.pool.core {
+  requires dev.melange.pool;
+  requires com.github.benmanes.caffeine;
+  requires org.snakeyaml.engine.v2;
+  requires org.slf4j;
+  requires static org.jspecify;
+}
