@@ -1,0 +1,223 @@
+package dev.melange.pool.core;
+
+import dev.melange.pool.Backend;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.NodeTuple;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.SequenceNode;
+
+/**
+ * Walks a composed {@code backends.yaml} document into {@link PoolSettings}, checking every key and
+ * value and collecting every problem before giving up, so that one run shows all that is wrong with
+ * a file.
+ *
+ * <p>melange-server's format, with these differences, all refusals of files melange would accept or
+ * misread: unknown and duplicate keys are refused, duplicate backend addresses are refused (melange
+ * merges them into one shared state), and types are strict (a quoted {@code "4"} is not an integer,
+ * a bare {@code 30} is not a duration). {@code acquireTimeout} is ours.
+ */
+final class PoolSettingsReader {
+
+  static final List<String> TOP_LEVEL_KEYS =
+      List.of(
+          "backends", "defaultMaxJobs", "failureThreshold", "recoveryTimeout", "acquireTimeout");
+  static final List<String> BACKEND_KEYS = List.of("addr", "arch", "maxJobs", "labels");
+
+  private final ConfigProblems problems;
+  private final YamlValueReader values;
+
+  /** Each address seen so far and the node it was first given at, to refuse repeats. */
+  private final Map<String, Node> addresses = new HashMap<>();
+
+  PoolSettingsReader(String file) {
+    this.problems = new ConfigProblems(file);
+    this.values = new YamlValueReader(problems);
+  }
+
+  /**
+   * The settings the document describes.
+   *
+   * @param root the document's root node, null for an empty file
+   * @throws dev.melange.pool.PoolConfigException listing every problem, when there is any
+   */
+  PoolSettings read(@Nullable Node root) {
+    if (root == null) {
+      problems.addAt(1, 1, "backends", "at least one backend is required");
+      throw problems.toException();
+    }
+    if (YamlValueReader.isNull(root)) {
+      problems.add(root, "backends", "at least one backend is required");
+      throw problems.toException();
+    }
+    if (!(root instanceof MappingNode mapping)) {
+      problems.add(root, "(root)", "must be a mapping, was " + YamlValueReader.describe(root));
+      throw problems.toException();
+    }
+    Map<String, Node> fields = values.fields(mapping, "", TOP_LEVEL_KEYS);
+    List<Backend> backends = backends(fields.get("backends"), mapping);
+    int defaultMaxJobs = orDefault(fields, "defaultMaxJobs", PoolSettings.DEFAULT_MAX_JOBS);
+    int failureThreshold =
+        orDefault(fields, "failureThreshold", PoolSettings.DEFAULT_FAILURE_THRESHOLD);
+    Duration recoveryTimeout =
+        duration(fields, "recoveryTimeout", PoolSettings.DEFAULT_RECOVERY_TIMEOUT, false);
+    Duration acquireTimeout =
+        duration(fields, "acquireTimeout", PoolSettings.DEFAULT_ACQUIRE_TIMEOUT, true);
+    problems.throwIfAny();
+    return new PoolSettings(
+        backends, defaultMaxJobs, failureThreshold, recoveryTimeout, acquireTimeout);
+  }
+
+  private List<Backend> backends(@Nullable Node node, MappingNode root) {
+    if (node == null) {
+      problems.add(root, "backends", "at least one backend is required");
+      return List.of();
+    }
+    if (YamlValueReader.isNull(node)
+        || (node instanceof SequenceNode sequence && sequence.getValue().isEmpty())) {
+      problems.add(node, "backends", "at least one backend is required");
+      return List.of();
+    }
+    if (!(node instanceof SequenceNode sequence)) {
+      problems.add(
+          node,
+          "backends",
+          "must be a sequence of backends, was " + YamlValueReader.describe(node));
+      return List.of();
+    }
+    List<Backend> backends = new ArrayList<>();
+    List<Node> items = sequence.getValue();
+    for (int i = 0; i < items.size(); i++) {
+      Backend backend = backend(items.get(i), "backends[" + i + "]");
+      if (backend != null) {
+        backends.add(backend);
+      }
+    }
+    return backends;
+  }
+
+  private @Nullable Backend backend(Node node, String path) {
+    if (!(node instanceof MappingNode mapping)) {
+      problems.add(node, path, "must be a mapping, was " + YamlValueReader.describe(node));
+      return null;
+    }
+    int before = problems.count();
+    Map<String, Node> fields = values.fields(mapping, path, BACKEND_KEYS);
+    ScalarNode addr = required(fields, "addr", mapping, path);
+    ScalarNode arch = required(fields, "arch", mapping, path);
+    Node maxJobsNode = fields.get("maxJobs");
+    Integer maxJobs =
+        maxJobsNode == null
+            ? Integer.valueOf(0)
+            : values.nonNegativeInt(maxJobsNode, path + ".maxJobs");
+    Node labelsNode = fields.get("labels");
+    Map<String, String> labels =
+        labelsNode == null ? Map.of() : labels(labelsNode, path + ".labels");
+    if (addr != null) {
+      requireNewAddr(addr, path + ".addr");
+    }
+    if (problems.count() > before || addr == null || arch == null || maxJobs == null) {
+      return null;
+    }
+    try {
+      return new Backend(addr.getValue(), arch.getValue(), maxJobs, labels);
+    } catch (IllegalArgumentException e) {
+      // Backend checks what it checks for every caller (a blank label key, say); whatever it
+      // refuses that the walk above let through is still the file's problem, so say where.
+      problems.add(mapping, path, String.valueOf(e.getMessage()));
+      return null;
+    }
+  }
+
+  /**
+   * The node of a required text value, or null when it is missing, which is reported. Null and
+   * blank count as missing, as they do in melange-server.
+   */
+  private @Nullable ScalarNode required(
+      Map<String, Node> fields, String key, MappingNode backend, String path) {
+    Node node = fields.get(key);
+    if (node == null) {
+      problems.add(backend, path, key + " is required");
+      return null;
+    }
+    if (YamlValueReader.isNull(node)
+        || (node instanceof ScalarNode scalar && scalar.getValue().isBlank())) {
+      problems.add(node, path + "." + key, key + " is required");
+      return null;
+    }
+    if (!(node instanceof ScalarNode scalar)) {
+      problems.add(
+          node, path + "." + key, "must be a string, was " + YamlValueReader.describe(node));
+      return null;
+    }
+    return scalar;
+  }
+
+  /** Refuses an address given before: melange would silently make the two one backend. */
+  private void requireNewAddr(ScalarNode addr, String path) {
+    Node first = addresses.putIfAbsent(addr.getValue(), addr);
+    if (first != null) {
+      String shown = YamlValueReader.shown(addr.getValue());
+      problems.add(addr, path, "duplicate addr " + shown + " (first at line " + line(first) + ")");
+    }
+  }
+
+  /**
+   * Labels in source order. Scalar values are taken as written, so {@code tier: 1} is the label
+   * {@code "1"}. An empty {@code labels:} is no labels, as in melange-server.
+   */
+  private Map<String, String> labels(Node node, String path) {
+    if (YamlValueReader.isNull(node)) {
+      return Map.of();
+    }
+    if (!(node instanceof MappingNode mapping)) {
+      problems.add(node, path, "must be a mapping, was " + YamlValueReader.describe(node));
+      return Map.of();
+    }
+    Map<String, String> labels = new LinkedHashMap<>();
+    for (NodeTuple entry : values.entries(mapping, path)) {
+      String key = YamlValueReader.keyText(entry);
+      String value = values.text(entry.getValueNode(), YamlValueReader.child(path, key));
+      if (value != null) {
+        labels.put(key, value);
+      }
+    }
+    return labels;
+  }
+
+  /** An optional count where 0, like an absent key, means the default (melange's convention). */
+  private int orDefault(Map<String, Node> fields, String key, int defaultValue) {
+    Node node = fields.get(key);
+    Integer value = node == null ? null : values.nonNegativeInt(node, key);
+    return value == null || value == 0 ? defaultValue : value;
+  }
+
+  private Duration duration(
+      Map<String, Node> fields, String key, Duration defaultValue, boolean zeroAllowed) {
+    Node node = fields.get(key);
+    if (node == null) {
+      return defaultValue;
+    }
+    Duration value = values.duration(node, key);
+    if (value == null) {
+      return defaultValue;
+    }
+    if (value.isNegative()) {
+      problems.add(node, key, "must be >= 0, was " + GoDuration.format(value));
+    } else if (value.isZero() && !zeroAllowed) {
+      problems.add(node, key, "must be > 0, was " + GoDuration.format(value));
+    }
+    return value;
+  }
+
+  private static int line(Node node) {
+    return node.getStartMark().map(mark -> mark.getLine() + 1).orElse(0);
+  }
+}

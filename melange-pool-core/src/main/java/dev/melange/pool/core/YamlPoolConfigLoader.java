@@ -1,0 +1,203 @@
+package dev.melange.pool.core;
+
+import dev.melange.pool.PoolConfigException;
+import java.io.FilterReader;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.exceptions.Mark;
+import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
+import org.snakeyaml.engine.v2.exceptions.ReaderException;
+import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.schema.CoreSchema;
+
+/**
+ * Loads a pool configuration from a YAML file in melange-server's {@code backends.yaml} format,
+ * plus {@code acquireTimeout}. Every problem with the file, from a missing file through broken YAML
+ * to a bad value, becomes one {@link PoolConfigException} listing each problem located as {@code
+ * <file>:<line>:<column>: <path>: <problem>}; a bad file never yields settings.
+ *
+ * <p>The file is composed into a node tree rather than constructed into Java objects, because only
+ * nodes carry the line and column each message needs; {@link PoolSettingsReader} then walks the
+ * tree.
+ */
+final class YamlPoolConfigLoader {
+
+  /** 4 MiB of text: a pool of thousands of backends fits; anything larger is a mistake or worse. */
+  static final int MAX_CODE_POINTS = 4 * 1024 * 1024;
+
+  /**
+   * Aliases of mappings and sequences allowed in one file. Anchors have a use here (labels shared
+   * by several backends), but a few dozen covers it; the limit is what refuses a billion laughs.
+   */
+  static final int MAX_COLLECTION_ALIASES = 50;
+
+  private YamlPoolConfigLoader() {}
+
+  /**
+   * Reads and validates the file.
+   *
+   * @throws PoolConfigException on any problem with the file, with every problem found
+   */
+  static PoolSettings load(Path path) {
+    Optional<Node> root = compose(path);
+    return new PoolSettingsReader(path.toString()).read(root.orElse(null));
+  }
+
+  /**
+   * The document's root node, empty for an empty file.
+   *
+   * @throws PoolConfigException when the file cannot be read or is not well-formed YAML
+   */
+  private static Optional<Node> compose(Path path) {
+    String file = path.toString();
+    if (Files.isDirectory(path)) {
+      throw fileProblem(file, "cannot read: is a directory", null);
+    }
+    // Strict UTF-8: a malformed byte is an error, not a silent replacement character.
+    try (Reader reader = new LimitedReader(Files.newBufferedReader(path, StandardCharsets.UTF_8))) {
+      return new Compose(settings(file)).composeReader(reader);
+    } catch (NoSuchFileException e) {
+      throw fileProblem(file, "cannot read: no such file", e);
+    } catch (TooLargeException e) {
+      throw fileProblem(file, "cannot read: larger than the 4 MiB limit", e);
+    } catch (AccessDeniedException e) {
+      throw fileProblem(file, "cannot read: permission denied", e);
+    } catch (IOException e) {
+      throw fileProblem(file, "cannot read: " + e.getMessage(), e);
+    } catch (MarkedYamlEngineException e) {
+      throw syntaxError(file, e);
+    } catch (YamlEngineException e) {
+      throw engineError(file, e);
+    } catch (StackOverflowError e) {
+      // The composer recurses once per nesting level and has no depth limit of its own; a file of
+      // a million '[' must be refused, not crash the caller.
+      throw fileProblem(file, "invalid YAML: nested too deeply", null);
+    }
+  }
+
+  /**
+   * The YAML 1.2 core schema, not the engine's default JSON schema: with it plain {@code true},
+   * {@code 0x1F} and {@code ~} resolve as YAML users expect, while {@code yes}, {@code on} and
+   * {@code 1_000} stay strings, as in Go's yaml.v3 that melange-server uses.
+   */
+  private static LoadSettings settings(String label) {
+    return LoadSettings.builder()
+        .setLabel(label)
+        .setSchema(new CoreSchema())
+        .setUseMarks(true)
+        .setCodePointLimit(MAX_CODE_POINTS)
+        .setMaxAliasesForCollections(MAX_COLLECTION_ALIASES)
+        .setAllowRecursiveKeys(false)
+        .build();
+  }
+
+  private static PoolConfigException syntaxError(String file, MarkedYamlEngineException e) {
+    String problem = e.getProblem();
+    // Some problems only make sense after their context ("but found another document").
+    String context = e.getContext();
+    if (problem.startsWith("but ") && context != null && !context.isBlank()) {
+      problem = context + ", " + problem;
+    }
+    Mark mark = e.getProblemMark().orElse(null);
+    if (mark == null) {
+      return fileProblem(file, "invalid YAML: " + problem, e);
+    }
+    int line = mark.getLine() + 1;
+    int column = mark.getColumn() + 1;
+    return new PoolConfigException(
+        List.of(file + ":" + line + ":" + column + ": invalid YAML: " + problem), line, column, e);
+  }
+
+  /** The engine's unlocated refusals, in words that say what to do about them. */
+  private static PoolConfigException engineError(String file, YamlEngineException e) {
+    String message = String.valueOf(e.getMessage());
+    Throwable cause = e.getCause();
+    if (cause instanceof TooLargeException) {
+      return fileProblem(file, "cannot read: larger than the 4 MiB limit", e);
+    }
+    if (cause instanceof CharacterCodingException) {
+      return fileProblem(file, "cannot read: not valid UTF-8", e);
+    }
+    if (cause instanceof IOException) {
+      return fileProblem(file, "cannot read: " + cause.getMessage(), e);
+    }
+    if (e instanceof ReaderException reader) {
+      String character = String.format("U+%04X", reader.getCodePoint());
+      return fileProblem(
+          file,
+          "invalid YAML: "
+              + message
+              + ", found "
+              + character
+              + " at character "
+              + reader.getPosition(),
+          e);
+    }
+    if (message.startsWith("Number of aliases")) {
+      return fileProblem(
+          file,
+          "invalid YAML: more than "
+              + MAX_COLLECTION_ALIASES
+              + " aliases of mappings or sequences, refused as a possible alias bomb",
+          e);
+    }
+    if (message.contains("exceeds the limit")) { // the engine's own limit, in case it acts first
+      return fileProblem(file, "cannot read: larger than the 4 MiB limit", e);
+    }
+    return fileProblem(file, "invalid YAML: " + message, e);
+  }
+
+  /**
+   * Stops reading past {@link #MAX_CODE_POINTS} characters. The engine's own code point limit is
+   * only checked between tokens, so on its own it lets a single endless comment or scalar through,
+   * and the scanner is slow on those; this cuts such a file off as soon as it is too large.
+   */
+  private static final class LimitedReader extends FilterReader {
+    private long read;
+
+    LimitedReader(Reader in) {
+      super(in);
+    }
+
+    @Override
+    public int read(char[] buffer, int offset, int length) throws IOException {
+      int count = super.read(buffer, offset, length);
+      read += Math.max(count, 0);
+      if (read > MAX_CODE_POINTS) {
+        throw new TooLargeException();
+      }
+      return count;
+    }
+
+    @Override
+    public int read() throws IOException {
+      char[] one = new char[1];
+      return read(one, 0, 1) < 0 ? -1 : one[0];
+    }
+  }
+
+  private static final class TooLargeException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    TooLargeException() {
+      super("larger than the limit");
+    }
+  }
+
+  private static PoolConfigException fileProblem(
+      String file, String problem, @Nullable Throwable cause) {
+    return new PoolConfigException(List.of(file + ": " + problem), 0, 0, cause);
+  }
+}
