@@ -134,6 +134,7 @@ final class YamlPoolConfigLoader {
       return fileProblem(file, "cannot read: " + cause.getMessage(), e);
     }
     if (e instanceof ReaderException reader) {
+      // The reader knows the offending character's offset but not its line.
       String character = String.format("U+%04X", reader.getCodePoint());
       return fileProblem(
           file,
@@ -141,7 +142,7 @@ final class YamlPoolConfigLoader {
               + message
               + ", found "
               + character
-              + " at character "
+              + " at offset "
               + reader.getPosition(),
           e);
     }

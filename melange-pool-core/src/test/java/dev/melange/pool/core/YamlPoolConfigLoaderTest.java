@@ -3,6 +3,7 @@ package dev.melange.pool.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.api.Assertions.entry;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.melange.pool.Backend;
@@ -14,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -71,9 +73,9 @@ class YamlPoolConfigLoaderTest {
     assertThat(settings.backends())
         .extracting(Backend::addr, Backend::arch, Backend::maxJobs)
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple("tcp://buildkit-x86:1234", "x86_64", 4),
-            org.assertj.core.groups.Tuple.tuple("tcp://buildkit-arm:1234", "aarch64", 2),
-            org.assertj.core.groups.Tuple.tuple("tcp://buildkit-highmem:1234", "x86_64", 2));
+            tuple("tcp://buildkit-x86:1234", "x86_64", 4),
+            tuple("tcp://buildkit-arm:1234", "aarch64", 2),
+            tuple("tcp://buildkit-highmem:1234", "x86_64", 2));
     assertThat(settings.backends().get(0).labels())
         .containsExactly(entry("tier", "standard"), entry("location", "us-central1"));
     assertThat(settings.backends().get(1).labels()).containsExactly(entry("tier", "standard"));
@@ -184,9 +186,9 @@ class YamlPoolConfigLoaderTest {
 
     assertThat(settings.backends())
         .containsExactly(
-            new Backend("tcp://a:1234", "x86_64", 0, java.util.Map.of("tier", "standard")),
-            new Backend("tcp://b:1234", "x86_64", 0, java.util.Map.of("tier", "standard")),
-            new Backend("tcp://c:1234", "aarch64", 0, java.util.Map.of("tier", "standard")));
+            new Backend("tcp://a:1234", "x86_64", 0, Map.of("tier", "standard")),
+            new Backend("tcp://b:1234", "x86_64", 0, Map.of("tier", "standard")),
+            new Backend("tcp://c:1234", "aarch64", 0, Map.of("tier", "standard")));
   }
 
   @Test
@@ -533,7 +535,7 @@ class YamlPoolConfigLoaderTest {
     assertThat(problems(refused("a: \u0001\n")))
         .containsExactly(
             "backends.yaml: invalid YAML: special characters are not allowed, found U+0001 at"
-                + " character 3");
+                + " offset 3");
   }
 
   @Test
@@ -584,6 +586,14 @@ class YamlPoolConfigLoaderTest {
     assertThat(problems(e))
         .containsExactly(
             "backends.yaml:2:5: backends[0].labels.labels: must be a string, was a mapping");
+  }
+
+  @Test
+  void recursiveKeyIsRefusedWithoutLooping() throws IOException {
+    assertThat(problems(refused("&a {*a : 1}\n")))
+        .containsExactly(
+            "backends.yaml:1:1: (root): keys must be strings, was a mapping",
+            "backends.yaml:1:1: backends: at least one backend is required");
   }
 
   @Test
