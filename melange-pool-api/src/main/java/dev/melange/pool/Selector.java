@@ -1,6 +1,7 @@
 package dev.melange.pool;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -45,7 +46,8 @@ public final class Selector {
    * The selector that requires each of the given labels to have exactly the given value, as
    * melange-server's {@code backend_selector} does.
    *
-   * @throws IllegalArgumentException for a blank key
+   * @throws IllegalArgumentException for a blank key, or a key or value with white space or any of
+   *     {@code , ( ) = !}, which the syntax could not write back
    * @throws NullPointerException for a null key or value
    */
   public static Selector of(Map<String, String> required) {
@@ -59,6 +61,9 @@ public final class Selector {
             throw new IllegalArgumentException(
                 "selector key must not be blank, was \"" + key + "\"");
           }
+          // Otherwise toString() would print text that parses to another selector.
+          requireWord(key, "key");
+          requireWord(value, "value");
           requirements.add(new Requirement(key, Operator.EQUALS, List.of(value)));
         });
     return create(requirements);
@@ -68,8 +73,8 @@ public final class Selector {
    * Parses a selector expression, for example {@code tier=high-memory,sandbox in (privileged)}.
    *
    * @throws IllegalArgumentException naming the expression, the 1-based column and what was
-   *     expected there, for example {@code invalid selector "tier in (a": expected ',' or ')' at
-   *     column 11}
+   *     expected there, for example {@code invalid selector "tier in (a": expected ',' or ')',
+   *     found the end at column 11}
    */
   public static Selector parse(String expression) {
     return create(new SelectorParser(expression).parse());
@@ -116,6 +121,17 @@ public final class Selector {
     return out.toString();
   }
 
+  private static void requireWord(String text, String what) {
+    if (!SelectorParser.isWord(text)) {
+      throw new IllegalArgumentException(
+          "selector "
+              + what
+              + " must not contain white space or any of ,()=!, was \""
+              + text
+              + "\"");
+    }
+  }
+
   private static Selector create(List<Requirement> requirements) {
     if (requirements.isEmpty()) {
       return ANY;
@@ -124,7 +140,12 @@ public final class Selector {
         new TreeSet<>(
             Comparator.comparing(Requirement::key)
                 .thenComparing(Requirement::operator)
-                .thenComparing(requirement -> String.join("\u0000", requirement.values())));
+                // Element by element: joined into one string, (a,b) and a value "a\0b" would
+                // compare
+                // equal and the set would silently drop one of the two requirements.
+                .thenComparing(
+                    requirement -> requirement.values().toArray(String[]::new),
+                    (left, right) -> Arrays.compare(left, right)));
     canonical.addAll(requirements);
     return new Selector(List.copyOf(canonical));
   }
@@ -169,7 +190,8 @@ public final class Selector {
             out.append(key)
                 .append(operator.symbol)
                 .append('(')
-                .append(String.join(",", values))
+                // "()" does not parse, so a set of just the empty value is written "(,)".
+                .append(values.equals(List.of("")) ? "," : String.join(",", values))
                 .append(')');
       }
     }

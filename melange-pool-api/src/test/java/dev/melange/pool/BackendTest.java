@@ -1,0 +1,207 @@
+package dev.melange.pool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatNullPointerException;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.NullSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class BackendTest {
+
+  private static final String ADDR = "tcp://buildkit-x86:1234";
+
+  @Test
+  void ofMakesABackendWithNoLabelsAndThePoolDefaultMaxJobs() {
+    Backend backend = Backend.of(ADDR, "x86_64");
+
+    assertThat(backend.addr()).isEqualTo(ADDR);
+    assertThat(backend.arch()).isEqualTo("x86_64");
+    assertThat(backend.maxJobs()).isZero();
+    assertThat(backend.labels()).isEmpty();
+  }
+
+  @ParameterizedTest
+  @NullSource
+  @ValueSource(strings = {"", " ", "\t\n"})
+  @SuppressWarnings("NullAway") // callers outside null-checked code can pass null
+  void missingAddrIsRefused(@Nullable String addr) {
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> Backend.of(addr, "x86_64"))
+        .withMessage("addr is required");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> new Backend(addr, "x86_64", 1, Map.of()))
+        .withMessage("addr is required");
+  }
+
+  @ParameterizedTest
+  @NullSource
+  @ValueSource(strings = {"", " ", "\t\n"})
+  @SuppressWarnings("NullAway") // callers outside null-checked code can pass null
+  void missingArchIsRefused(@Nullable String arch) {
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> Backend.of(ADDR, arch))
+        .withMessage("arch is required");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> new Backend(ADDR, arch, 1, Map.of()))
+        .withMessage("arch is required");
+  }
+
+  @Test
+  void negativeMaxJobsIsRefusedNamingTheValue() {
+    Backend backend = Backend.of(ADDR, "x86_64");
+
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> backend.withMaxJobs(-3))
+        .withMessage("maxJobs must be >= 0, was -3");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> new Backend(ADDR, "x86_64", Integer.MIN_VALUE, Map.of()))
+        .withMessage("maxJobs must be >= 0, was " + Integer.MIN_VALUE);
+  }
+
+  @Test
+  void zeroMaxJobsIsAllowedAndMeansThePoolDefault() {
+    Backend backend = Backend.of(ADDR, "x86_64").withMaxJobs(4).withMaxJobs(0);
+
+    assertThat(backend.maxJobs()).isZero();
+  }
+
+  @Test
+  void labelsKeepTheOrderTheyWereGivenIn() {
+    Map<String, String> labels = new LinkedHashMap<>();
+    List<String> keys = new ArrayList<>();
+    // Enough keys, in reverse order, that a hash-ordered copy would not keep the order by chance.
+    for (int i = 20; i > 0; i--) {
+      labels.put("key" + i, "value" + i);
+      keys.add("key" + i);
+    }
+
+    Backend backend = new Backend(ADDR, "x86_64", 2, labels);
+
+    assertThat(backend.labels().keySet()).containsExactlyElementsOf(keys);
+    assertThat(backend.withMaxJobs(3).labels().keySet()).containsExactlyElementsOf(keys);
+  }
+
+  @Test
+  void labelsAreUnmodifiable() {
+    Backend backend = new Backend(ADDR, "x86_64", 2, Map.of("tier", "high"));
+    Map<String, String> labels = backend.labels();
+
+    assertThatThrownBy(() -> labels.put("gpu", "a100"))
+        .isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> labels.remove("tier"))
+        .isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(labels::clear).isInstanceOf(UnsupportedOperationException.class);
+    assertThat(backend.labels()).containsExactly(Map.entry("tier", "high"));
+  }
+
+  @Test
+  void labelsAreCopiedSoLaterChangesToTheSourceDoNotShow() {
+    Map<String, String> source = new LinkedHashMap<>();
+    source.put("tier", "high");
+    Backend backend = new Backend(ADDR, "x86_64", 2, source);
+
+    source.put("gpu", "a100");
+    source.put("tier", "low");
+
+    assertThat(backend.labels()).containsExactly(Map.entry("tier", "high"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", " "})
+  void blankLabelKeyIsRefusedNamingTheKey(String key) {
+    Map<String, String> labels = Map.of(key, "v");
+
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> new Backend(ADDR, "x86_64", 0, labels))
+        .withMessage("label key must not be blank, was \"" + key + "\"");
+  }
+
+  @Test
+  @SuppressWarnings("NullAway") // callers outside null-checked code can pass null
+  void nullLabelValueIsRefusedNamingTheKey() {
+    Map<String, String> labels = new HashMap<>();
+    labels.put("gpu", null);
+
+    assertThatNullPointerException()
+        .isThrownBy(() -> Backend.of(ADDR, "x86_64").withLabels(labels))
+        .withMessage("label gpu=null: null key or value");
+  }
+
+  @Test
+  void withMaxJobsReturnsACopyAndLeavesTheOriginalAlone() {
+    Backend original = new Backend(ADDR, "aarch64", 2, Map.of("tier", "high"));
+
+    Backend changed = original.withMaxJobs(8);
+
+    assertThat(changed).isEqualTo(new Backend(ADDR, "aarch64", 8, Map.of("tier", "high")));
+    assertThat(original.maxJobs()).isEqualTo(2);
+  }
+
+  @Test
+  void withLabelsReplacesTheLabelsRatherThanMerging() {
+    Backend original = new Backend(ADDR, "aarch64", 2, Map.of("tier", "high"));
+    Map<String, String> replacement = new LinkedHashMap<>();
+    replacement.put("zone", "b");
+    replacement.put("gpu", "a100");
+
+    Backend changed = original.withLabels(replacement);
+
+    assertThat(changed.labels())
+        .containsExactly(Map.entry("zone", "b"), Map.entry("gpu", "a100"))
+        .doesNotContainKey("tier");
+    assertThat(changed.addr()).isEqualTo(ADDR);
+    assertThat(changed.arch()).isEqualTo("aarch64");
+    assertThat(changed.maxJobs()).isEqualTo(2);
+    assertThat(original.labels()).containsExactly(Map.entry("tier", "high"));
+  }
+
+  @Test
+  void withLabelsOfNothingRemovesEveryLabel() {
+    Backend backend = new Backend(ADDR, "x86_64", 2, Map.of("tier", "high")).withLabels(Map.of());
+
+    assertThat(backend.labels()).isEmpty();
+  }
+
+  @Test
+  void backendsWithEqualFieldsAreEqual() {
+    Backend one = new Backend(ADDR, "x86_64", 2, Map.of("tier", "high"));
+    Backend other = Backend.of(ADDR, "x86_64").withMaxJobs(2).withLabels(Map.of("tier", "high"));
+
+    assertThat(one).isEqualTo(other).hasSameHashCodeAs(other);
+  }
+
+  @Test
+  void labelOrderDoesNotAffectEquality() {
+    Map<String, String> forward = new LinkedHashMap<>();
+    forward.put("a", "1");
+    forward.put("b", "2");
+    Map<String, String> backward = new LinkedHashMap<>();
+    backward.put("b", "2");
+    backward.put("a", "1");
+
+    Backend one = new Backend(ADDR, "x86_64", 0, forward);
+    Backend other = new Backend(ADDR, "x86_64", 0, backward);
+
+    assertThat(one).isEqualTo(other).hasSameHashCodeAs(other);
+  }
+
+  @Test
+  void backendsDifferingInAnyFieldAreNotEqual() {
+    Backend base = new Backend(ADDR, "x86_64", 2, Map.of("tier", "high"));
+
+    assertThat(base).isNotEqualTo(new Backend("tcp://other:1234", "x86_64", 2, base.labels()));
+    assertThat(base).isNotEqualTo(new Backend(ADDR, "aarch64", 2, base.labels()));
+    assertThat(base).isNotEqualTo(base.withMaxJobs(3));
+    assertThat(base).isNotEqualTo(base.withLabels(Map.of("tier", "low")));
+  }
+}
