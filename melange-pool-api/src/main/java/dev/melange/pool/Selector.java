@@ -46,8 +46,11 @@ public final class Selector {
    * The selector that requires each of the given labels to have exactly the given value, as
    * melange-server's {@code backend_selector} does.
    *
-   * @throws IllegalArgumentException for a blank key, or a key or value with white space or any of
-   *     {@code , ( ) = !}, which the syntax could not write back
+   * <p>Keys and values may hold any text, as labels may; a selector built here from text the
+   * expression syntax cannot write (white space or any of {@code , ( ) = !}) still matches exactly,
+   * but its {@link #toString()} does not parse back to it.
+   *
+   * @throws IllegalArgumentException for a blank key
    * @throws NullPointerException for a null key or value
    */
   public static Selector of(Map<String, String> required) {
@@ -61,9 +64,6 @@ public final class Selector {
             throw new IllegalArgumentException(
                 "selector key must not be blank, was \"" + key + "\"");
           }
-          // Otherwise toString() would print text that parses to another selector.
-          requireWord(key, "key");
-          requireWord(value, "value");
           requirements.add(new Requirement(key, Operator.EQUALS, List.of(value)));
         });
     return create(requirements);
@@ -121,17 +121,6 @@ public final class Selector {
     return out.toString();
   }
 
-  private static void requireWord(String text, String what) {
-    if (!SelectorParser.isWord(text)) {
-      throw new IllegalArgumentException(
-          "selector "
-              + what
-              + " must not contain white space or any of ,()=!, was \""
-              + text
-              + "\"");
-    }
-  }
-
   private static Selector create(List<Requirement> requirements) {
     if (requirements.isEmpty()) {
       return ANY;
@@ -141,8 +130,7 @@ public final class Selector {
             Comparator.comparing(Requirement::key)
                 .thenComparing(Requirement::operator)
                 // Element by element: joined into one string, (a,b) and a value "a\0b" would
-                // compare
-                // equal and the set would silently drop one of the two requirements.
+                // compare equal and the set would silently drop one of the two requirements.
                 .thenComparing(
                     requirement -> requirement.values().toArray(String[]::new),
                     (left, right) -> Arrays.compare(left, right)));

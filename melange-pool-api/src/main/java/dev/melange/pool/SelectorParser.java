@@ -115,16 +115,6 @@ final class SelectorParser {
     return text.substring(start, pos);
   }
 
-  /** Whether the text can stand as one key or value: it has no delimiter in it. */
-  static boolean isWord(String text) {
-    for (int i = 0; i < text.length(); i++) {
-      if (isDelimiter(text.charAt(i))) {
-        return false;
-      }
-    }
-    return true;
-  }
-
   private static boolean isDelimiter(char c) {
     return Character.isWhitespace(c) || c == ',' || c == '(' || c == ')' || c == '=' || c == '!';
   }
