@@ -9,4 +9,7 @@ module dev.melange.pool.core {
   requires org.snakeyaml.engine.v2;
   requires org.slf4j;
   requires static org.jspecify;
+
+  provides dev.melange.pool.spi.PoolProvider with
+      dev.melange.pool.core.CorePoolProvider;
 }

@@ -1,0 +1,462 @@
+package dev.melange.pool.core;
+
+import dev.melange.pool.Backend;
+import dev.melange.pool.BackendNotFoundException;
+import dev.melange.pool.BackendPool;
+import dev.melange.pool.BackendStatus;
+import dev.melange.pool.DuplicateBackendException;
+import dev.melange.pool.Lease;
+import dev.melange.pool.NoBackendAvailableException;
+import dev.melange.pool.NoBackendAvailableException.Reason;
+import dev.melange.pool.PoolException;
+import dev.melange.pool.Selector;
+import dev.melange.pool.Ticker;
+import dev.melange.pool.spi.CircuitBreaker;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The in-process {@link BackendPool}: backends in an immutable {@link Topology} swapped on change,
+ * one {@link Slot} per backend incarnation, least-loaded selection, and a {@link WaitQueue} for
+ * callers who must wait.
+ *
+ * <p>The acquire path: one volatile read of the topology, a map lookup for the arch, the cached
+ * candidates for the selector, a scan, one compare-and-set on the chosen slot's counter, a permit
+ * from its circuit breaker, and the {@link PooledLease}, the only allocation. Add, remove and close
+ * are rare, serialize on {@code topologyLock}, and publish a new topology.
+ */
+final class LocalBackendPool implements BackendPool {
+  private static final Logger log = LoggerFactory.getLogger(LocalBackendPool.class);
+  private static final Slot[] NO_SLOTS = new Slot[0];
+  private static final AtomicInteger TIMER_THREADS = new AtomicInteger();
+
+  private final int defaultMaxJobs;
+  private final Duration acquireTimeout;
+  private final Ticker ticker;
+  private final CircuitBreaker.Factory breakers;
+  private final WaitQueue waiters = new WaitQueue(this);
+  private final Object topologyLock = new Object();
+  private volatile Topology topology;
+  private volatile boolean closed;
+
+  /** Guarded by {@code topologyLock}; created on first need, shut down on close. */
+  private @Nullable ScheduledThreadPoolExecutor timer;
+
+  LocalBackendPool(PoolSettings settings, Ticker ticker, CircuitBreaker.Factory breakers) {
+    if (settings.backends().isEmpty()) {
+      throw new PoolException("at least one backend is required");
+    }
+    this.defaultMaxJobs = settings.defaultMaxJobs();
+    this.acquireTimeout = settings.acquireTimeout();
+    this.ticker = ticker;
+    this.breakers = breakers;
+    Set<String> addrs = new HashSet<>();
+    List<Slot> slots = new ArrayList<>();
+    for (Backend backend : settings.backends()) {
+      if (!addrs.add(backend.addr())) {
+        throw new DuplicateBackendException(backend.addr());
+      }
+      slots.add(newSlot(backend));
+    }
+    this.topology = new Topology(slots);
+  }
+
+  @Override
+  public Lease acquire(String arch, Selector selector) throws InterruptedException {
+    return acquire(arch, selector, acquireTimeout);
+  }
+
+  @Override
+  public Lease acquire(String arch, Selector selector, Duration timeout)
+      throws InterruptedException {
+    long timeoutNanos = timeoutNanos(timeout);
+    Slot[] candidates = candidatesOrThrow(arch, selector);
+    if (waiters.isEmpty()) {
+      PooledLease lease = tryLease(candidates);
+      if (lease != null) {
+        return lease;
+      }
+    }
+    Waiter waiter = new Waiter(arch, selector, timeoutNanos);
+    waiters.enqueue(waiter);
+    try {
+      if (timeoutNanos == 0 && !waiter.future.isDone()) {
+        throw new TimeoutException();
+      }
+      return waiter.future.get(timeoutNanos, TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      if (waiter.future.completeExceptionally(noCapacity(waiter))) {
+        waiters.remove(waiter);
+      }
+      return awaitOutcome(waiter);
+    } catch (InterruptedException e) {
+      if (waiter.future.completeExceptionally(new CancellationException("interrupted"))) {
+        waiters.remove(waiter);
+      } else if (!waiter.future.isCompletedExceptionally()) {
+        // Granted just as we were interrupted: give it back, the caller holds nothing.
+        waiter.future.join().close();
+      }
+      throw e;
+    } catch (ExecutionException e) {
+      throw rethrow(e);
+    }
+  }
+
+  @Override
+  public Optional<Lease> tryAcquire(String arch, Selector selector) {
+    Topology current = topology;
+    Slot[] candidates = candidatesOrEmpty(current, arch, selector);
+    if (closed || candidates.length == 0) {
+      return Optional.empty();
+    }
+    if (waiters.isEmpty()) {
+      return Optional.ofNullable(tryLease(candidates));
+    }
+    // Others wait: go through the queue so they are served first.
+    Waiter waiter = new Waiter(arch, selector, 0);
+    waiters.enqueue(waiter);
+    if (waiter.future.completeExceptionally(noCapacity(waiter))) {
+      waiters.remove(waiter);
+      return Optional.empty();
+    }
+    return waiter.future.isCompletedExceptionally()
+        ? Optional.empty()
+        : Optional.of(waiter.future.join());
+  }
+
+  @Override
+  public CompletableFuture<Lease> acquireAsync(String arch, Selector selector, Duration timeout) {
+    long timeoutNanos = timeoutNanos(timeout);
+    Slot[] candidates;
+    try {
+      candidates = candidatesOrThrow(arch, selector);
+    } catch (NoBackendAvailableException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    if (waiters.isEmpty()) {
+      PooledLease lease = tryLease(candidates);
+      if (lease != null) {
+        return CompletableFuture.completedFuture(lease);
+      }
+    }
+    Waiter waiter = new Waiter(arch, selector, timeoutNanos);
+    waiters.enqueue(waiter);
+    if (!waiter.future.isDone()) {
+      if (timeoutNanos == 0) {
+        expire(waiter);
+      } else {
+        Future<?> task = schedule(() -> expire(waiter), timeoutNanos);
+        if (task != null) {
+          waiter.timeoutTask(task);
+        }
+      }
+    }
+    return waiter.future;
+  }
+
+  private void expire(Waiter waiter) {
+    if (waiter.future.completeExceptionally(noCapacity(waiter))) {
+      waiters.remove(waiter);
+    }
+  }
+
+  /**
+   * The best candidate's slot, reserved, with a permit; null when none can be had now. Picks again
+   * after a lost race. Gives back (and signals) a reservation it cannot use.
+   */
+  @Nullable PooledLease tryLease(Slot[] candidates) {
+    int refusals = 0;
+    while (true) {
+      Slot slot = LeastLoadedStrategy.pick(candidates);
+      if (slot == null) {
+        return null;
+      }
+      if (!slot.tryReserve()) {
+        continue;
+      }
+      if (!slot.isRetired()) {
+        long permit = slot.breaker.tryAcquirePermit();
+        if (permit >= 0) {
+          return new PooledLease(slot, permit);
+        }
+      }
+      slot.release();
+      waiters.signal();
+      // A breaker that admits but then refuses is racing a state change; don't spin on one that
+      // keeps doing so.
+      if (++refusals > candidates.length) {
+        return null;
+      }
+    }
+  }
+
+  private Slot[] candidatesOrThrow(String arch, Selector selector) {
+    if (closed) {
+      throw closedException();
+    }
+    Topology current = topology;
+    Slot[] candidates = candidatesOrEmpty(current, arch, selector);
+    if (candidates.length == 0) {
+      throw noCandidates(current, arch, selector);
+    }
+    return candidates;
+  }
+
+  Slot[] candidatesOrEmpty(Topology current, String arch, Selector selector) {
+    ArchGroup group = current.group(arch);
+    return group == null ? NO_SLOTS : group.candidates(selector);
+  }
+
+  NoBackendAvailableException noCandidates(Topology current, String arch, Selector selector) {
+    if (current.group(arch) == null) {
+      return new NoBackendAvailableException(
+          Reason.UNKNOWN_ARCH,
+          "no available backend: no backend has arch \""
+              + arch
+              + "\" (architectures: "
+              + String.join(", ", current.architectures)
+              + ")");
+    }
+    return new NoBackendAvailableException(
+        Reason.NO_MATCHING_BACKEND,
+        "no available backend: no " + arch + " backend matches selector \"" + selector + "\"");
+  }
+
+  private NoBackendAvailableException noCapacity(Waiter waiter) {
+    return new NoBackendAvailableException(
+        Reason.NO_CAPACITY,
+        "no available backend: all backends are at capacity or circuit-open (arch "
+            + waiter.arch
+            + (waiter.selector.isEmpty() ? "" : ", selector \"" + waiter.selector + "\"")
+            + ", waited "
+            + GoDuration.format(Duration.ofNanos(waiter.timeoutNanos))
+            + ")");
+  }
+
+  NoBackendAvailableException closedException() {
+    return new NoBackendAvailableException(
+        Reason.POOL_CLOSED, "no available backend: the pool is closed");
+  }
+
+  /** The shortest time until an open circuit among the candidates lets a trial through. */
+  static long nanosUntilRetry(Slot[] candidates) {
+    long min = Long.MAX_VALUE;
+    for (Slot slot : candidates) {
+      long wait = slot.breaker.snapshot().nanosUntilRetry();
+      if (wait > 0 && !slot.isRetired()) {
+        min = Math.min(min, wait);
+      }
+    }
+    return min;
+  }
+
+  private static Lease awaitOutcome(Waiter waiter) throws InterruptedException {
+    try {
+      return waiter.future.get();
+    } catch (ExecutionException e) {
+      throw rethrow(e);
+    }
+  }
+
+  private static RuntimeException rethrow(ExecutionException e) {
+    Throwable cause = e.getCause();
+    if (cause instanceof RuntimeException runtime) {
+      return runtime;
+    }
+    if (cause instanceof Error error) {
+      throw error;
+    }
+    return new PoolException("acquire failed", cause);
+  }
+
+  @Override
+  public void add(Backend backend) {
+    synchronized (topologyLock) {
+      checkOpen();
+      Topology current = topology;
+      if (current.find(backend.addr()) != null) {
+        throw new DuplicateBackendException(backend.addr());
+      }
+      topology = current.with(newSlot(backend));
+    }
+    log.debug("added backend {} ({})", backend.addr(), backend.arch());
+    waiters.signal();
+  }
+
+  @Override
+  public void remove(String addr) {
+    synchronized (topologyLock) {
+      checkOpen();
+      Topology current = topology;
+      Slot slot = current.find(addr);
+      if (slot == null) {
+        throw new BackendNotFoundException(addr);
+      }
+      if (current.slots.length == 1) {
+        throw new PoolException("cannot remove the last backend");
+      }
+      // Retire before publishing: an acquirer that reserved from the old topology sees it.
+      slot.retire();
+      topology = current.without(slot);
+    }
+    log.debug("removed backend {}", addr);
+    // Waiters whose only candidates were on it must fail now, not time out.
+    waiters.signal();
+  }
+
+  @Override
+  public List<Backend> backends() {
+    return topology.backends;
+  }
+
+  @Override
+  public List<Backend> backends(String arch) {
+    ArchGroup group = topology.group(arch);
+    return group == null ? List.of() : group.backends;
+  }
+
+  @Override
+  public List<String> architectures() {
+    return topology.architectures;
+  }
+
+  @Override
+  public List<BackendStatus> status() {
+    Slot[] slots = topology.slots;
+    long nowNanos = ticker.read();
+    Instant now = Instant.now();
+    List<BackendStatus> statuses = new ArrayList<>(slots.length);
+    for (Slot slot : slots) {
+      CircuitBreaker.Snapshot circuit = slot.breaker.snapshot();
+      Instant lastFailure = null;
+      if (circuit.lastFailureNanos().isPresent()) {
+        lastFailure = now.minusNanos(nowNanos - circuit.lastFailureNanos().getAsLong());
+      }
+      Backend backend = slot.backend;
+      statuses.add(
+          new BackendStatus(
+              backend.addr(),
+              backend.arch(),
+              backend.labels(),
+              slot.maxJobs,
+              slot.active(),
+              circuit.failures(),
+              circuit.state() != CircuitBreaker.State.CLOSED,
+              lastFailure));
+    }
+    return List.copyOf(statuses);
+  }
+
+  @Override
+  public int totalCapacity() {
+    return topology.totalCapacity;
+  }
+
+  @Override
+  public void close() {
+    ScheduledThreadPoolExecutor toStop;
+    synchronized (topologyLock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      toStop = timer;
+      timer = null;
+    }
+    waiters.failAll();
+    if (toStop != null) {
+      toStop.shutdownNow();
+    }
+    log.debug("closed pool of {} backends", topology.slots.length);
+  }
+
+  boolean isClosed() {
+    return closed;
+  }
+
+  Topology topology() {
+    return topology;
+  }
+
+  Ticker ticker() {
+    return ticker;
+  }
+
+  /** Runs a task after a delay on the pool's timer thread; null once the pool is closed. */
+  @Nullable Future<?> schedule(Runnable task, long delayNanos) {
+    ScheduledThreadPoolExecutor executor;
+    synchronized (topologyLock) {
+      if (closed) {
+        return null;
+      }
+      executor = timer;
+      if (executor == null) {
+        executor = newTimer();
+        timer = executor;
+      }
+    }
+    try {
+      return executor.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException closing) {
+      return null;
+    }
+  }
+
+  private static ScheduledThreadPoolExecutor newTimer() {
+    ScheduledThreadPoolExecutor executor =
+        new ScheduledThreadPoolExecutor(
+            1,
+            runnable -> {
+              Thread thread =
+                  new Thread(runnable, "melange-pool-timer-" + TIMER_THREADS.incrementAndGet());
+              thread.setDaemon(true);
+              return thread;
+            });
+    executor.setRemoveOnCancelPolicy(true);
+    return executor;
+  }
+
+  private Slot newSlot(Backend backend) {
+    int maxJobs = backend.maxJobs() == 0 ? defaultMaxJobs : backend.maxJobs();
+    return new Slot(backend, maxJobs, breakers.create(backend, ticker), waiters);
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new PoolException("the pool is closed");
+    }
+  }
+
+  private static long timeoutNanos(Duration timeout) {
+    if (timeout.isNegative()) {
+      throw new IllegalArgumentException("timeout must be >= 0, was " + GoDuration.format(timeout));
+    }
+    try {
+      return timeout.toNanos();
+    } catch (ArithmeticException tooLong) {
+      return Long.MAX_VALUE;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "BackendPool" + List.of(topology.slots);
+  }
+}

@@ -1,0 +1,91 @@
+package dev.melange.pool.core;
+
+import dev.melange.pool.Backend;
+import dev.melange.pool.Lease;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Objects;
+
+/**
+ * A lease on one {@link Slot}. It ends exactly once: whichever of the three ending calls wins the
+ * compare-and-set on {@code ended} tells the circuit breaker, gives the slot back and signals the
+ * waiters; the others return at once. This is the only object the acquire/release path allocates.
+ */
+final class PooledLease implements Lease {
+  private static final VarHandle ENDED;
+
+  static {
+    try {
+      ENDED = MethodHandles.lookup().findVarHandle(PooledLease.class, "ended", boolean.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  private final Slot slot;
+  private final long permit;
+  private volatile boolean ended;
+
+  PooledLease(Slot slot, long permit) {
+    this.slot = slot;
+    this.permit = permit;
+  }
+
+  @Override
+  public Backend backend() {
+    return slot.backend;
+  }
+
+  @Override
+  public void recordSuccess() {
+    if (end()) {
+      try {
+        slot.breaker.onSuccess(permit);
+      } finally {
+        giveBack();
+      }
+    }
+  }
+
+  @Override
+  public void recordFailure(Throwable cause) {
+    Objects.requireNonNull(cause, "cause");
+    if (end()) {
+      try {
+        slot.breaker.onFailure(permit, cause);
+      } finally {
+        giveBack();
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    if (end()) {
+      try {
+        slot.breaker.onNoOutcome(permit);
+      } finally {
+        giveBack();
+      }
+    }
+  }
+
+  /** Whether the lease is still out. */
+  boolean isActive() {
+    return !ended;
+  }
+
+  private boolean end() {
+    return !ended && ENDED.compareAndSet(this, false, true);
+  }
+
+  private void giveBack() {
+    slot.release();
+    slot.waiters.signal();
+  }
+
+  @Override
+  public String toString() {
+    return "Lease[" + slot.backend.addr() + (ended ? ", ended]" : "]");
+  }
+}

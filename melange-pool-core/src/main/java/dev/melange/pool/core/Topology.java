@@ -1,0 +1,72 @@
+package dev.melange.pool.core;
+
+import dev.melange.pool.Backend;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * An immutable snapshot of the pool's backends: the slots in configuration order, grouped per
+ * architecture. The pool publishes a new one on every add or remove; acquirers read whichever is
+ * current with one volatile read and never see a half-made change.
+ */
+final class Topology {
+  final Slot[] slots;
+  final List<Backend> backends;
+  final List<String> architectures;
+  final int totalCapacity;
+  private final Map<String, ArchGroup> groups;
+
+  Topology(List<Slot> ordered) {
+    this.slots = ordered.toArray(new Slot[0]);
+    List<Backend> all = new ArrayList<>(slots.length);
+    Map<String, List<Slot>> byArch = new LinkedHashMap<>();
+    int capacity = 0;
+    for (Slot slot : slots) {
+      all.add(slot.backend);
+      byArch.computeIfAbsent(slot.backend.arch(), arch -> new ArrayList<>()).add(slot);
+      capacity += slot.maxJobs;
+    }
+    this.backends = List.copyOf(all);
+    this.architectures = List.copyOf(byArch.keySet());
+    this.totalCapacity = capacity;
+    Map<String, ArchGroup> grouped = new HashMap<>();
+    byArch.forEach((arch, group) -> grouped.put(arch, new ArchGroup(group)));
+    this.groups = grouped;
+  }
+
+  /** The backends of one architecture, or null if none has it. */
+  @Nullable ArchGroup group(String arch) {
+    return groups.get(arch);
+  }
+
+  /** A copy of the slots with one more at the end. */
+  Topology with(Slot added) {
+    List<Slot> next = new ArrayList<>(List.of(slots));
+    next.add(added);
+    return new Topology(next);
+  }
+
+  /** A copy of the slots without one. */
+  Topology without(Slot removed) {
+    List<Slot> next = new ArrayList<>(slots.length);
+    for (Slot slot : slots) {
+      if (slot != removed) {
+        next.add(slot);
+      }
+    }
+    return new Topology(next);
+  }
+
+  @Nullable Slot find(String addr) {
+    for (Slot slot : slots) {
+      if (slot.backend.addr().equals(addr)) {
+        return slot;
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,187 @@
+package dev.melange.pool.core;
+
+import dev.melange.pool.NoBackendAvailableException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The callers waiting for a lease, oldest first, and the hand-off of freed slots to them.
+ *
+ * <p>Implementation notes for maintainers. Waiting is the slow path and takes a lock; the release
+ * path does not, unless someone waits: {@link #signal()} is one volatile read of {@code size} when
+ * the queue is empty. The ordering argument: a waiter is added (a volatile write of {@code size})
+ * before its own drain scans the slots, and a release frees its slot (a volatile write) before
+ * reading {@code size}; volatiles are sequentially consistent, so either the scan sees the freed
+ * slot or the release sees the waiter and drains.
+ *
+ * <p>A drain never blocks a releasing thread: it sets {@code drainRequested} and drains only if it
+ * gets the lock; the holder re-checks the flag after unlocking and drains again, so no request is
+ * lost. Futures are completed outside the lock, because completing runs the caller's dependent
+ * stages.
+ */
+final class WaitQueue {
+  private final LocalBackendPool pool;
+  private final ReentrantLock lock = new ReentrantLock();
+
+  /** Guarded by {@code lock}. */
+  private final ArrayDeque<Waiter> queue = new ArrayDeque<>();
+
+  /** Guarded by {@code lock}: the pending re-check for waiters held back by open circuits. */
+  private @Nullable Future<?> recheck;
+
+  private long recheckAtNanos;
+  private volatile int size;
+  private volatile boolean drainRequested;
+
+  WaitQueue(LocalBackendPool pool) {
+    this.pool = pool;
+  }
+
+  boolean isEmpty() {
+    return size == 0;
+  }
+
+  /** A slot may have become usable: serve waiters if there are any. */
+  void signal() {
+    if (size != 0) {
+      drain();
+    }
+  }
+
+  /** Queues a waiter behind the others and serves the queue. Fails it if the pool is closed. */
+  void enqueue(Waiter waiter) {
+    lock.lock();
+    try {
+      if (!pool.isClosed()) {
+        queue.addLast(waiter);
+        size = queue.size();
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (pool.isClosed()) {
+      waiter.future.completeExceptionally(pool.closedException());
+    }
+    drain();
+  }
+
+  /** Forgets a waiter whose wait ended some other way (timeout, interrupt, cancellation). */
+  void remove(Waiter waiter) {
+    lock.lock();
+    try {
+      queue.remove(waiter);
+      size = queue.size();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Fails every waiter: the pool is closing. */
+  void failAll() {
+    List<Waiter> failed;
+    lock.lock();
+    try {
+      failed = new ArrayList<>(queue);
+      queue.clear();
+      size = 0;
+      Future<?> pending = recheck;
+      if (pending != null) {
+        pending.cancel(false);
+        recheck = null;
+      }
+    } finally {
+      lock.unlock();
+    }
+    for (Waiter waiter : failed) {
+      waiter.future.completeExceptionally(pool.closedException());
+    }
+  }
+
+  void drain() {
+    drainRequested = true;
+    while (drainRequested && lock.tryLock()) {
+      List<Runnable> completions = new ArrayList<>();
+      try {
+        drainRequested = false;
+        drainLocked(completions);
+      } finally {
+        lock.unlock();
+      }
+      for (Runnable completion : completions) {
+        completion.run();
+      }
+    }
+  }
+
+  private void drainLocked(List<Runnable> completions) {
+    Topology topology = pool.topology();
+    // Candidate sets found full in this pass: later waiters with the same set need not scan it
+    // again. A slot freed meanwhile requests another pass, so skipping loses nothing.
+    List<Slot[]> exhausted = new ArrayList<>();
+    long nanosUntilRetry = Long.MAX_VALUE;
+    for (Iterator<Waiter> it = queue.iterator(); it.hasNext(); ) {
+      Waiter waiter = it.next();
+      if (waiter.future.isDone()) {
+        it.remove();
+        continue;
+      }
+      Slot[] candidates = pool.candidatesOrEmpty(topology, waiter.arch, waiter.selector);
+      if (candidates.length == 0) {
+        it.remove();
+        NoBackendAvailableException failure =
+            pool.noCandidates(topology, waiter.arch, waiter.selector);
+        completions.add(() -> waiter.future.completeExceptionally(failure));
+        continue;
+      }
+      if (containsIdentical(exhausted, candidates)) {
+        continue;
+      }
+      PooledLease lease = pool.tryLease(candidates);
+      if (lease != null) {
+        it.remove();
+        completions.add(() -> waiter.grant(lease));
+      } else {
+        exhausted.add(candidates);
+        nanosUntilRetry = Math.min(nanosUntilRetry, LocalBackendPool.nanosUntilRetry(candidates));
+      }
+    }
+    size = queue.size();
+    if (!queue.isEmpty() && nanosUntilRetry != Long.MAX_VALUE) {
+      scheduleRecheck(nanosUntilRetry);
+    }
+  }
+
+  /**
+   * Open circuits recover with time, not with a release: wake the queue when the earliest one lets
+   * a trial through. One re-check is pending at a time, the earliest needed.
+   */
+  private void scheduleRecheck(long delayNanos) {
+    // A little late rather than early: the circuit must find its recovery time elapsed.
+    long delay = delayNanos + TimeUnit.MILLISECONDS.toNanos(1);
+    long at = pool.ticker().read() + delay;
+    Future<?> pending = recheck;
+    if (pending != null && !pending.isDone() && recheckAtNanos - at <= 0) {
+      return;
+    }
+    if (pending != null) {
+      pending.cancel(false);
+    }
+    recheckAtNanos = at;
+    recheck = pool.schedule(this::drain, delay);
+  }
+
+  private static boolean containsIdentical(List<Slot[]> sets, Slot[] candidates) {
+    for (Slot[] set : sets) {
+      if (set == candidates) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

@@ -1,0 +1,46 @@
+package dev.melange.pool.core;
+
+import dev.melange.pool.Lease;
+import dev.melange.pool.Selector;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One caller waiting for a lease. Its future is the single arbiter of how the wait ends: a grant, a
+ * timeout, a cancellation and the pool's closing each try to complete it, and only the first
+ * succeeds. A grant that loses gives its lease straight back.
+ */
+final class Waiter {
+  final String arch;
+  final Selector selector;
+  final long timeoutNanos;
+  final CompletableFuture<Lease> future = new CompletableFuture<>();
+  private volatile @Nullable Future<?> timeoutTask;
+
+  Waiter(String arch, Selector selector, long timeoutNanos) {
+    this.arch = arch;
+    this.selector = selector;
+    this.timeoutNanos = timeoutNanos;
+  }
+
+  /** Hands over a lease; false (and the lease is back in the pool) if the wait already ended. */
+  boolean grant(Lease lease) {
+    if (future.complete(lease)) {
+      Future<?> task = timeoutTask;
+      if (task != null) {
+        task.cancel(false);
+      }
+      return true;
+    }
+    lease.close();
+    return false;
+  }
+
+  void timeoutTask(Future<?> task) {
+    timeoutTask = task;
+    if (future.isDone()) {
+      task.cancel(false);
+    }
+  }
+}
