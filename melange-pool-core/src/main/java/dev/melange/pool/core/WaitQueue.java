@@ -32,10 +32,19 @@ final class WaitQueue {
   /** Guarded by {@code lock}. */
   private final ArrayDeque<Waiter> queue = new ArrayDeque<>();
 
-  /** Guarded by {@code lock}: the pending re-check for waiters held back by open circuits. */
+  /**
+   * Guarded by {@code lock}: the re-check for waiters held back by open circuits, while it has not
+   * started; the task clears it when it starts, so that a drain it runs (or one it leaves to
+   * another thread) schedules the next re-check if circuits are still open.
+   */
   private @Nullable Future<?> recheck;
 
+  /** Guarded by {@code lock}. */
   private long recheckAtNanos;
+
+  /** Guarded by {@code lock}: tells the current re-check from ones replaced or cancelled. */
+  private long recheckGeneration;
+
   private volatile int size;
   private volatile boolean drainRequested;
 
@@ -104,6 +113,12 @@ final class WaitQueue {
   }
 
   void drain() {
+    if (lock.isHeldByCurrentThread()) {
+      // Called back from this thread's own drain, through tryLease giving back a slot it reserved
+      // but could not use (a breaker refused the permit). That drain is still scanning and will
+      // see the slot; a nested drain would edit the queue under its iterator, or recurse.
+      return;
+    }
     drainRequested = true;
     while (drainRequested && lock.tryLock()) {
       List<Runnable> completions = new ArrayList<>();
@@ -166,14 +181,29 @@ final class WaitQueue {
     long delay = delayNanos + TimeUnit.MILLISECONDS.toNanos(1);
     long at = pool.ticker().read() + delay;
     Future<?> pending = recheck;
-    if (pending != null && !pending.isDone() && recheckAtNanos - at <= 0) {
+    // Only one that has not started can stand in: a running one may already be past its drain.
+    if (pending != null && recheckAtNanos - at <= 0) {
       return;
     }
     if (pending != null) {
       pending.cancel(false);
     }
     recheckAtNanos = at;
-    recheck = pool.schedule(this::drain, delay);
+    long generation = ++recheckGeneration;
+    recheck = pool.schedule(() -> recheck(generation), delay);
+  }
+
+  /** The timer's wake-up for open circuits that may have let a trial through by now. */
+  private void recheck(long generation) {
+    lock.lock();
+    try {
+      if (recheckGeneration == generation) {
+        recheck = null;
+      }
+    } finally {
+      lock.unlock();
+    }
+    drain();
   }
 
   private static boolean containsIdentical(List<Slot[]> sets, Slot[] candidates) {
