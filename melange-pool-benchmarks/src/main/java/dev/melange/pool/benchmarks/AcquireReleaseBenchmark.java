@@ -1,0 +1,69 @@
+package dev.melange.pool.benchmarks;
+
+import dev.melange.pool.Backend;
+import dev.melange.pool.BackendPool;
+import dev.melange.pool.Lease;
+import dev.melange.pool.Selector;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * One acquire and one release through melange-pool's public API, the round trip every job makes.
+ * Run it with 1 and 2 threads ({@code -t}); the threads share one pool.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+@State(Scope.Benchmark)
+public class AcquireReleaseBenchmark {
+
+  /** Backends in the pool, all matching the request. */
+  @Param({"1", "16", "256", "10000"})
+  public int backends;
+
+  /** The built-in selection strategies (least-loaded is the only one so far). */
+  @Param({"least-loaded"})
+  public String strategy;
+
+  private BackendPool pool;
+  private final Selector selector = Selector.any();
+
+  @Setup(Level.Trial)
+  public void setUp() {
+    if (!strategy.equals("least-loaded")) {
+      throw new IllegalArgumentException("unknown strategy: " + strategy);
+    }
+    BackendPool.Builder builder = BackendPool.builder().acquireTimeout(Duration.ofSeconds(10));
+    for (Backend backend : Fleet.of(backends)) {
+      builder.backend(backend);
+    }
+    pool = builder.build();
+  }
+
+  @TearDown(Level.Trial)
+  public void tearDown() {
+    pool.close();
+  }
+
+  @Benchmark
+  public Lease melangePool() throws InterruptedException {
+    Lease lease = pool.acquire(Fleet.ARCH, selector);
+    lease.recordSuccess();
+    return lease;
+  }
+}
