@@ -75,17 +75,30 @@ public record Backend(String addr, String arch, int maxJobs, Map<String, String>
     if (labels.isEmpty()) {
       return Map.of();
     }
+    if (labels.size() == 1) {
+      // One label is the common case; Map.of keeps it in 24 bytes instead of a LinkedHashMap's
+      // 150, which matters at thousands of backends, and order is trivially kept.
+      Map.Entry<String, String> only = labels.entrySet().iterator().next();
+      checkLabel(only.getKey(), only.getValue());
+      return Map.of(only.getKey(), only.getValue());
+    }
     Map<String, String> copy = new LinkedHashMap<>(labels.size() * 2);
     labels.forEach(
         (key, value) -> {
-          if (key == null || value == null) {
-            throw new NullPointerException("label " + key + "=" + value + ": null key or value");
-          }
-          if (key.isBlank()) {
-            throw new IllegalArgumentException("label key must not be blank, was \"" + key + "\"");
-          }
+          checkLabel(key, value);
           copy.put(key, value);
         });
     return Collections.unmodifiableMap(copy);
+  }
+
+  // Defends against callers outside @NullMarked code, which the type system cannot stop.
+  @SuppressWarnings("NullAway")
+  private static void checkLabel(String key, String value) {
+    if (key == null || value == null) {
+      throw new NullPointerException("label " + key + "=" + value + ": null key or value");
+    }
+    if (key.isBlank()) {
+      throw new IllegalArgumentException("label key must not be blank, was \"" + key + "\"");
+    }
   }
 }
