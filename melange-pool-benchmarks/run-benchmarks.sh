@@ -19,7 +19,7 @@ mkdir -p "$out"
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 } > "$out/machine.txt"
 
-round_trips='AcquireReleaseBenchmark|FloorBenchmark|ReferenceBenchmark'
+round_trips='AcquireReleaseBenchmark|BusyPoolBenchmark|FloorBenchmark|ReferenceBenchmark'
 for threads in 1 2; do
   java -jar "$jar" "$round_trips" -t $threads -prof gc \
     -rf json -rff "$out/throughput-t$threads.json" | tee "$out/throughput-t$threads.txt"
