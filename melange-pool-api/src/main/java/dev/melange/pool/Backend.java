@@ -17,11 +17,15 @@ import java.util.Map;
  */
 public record Backend(String addr, String arch, int maxJobs, Map<String, String> labels) {
 
+  /** The largest {@code maxJobs} a backend may have: far beyond any real daemon. */
+  public static final int MAX_JOBS_LIMIT = 1_000_000;
+
   /**
    * Validates and copies.
    *
    * @throws IllegalArgumentException {@code addr is required} or {@code arch is required} when
-   *     blank, {@code maxJobs must be >= 0, was <n>} when negative, or a label with a blank key
+   *     blank, {@code maxJobs must be >= 0, was <n>} when negative, {@code maxJobs must be <=
+   *     1000000, was <n>} when above {@link #MAX_JOBS_LIMIT}, or a label with a blank key
    * @throws NullPointerException when {@code labels}, or a label key or value, is null
    */
   public Backend {
@@ -29,6 +33,10 @@ public record Backend(String addr, String arch, int maxJobs, Map<String, String>
     requireText(arch, "arch is required");
     if (maxJobs < 0) {
       throw new IllegalArgumentException("maxJobs must be >= 0, was " + maxJobs);
+    }
+    if (maxJobs > MAX_JOBS_LIMIT) {
+      throw new IllegalArgumentException(
+          "maxJobs must be <= " + MAX_JOBS_LIMIT + ", was " + maxJobs);
     }
     labels = copyLabels(labels);
   }
@@ -47,7 +55,8 @@ public record Backend(String addr, String arch, int maxJobs, Map<String, String>
    * A copy with another {@code maxJobs}.
    *
    * @param maxJobs the most jobs at once; 0 means the pool's default
-   * @throws IllegalArgumentException {@code maxJobs must be >= 0, was <n>} when negative
+   * @throws IllegalArgumentException {@code maxJobs must be >= 0, was <n>} when negative, or above
+   *     {@link #MAX_JOBS_LIMIT}
    */
   public Backend withMaxJobs(int maxJobs) {
     return new Backend(addr, arch, maxJobs, labels);

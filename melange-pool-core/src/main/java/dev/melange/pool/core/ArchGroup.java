@@ -11,8 +11,8 @@ import java.util.function.Function;
 /**
  * The slots of one architecture within one {@link Topology}, and which of them each selector
  * matches. Matching labels is kept off the hot path: the answer per selector is cached (bounded,
- * since callers may build selectors freely), and the most recent answer is kept in front of the
- * cache, so a scheduler that asks with the same selector again pays one equality check.
+ * since callers may build selectors freely); {@link Topology} keeps the most recent answer in front
+ * of this cache.
  */
 final class ArchGroup {
   /** Enough distinct selectors for any real scheduler; beyond it, the least used are recomputed. */
@@ -23,32 +23,23 @@ final class ArchGroup {
   private final Cache<Selector, Matches> matchesBySelector =
       Caffeine.newBuilder().maximumSize(MAX_CACHED_SELECTORS).build();
   private final Function<Selector, Matches> computeMatches = this::computeMatches;
+  private final String arch;
+  private final Matches all;
 
-  /** The last answer given; an immutable pair, so a racy overwrite is harmless. */
-  private volatile Matches recent;
-
-  ArchGroup(List<Slot> slots) {
+  ArchGroup(String arch, List<Slot> slots) {
+    this.arch = arch;
     this.slots = slots.toArray(new Slot[0]);
     List<Backend> list = new ArrayList<>(slots.size());
     for (Slot slot : slots) {
       list.add(slot.backend);
     }
     this.backends = List.copyOf(list);
-    this.recent = new Matches(Selector.any(), this.slots);
+    this.all = new Matches(arch, Selector.any(), this.slots);
   }
 
-  /** The slots whose labels match, in configuration order; possibly empty. */
-  Slot[] candidates(Selector selector) {
-    Matches last = recent;
-    if (last.selector.equals(selector)) {
-      return last.slots;
-    }
-    if (selector.isEmpty()) {
-      return slots;
-    }
-    Matches matches = matchesBySelector.get(selector, computeMatches);
-    recent = matches;
-    return matches.slots;
+  /** The slots whose labels match, in configuration order (possibly none), with the question. */
+  Matches matches(Selector selector) {
+    return selector.isEmpty() ? all : matchesBySelector.get(selector, computeMatches);
   }
 
   private Matches computeMatches(Selector selector) {
@@ -58,16 +49,23 @@ final class ArchGroup {
         matching.add(slot);
       }
     }
-    return new Matches(selector, matching.toArray(new Slot[0]));
+    return new Matches(arch, selector, matching.toArray(new Slot[0]));
   }
 
-  private static final class Matches {
+  /** An answer: the candidates for one arch and selector. Immutable, so it may be shared racily. */
+  static final class Matches {
+    final String arch;
     final Selector selector;
     final Slot[] slots;
 
-    Matches(Selector selector, Slot[] slots) {
+    Matches(String arch, Selector selector, Slot[] slots) {
+      this.arch = arch;
       this.selector = selector;
       this.slots = slots;
+    }
+
+    boolean answers(String arch, Selector selector) {
+      return this.arch.equals(arch) && this.selector.equals(selector);
     }
   }
 }

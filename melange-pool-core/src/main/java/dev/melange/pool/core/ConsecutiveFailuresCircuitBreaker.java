@@ -13,26 +13,43 @@ import java.util.OptionalLong;
  * The trial's success closes it, its failure re-opens it for a full timeout, and a trial that ends
  * with no outcome frees the trial for the next caller.
  *
- * <p>Implementation notes for maintainers. The whole state is one immutable {@link BreakerState} in
- * a volatile field; every change is a compare-and-set of a new state, so readers always see a
- * consistent state and no lock is taken. The common path allocates nothing: granting a permit while
- * closed is one volatile read, and a success while closed with no failures counted writes nothing.
- * Failures and transitions publish a new state object.
+ * <p>Implementation notes for maintainers. The state is one {@code long}, {@link #word}, changed
+ * only by compare-and-set: bits 0–31 hold the <em>epoch</em>, bits 32–61 count consecutive failures
+ * (saturating), bit 62 says a trial lease is out, bit 63 that the circuit is open. So the word is
+ * non-negative exactly when the circuit is closed, and equals the epoch exactly when it is closed
+ * with no failures counted: the common path is one volatile read and one comparison, with no
+ * pointer to chase. A success while closed with no failures counted writes nothing. Nothing is
+ * allocated but when the circuit opens.
  *
- * <p>Every transition between closed and open (either way) starts a new <em>epoch</em>. A permit is
- * {@code epoch << 1 | trialBit}, so an outcome can tell whether it belongs to the current epoch.
- * Outcomes from an earlier epoch are ignored: a lease granted before the circuit opened can neither
- * close it nor count against the fresh start after it closed.
+ * <p>Every transition between closed and open (either way) starts a new epoch. A permit is {@code
+ * epoch << 1 | trial}, so an outcome can tell whether it belongs to the current epoch. Outcomes
+ * from an earlier epoch are ignored: a lease granted before the circuit opened can neither close it
+ * nor count against the fresh start after it closed. Epochs wrap after 2^32 transitions, far more
+ * than any lease outlives.
+ *
+ * <p>When the circuit opened lives outside the word, in an immutable {@link Opening} tagged with
+ * the epoch it opened: the thread that opens writes it <em>before</em> its compare-and-set, so a
+ * reader that sees an open word and an opening of the same epoch has the right time. A reader that
+ * sees another epoch's opening is racing a transition and refuses; the caller re-reads.
  */
 final class ConsecutiveFailuresCircuitBreaker implements CircuitBreaker {
-  private static final long TRIAL = 1L;
-  private static final VarHandle STATE;
+  private static final long EPOCH = 0xFFFF_FFFFL;
+  private static final int FAILURES_SHIFT = 32;
+  private static final long MAX_FAILURES = (1L << 30) - 1;
+  private static final long FAILURES = MAX_FAILURES << FAILURES_SHIFT;
+  private static final long TRIAL = 1L << 62;
+  private static final long OPEN = 1L << 63;
+
+  /** The low bit of a permit: granted as the half-open circuit's trial. */
+  private static final long TRIAL_PERMIT = 1L;
+
+  private static final VarHandle WORD;
 
   static {
     try {
-      STATE =
+      WORD =
           MethodHandles.lookup()
-              .findVarHandle(ConsecutiveFailuresCircuitBreaker.class, "state", BreakerState.class);
+              .findVarHandle(ConsecutiveFailuresCircuitBreaker.class, "word", long.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -41,7 +58,13 @@ final class ConsecutiveFailuresCircuitBreaker implements CircuitBreaker {
   private final Ticker ticker;
   private final int failureThreshold;
   private final long recoveryNanos;
-  private volatile BreakerState state = BreakerState.INITIAL;
+  private volatile long word;
+  private volatile Opening opening = Opening.NEVER;
+
+  /** Written after the failure is counted; for status reports only. */
+  private volatile long lastFailureNanos;
+
+  private volatile boolean hasFailed;
 
   ConsecutiveFailuresCircuitBreaker(Ticker ticker, int failureThreshold, Duration recoveryTimeout) {
     if (failureThreshold < 1) {
@@ -64,42 +87,66 @@ final class ConsecutiveFailuresCircuitBreaker implements CircuitBreaker {
 
   @Override
   public boolean isAdmitting() {
-    BreakerState s = state;
-    return !s.open || (!s.trialOut && recoveryElapsed(s));
+    long w = word;
+    return w >= 0 || isTrialFree(w);
   }
+
+  private boolean isTrialFree(long w) {
+    return (w & TRIAL) == 0 && recoveryElapsed(w);
+  }
+
+  // Each method has a straight-line fast path for the closed circuit and leaves the compare-and-set
+  // loops to methods of their own: the JIT inlines the small part into the pool's hot path.
 
   @Override
   public long tryAcquirePermit() {
+    long w = word;
+    if (w >= 0) {
+      return epoch(w) << 1;
+    }
+    return tryAcquireTrial();
+  }
+
+  private long tryAcquireTrial() {
     while (true) {
-      BreakerState s = state;
-      if (!s.open) {
-        return s.epoch << 1;
+      long w = word;
+      if ((w & OPEN) == 0) {
+        return epoch(w) << 1;
       }
-      if (s.trialOut || !recoveryElapsed(s)) {
+      if ((w & TRIAL) != 0 || !recoveryElapsed(w)) {
         return REFUSED;
       }
-      if (STATE.compareAndSet(this, s, s.withTrialOut(true))) {
-        return s.epoch << 1 | TRIAL;
+      if (WORD.compareAndSet(this, w, w | TRIAL)) {
+        return epoch(w) << 1 | TRIAL_PERMIT;
       }
     }
   }
 
   @Override
   public void onSuccess(long permit) {
+    // The word equals the epoch only while closed with no failures counted, and a permit of a
+    // closed epoch is never a trial: a success changes nothing then.
+    if (word == permit >>> 1) {
+      return;
+    }
+    recordSuccess(permit);
+  }
+
+  private void recordSuccess(long permit) {
     while (true) {
-      BreakerState s = state;
-      if (s.epoch != permit >>> 1) {
+      long w = word;
+      if (epoch(w) != permit >>> 1) {
         return;
       }
-      BreakerState next;
-      if ((permit & TRIAL) != 0) {
-        next = s.closed();
-      } else if (s.failures == 0) {
+      long next;
+      if ((permit & TRIAL_PERMIT) != 0) {
+        next = nextEpoch(w); // closed, no failures, no trial
+      } else if ((w & FAILURES) == 0) {
         return;
       } else {
-        next = s.withFailures(0);
+        next = w & ~FAILURES;
       }
-      if (STATE.compareAndSet(this, s, next)) {
+      if (WORD.compareAndSet(this, w, next)) {
         return;
       }
     }
@@ -109,16 +156,22 @@ final class ConsecutiveFailuresCircuitBreaker implements CircuitBreaker {
   public void onFailure(long permit, Throwable cause) {
     long now = ticker.read();
     while (true) {
-      BreakerState s = state;
-      if (s.epoch != permit >>> 1) {
+      long w = word;
+      if (epoch(w) != permit >>> 1) {
         return;
       }
-      int failures = s.failures == Integer.MAX_VALUE ? s.failures : s.failures + 1;
-      BreakerState next =
-          (permit & TRIAL) != 0 || failures >= failureThreshold
-              ? s.opened(failures, now)
-              : s.withFailure(failures, now);
-      if (STATE.compareAndSet(this, s, next)) {
+      long failures = Math.min(failures(w) + 1, MAX_FAILURES);
+      long next;
+      if ((permit & TRIAL_PERMIT) != 0 || failures >= failureThreshold) {
+        next = nextEpoch(w) | OPEN | failures << FAILURES_SHIFT;
+        // Before the word: whoever sees the new epoch open must find when it opened.
+        opening = new Opening(epoch(next), now);
+      } else {
+        next = (w & ~FAILURES) | failures << FAILURES_SHIFT;
+      }
+      if (WORD.compareAndSet(this, w, next)) {
+        lastFailureNanos = now;
+        hasFailed = true;
         return;
       }
     }
@@ -126,15 +179,15 @@ final class ConsecutiveFailuresCircuitBreaker implements CircuitBreaker {
 
   @Override
   public void onNoOutcome(long permit) {
-    if ((permit & TRIAL) == 0) {
+    if ((permit & TRIAL_PERMIT) == 0) {
       return;
     }
     while (true) {
-      BreakerState s = state;
-      if (s.epoch != permit >>> 1 || !s.trialOut) {
+      long w = word;
+      if (epoch(w) != permit >>> 1 || (w & TRIAL) == 0) {
         return;
       }
-      if (STATE.compareAndSet(this, s, s.withTrialOut(false))) {
+      if (WORD.compareAndSet(this, w, w & ~TRIAL)) {
         return;
       }
     }
@@ -142,21 +195,38 @@ final class ConsecutiveFailuresCircuitBreaker implements CircuitBreaker {
 
   @Override
   public Snapshot snapshot() {
-    BreakerState s = state;
-    OptionalLong lastFailure =
-        s.hasFailed ? OptionalLong.of(s.lastFailureNanos) : OptionalLong.empty();
-    if (!s.open) {
-      return new Snapshot(State.CLOSED, s.failures, lastFailure, 0);
+    long w = word;
+    int failures = (int) failures(w);
+    OptionalLong lastFailure = hasFailed ? OptionalLong.of(lastFailureNanos) : OptionalLong.empty();
+    if ((w & OPEN) == 0) {
+      return new Snapshot(State.CLOSED, failures, lastFailure, 0);
     }
-    long remaining = recoveryNanos - (ticker.read() - s.openedNanos);
-    if (s.trialOut || remaining <= 0) {
-      return new Snapshot(State.HALF_OPEN, s.failures, lastFailure, 0);
+    Opening open = opening;
+    long remaining =
+        open.epoch == epoch(w) ? recoveryNanos - (ticker.read() - open.nanos) : recoveryNanos;
+    if ((w & TRIAL) != 0 || remaining <= 0) {
+      return new Snapshot(State.HALF_OPEN, failures, lastFailure, 0);
     }
-    return new Snapshot(State.OPEN, s.failures, lastFailure, remaining);
+    return new Snapshot(State.OPEN, failures, lastFailure, remaining);
   }
 
-  private boolean recoveryElapsed(BreakerState s) {
-    return ticker.read() - s.openedNanos >= recoveryNanos;
+  /** Whether the circuit opened in {@code w}'s epoch has waited out its recovery timeout. */
+  private boolean recoveryElapsed(long w) {
+    Opening open = opening;
+    return open.epoch == epoch(w) && ticker.read() - open.nanos >= recoveryNanos;
+  }
+
+  private static long epoch(long w) {
+    return w & EPOCH;
+  }
+
+  private static long failures(long w) {
+    return (w & FAILURES) >>> FAILURES_SHIFT;
+  }
+
+  /** The next epoch, closed, no failures, no trial. */
+  private static long nextEpoch(long w) {
+    return (w + 1) & EPOCH;
   }
 
   private static long saturatedNanos(Duration duration) {
@@ -167,54 +237,16 @@ final class ConsecutiveFailuresCircuitBreaker implements CircuitBreaker {
     }
   }
 
-  /** One immutable state of the breaker; see the class comment. */
-  private static final class BreakerState {
-    static final BreakerState INITIAL = new BreakerState(0, false, 0, false, 0, false, 0);
+  /** When the circuit opened, and in which epoch. */
+  private static final class Opening {
+    static final Opening NEVER = new Opening(-1, 0);
 
     final long epoch;
-    final boolean open;
-    final long openedNanos;
-    final boolean trialOut;
-    final int failures;
-    final boolean hasFailed;
-    final long lastFailureNanos;
+    final long nanos;
 
-    BreakerState(
-        long epoch,
-        boolean open,
-        long openedNanos,
-        boolean trialOut,
-        int failures,
-        boolean hasFailed,
-        long lastFailureNanos) {
+    Opening(long epoch, long nanos) {
       this.epoch = epoch;
-      this.open = open;
-      this.openedNanos = openedNanos;
-      this.trialOut = trialOut;
-      this.failures = failures;
-      this.hasFailed = hasFailed;
-      this.lastFailureNanos = lastFailureNanos;
-    }
-
-    BreakerState withTrialOut(boolean out) {
-      return new BreakerState(epoch, open, openedNanos, out, failures, hasFailed, lastFailureNanos);
-    }
-
-    BreakerState withFailures(int count) {
-      return new BreakerState(
-          epoch, open, openedNanos, trialOut, count, hasFailed, lastFailureNanos);
-    }
-
-    BreakerState withFailure(int count, long now) {
-      return new BreakerState(epoch, open, openedNanos, trialOut, count, true, now);
-    }
-
-    BreakerState opened(int count, long now) {
-      return new BreakerState(epoch + 1, true, now, false, count, true, now);
-    }
-
-    BreakerState closed() {
-      return new BreakerState(epoch + 1, false, 0, false, 0, hasFailed, lastFailureNanos);
+      this.nanos = nanos;
     }
   }
 }

@@ -24,8 +24,9 @@ final class LeastLoadedStrategy {
       if (active >= max || (best != null && active * bestMax >= bestActive * max)) {
         continue;
       }
-      // Checked only for a slot that would win, to keep the scan to one cache line per slot.
-      if (slot.retired || !slot.breaker.isAdmitting()) {
+      // Checked only for a slot that would win, to keep the scan to one cache line per slot. A
+      // removed slot needs no check of its own: its counter says full.
+      if (!slot.breaker.isAdmitting()) {
         continue;
       }
       best = slot;

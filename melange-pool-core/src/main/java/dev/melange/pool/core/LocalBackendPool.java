@@ -44,11 +44,11 @@ import org.slf4j.LoggerFactory;
  */
 final class LocalBackendPool implements BackendPool {
   private static final Logger log = LoggerFactory.getLogger(LocalBackendPool.class);
-  private static final Slot[] NO_SLOTS = new Slot[0];
   private static final AtomicInteger TIMER_THREADS = new AtomicInteger();
 
   private final int defaultMaxJobs;
   private final Duration acquireTimeout;
+  private final long acquireTimeoutNanos;
   private final Ticker ticker;
   private final CircuitBreaker.Factory breakers;
   private final WaitQueue waiters = new WaitQueue(this);
@@ -65,6 +65,7 @@ final class LocalBackendPool implements BackendPool {
     }
     this.defaultMaxJobs = settings.defaultMaxJobs();
     this.acquireTimeout = settings.acquireTimeout();
+    this.acquireTimeoutNanos = timeoutNanos(acquireTimeout);
     this.ticker = ticker;
     this.breakers = breakers;
     Set<String> addrs = new HashSet<>();
@@ -80,13 +81,22 @@ final class LocalBackendPool implements BackendPool {
 
   @Override
   public Lease acquire(String arch, Selector selector) throws InterruptedException {
-    return acquire(arch, selector, acquireTimeout);
+    return acquire(arch, selector, acquireTimeoutNanos);
   }
 
   @Override
   public Lease acquire(String arch, Selector selector, Duration timeout)
       throws InterruptedException {
-    long timeoutNanos = timeoutNanos(timeout);
+    if (timeout.isNegative()) {
+      throw negativeTimeout(timeout);
+    }
+    return acquire(arch, selector, timeoutNanos(timeout));
+  }
+
+  // The fast path is kept small on purpose, so the JIT inlines it into the caller: the slow path
+  // (waiting) and every rejection live in methods of their own.
+  private Lease acquire(String arch, Selector selector, long timeoutNanos)
+      throws InterruptedException {
     Slot[] candidates = candidatesOrThrow(arch, selector);
     if (waiters.isEmpty()) {
       PooledLease lease = tryLease(candidates);
@@ -94,6 +104,12 @@ final class LocalBackendPool implements BackendPool {
         return lease;
       }
     }
+    return await(arch, selector, timeoutNanos);
+  }
+
+  /** The slow path: queue behind the other waiters and park until served, timed out or closed. */
+  private Lease await(String arch, Selector selector, long timeoutNanos)
+      throws InterruptedException {
     Waiter waiter = new Waiter(arch, selector, timeoutNanos);
     waiters.enqueue(waiter);
     try {
@@ -143,6 +159,9 @@ final class LocalBackendPool implements BackendPool {
 
   @Override
   public CompletableFuture<Lease> acquireAsync(String arch, Selector selector, Duration timeout) {
+    if (timeout.isNegative()) {
+      throw negativeTimeout(timeout);
+    }
     long timeoutNanos = timeoutNanos(timeout);
     Slot[] candidates;
     try {
@@ -178,10 +197,26 @@ final class LocalBackendPool implements BackendPool {
   }
 
   /**
-   * The best candidate's slot, reserved, with a permit; null when none can be had now. Picks again
-   * after a lost race. Gives back (and signals) a reservation it cannot use.
+   * The best candidate's slot, reserved, with a permit; null when none can be had now. The first
+   * attempt is inline; a lost race or a refused permit goes to {@link #tryLeaseAgain}.
    */
   @Nullable PooledLease tryLease(Slot[] candidates) {
+    Slot slot = LeastLoadedStrategy.pick(candidates);
+    if (slot == null) {
+      return null;
+    }
+    if (slot.tryReserve()) {
+      long permit = slot.breaker.tryAcquirePermit();
+      if (permit >= 0) {
+        return new PooledLease(slot, permit);
+      }
+      giveBackUnused(slot);
+    }
+    return tryLeaseAgain(candidates);
+  }
+
+  /** Picks again after a lost race or a refused permit. */
+  private @Nullable PooledLease tryLeaseAgain(Slot[] candidates) {
     int refusals = 0;
     while (true) {
       Slot slot = LeastLoadedStrategy.pick(candidates);
@@ -191,20 +226,23 @@ final class LocalBackendPool implements BackendPool {
       if (!slot.tryReserve()) {
         continue;
       }
-      if (!slot.isRetired()) {
-        long permit = slot.breaker.tryAcquirePermit();
-        if (permit >= 0) {
-          return new PooledLease(slot, permit);
-        }
+      long permit = slot.breaker.tryAcquirePermit();
+      if (permit >= 0) {
+        return new PooledLease(slot, permit);
       }
-      slot.release();
-      waiters.signal();
+      giveBackUnused(slot);
       // A breaker that admits but then refuses is racing a state change; don't spin on one that
       // keeps doing so.
       if (++refusals > candidates.length) {
         return null;
       }
     }
+  }
+
+  /** Undoes a reservation; a drain that saw the slot taken meanwhile must look again. */
+  private void giveBackUnused(Slot slot) {
+    slot.release();
+    waiters.signal();
   }
 
   private Slot[] candidatesOrThrow(String arch, Selector selector) {
@@ -220,8 +258,7 @@ final class LocalBackendPool implements BackendPool {
   }
 
   Slot[] candidatesOrEmpty(Topology current, String arch, Selector selector) {
-    ArchGroup group = current.group(arch);
-    return group == null ? NO_SLOTS : group.candidates(selector);
+    return current.candidates(arch, selector);
   }
 
   NoBackendAvailableException noCandidates(Topology current, String arch, Selector selector) {
@@ -312,7 +349,7 @@ final class LocalBackendPool implements BackendPool {
       if (current.slots.length == 1) {
         throw new PoolException("cannot remove the last backend");
       }
-      // Retire before publishing: an acquirer that reserved from the old topology sees it.
+      // Retire before publishing: an acquirer still scanning the old topology finds it full.
       slot.retire();
       topology = current.without(slot);
     }
@@ -445,14 +482,15 @@ final class LocalBackendPool implements BackendPool {
   }
 
   private static long timeoutNanos(Duration timeout) {
-    if (timeout.isNegative()) {
-      throw new IllegalArgumentException("timeout must be >= 0, was " + GoDuration.format(timeout));
-    }
     try {
       return timeout.toNanos();
     } catch (ArithmeticException tooLong) {
       return Long.MAX_VALUE;
     }
+  }
+
+  private static IllegalArgumentException negativeTimeout(Duration timeout) {
+    return new IllegalArgumentException("timeout must be >= 0, was " + GoDuration.format(timeout));
   }
 
   @Override

@@ -40,6 +40,9 @@ final class PoolBuilder implements BackendPool.Builder {
   @Override
   public PoolBuilder defaultMaxJobs(int n) {
     requireArgument(n >= 1, "defaultMaxJobs must be >= 1, was " + n);
+    requireArgument(
+        n <= Backend.MAX_JOBS_LIMIT,
+        "defaultMaxJobs must be <= " + Backend.MAX_JOBS_LIMIT + ", was " + n);
     defaultMaxJobs = n;
     return this;
   }

@@ -63,9 +63,11 @@ final class PoolSettingsReader {
     }
     Map<String, Node> fields = values.fields(mapping, "", TOP_LEVEL_KEYS);
     List<Backend> backends = backends(fields.get("backends"), mapping);
-    int defaultMaxJobs = orDefault(fields, "defaultMaxJobs", PoolSettings.DEFAULT_MAX_JOBS);
+    int defaultMaxJobs =
+        orDefault(fields, "defaultMaxJobs", PoolSettings.DEFAULT_MAX_JOBS, Backend.MAX_JOBS_LIMIT);
     int failureThreshold =
-        orDefault(fields, "failureThreshold", PoolSettings.DEFAULT_FAILURE_THRESHOLD);
+        orDefault(
+            fields, "failureThreshold", PoolSettings.DEFAULT_FAILURE_THRESHOLD, Integer.MAX_VALUE);
     Duration recoveryTimeout =
         duration(fields, "recoveryTimeout", PoolSettings.DEFAULT_RECOVERY_TIMEOUT, false);
     Duration acquireTimeout =
@@ -116,7 +118,7 @@ final class PoolSettingsReader {
     Integer maxJobs =
         maxJobsNode == null
             ? Integer.valueOf(0)
-            : values.nonNegativeInt(maxJobsNode, path + ".maxJobs");
+            : values.nonNegativeInt(maxJobsNode, path + ".maxJobs", Backend.MAX_JOBS_LIMIT);
     Node labelsNode = fields.get("labels");
     Map<String, String> labels =
         labelsNode == null ? Map.of() : labels(labelsNode, path + ".labels");
@@ -193,9 +195,9 @@ final class PoolSettingsReader {
   }
 
   /** An optional count where 0, like an absent key, means the default (melange's convention). */
-  private int orDefault(Map<String, Node> fields, String key, int defaultValue) {
+  private int orDefault(Map<String, Node> fields, String key, int defaultValue, int max) {
     Node node = fields.get(key);
-    Integer value = node == null ? null : values.nonNegativeInt(node, key);
+    Integer value = node == null ? null : values.nonNegativeInt(node, key, max);
     return value == null || value == 0 ? defaultValue : value;
   }
 

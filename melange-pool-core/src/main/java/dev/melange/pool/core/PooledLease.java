@@ -76,7 +76,7 @@ final class PooledLease implements Lease {
   }
 
   private boolean end() {
-    return !ended && ENDED.compareAndSet(this, false, true);
+    return ENDED.compareAndSet(this, false, true);
   }
 
   private void giveBack() {

@@ -1,6 +1,7 @@
 package dev.melange.pool.core;
 
 import dev.melange.pool.Backend;
+import dev.melange.pool.Selector;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -14,11 +15,21 @@ import org.jspecify.annotations.Nullable;
  * current with one volatile read and never see a half-made change.
  */
 final class Topology {
+  private static final Slot[] NO_SLOTS = new Slot[0];
+
   final Slot[] slots;
   final List<Backend> backends;
   final List<String> architectures;
   final int totalCapacity;
   private final Map<String, ArchGroup> groups;
+
+  /**
+   * The most recent answer of {@link #candidates}, so that a scheduler asking the same question
+   * again skips the map and the cache: three dependent loads instead of eight. A plain field:
+   * answers are immutable with final fields, so a racy read sees a whole one, and a lost write only
+   * costs a lookup.
+   */
+  private ArchGroup.@Nullable Matches recent;
 
   Topology(List<Slot> ordered) {
     this.slots = ordered.toArray(new Slot[0]);
@@ -34,8 +45,23 @@ final class Topology {
     this.architectures = List.copyOf(byArch.keySet());
     this.totalCapacity = capacity;
     Map<String, ArchGroup> grouped = new HashMap<>();
-    byArch.forEach((arch, group) -> grouped.put(arch, new ArchGroup(group)));
+    byArch.forEach((arch, group) -> grouped.put(arch, new ArchGroup(arch, group)));
     this.groups = grouped;
+  }
+
+  /** The slots of {@code arch} whose labels match, in configuration order; possibly none. */
+  Slot[] candidates(String arch, Selector selector) {
+    ArchGroup.Matches last = recent;
+    if (last != null && last.answers(arch, selector)) {
+      return last.slots;
+    }
+    ArchGroup group = groups.get(arch);
+    if (group == null) {
+      return NO_SLOTS;
+    }
+    ArchGroup.Matches matches = group.matches(selector);
+    recent = matches;
+    return matches.slots;
   }
 
   /** The backends of one architecture, or null if none has it. */

@@ -94,10 +94,10 @@ final class YamlValueReader {
   }
 
   /**
-   * A YAML integer from 0 to {@link Integer#MAX_VALUE}; null when it is not, which is reported. A
-   * quoted number is a string, not an integer.
+   * A YAML integer from 0 to {@code max}; null when it is not, which is reported. A quoted number
+   * is a string, not an integer.
    */
-  @Nullable Integer nonNegativeInt(Node node, String path) {
+  @Nullable Integer nonNegativeInt(Node node, String path, int max) {
     if (!(node instanceof ScalarNode scalar) || !scalar.getTag().equals(Tag.INT)) {
       problems.add(node, path, "must be an integer, was " + describe(node));
       return null;
@@ -123,8 +123,8 @@ final class YamlValueReader {
       return null;
     }
     long value = digits.isEmpty() ? 0 : digits.length() > 10 ? -1 : Long.parseLong(digits, radix);
-    if (value < 0 || value > Integer.MAX_VALUE) {
-      problems.add(node, path, "must be <= " + Integer.MAX_VALUE + ", was " + describe(node));
+    if (value < 0 || value > max) {
+      problems.add(node, path, "must be <= " + max + ", was " + describe(node));
       return null;
     }
     return (int) value;

@@ -100,7 +100,7 @@ class PoolModelPropertiesTest {
       harness.pool.close();
     }
     for (Event event : Event.values()) {
-      StatisticsCollector reached = Statistics.label(event.name());
+      StatisticsCollector reached = Statistics.label("paths reached: " + event.name());
       reached.collect(harness.model.seen().contains(event));
       // A property that never reaches a path proves nothing about it: fail if one goes missing.
       reached.coverage(coverage -> coverage.check(true).count(tries -> tries >= 3));

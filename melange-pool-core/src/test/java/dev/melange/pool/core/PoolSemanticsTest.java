@@ -426,6 +426,17 @@ class PoolSemanticsTest {
   }
 
   @Test
+  void maxJobsHasASaneUpperBound() {
+    assertThatThrownBy(() -> Backend.of("tcp://a:1", "x86_64").withMaxJobs(1_000_001))
+        .hasMessage("maxJobs must be <= 1000000, was 1000001");
+    assertThatThrownBy(() -> BackendPool.builder().defaultMaxJobs(1_000_001))
+        .hasMessage("defaultMaxJobs must be <= 1000000, was 1000001");
+    try (BackendPool pool = pool(Backend.of("tcp://a:1", "x86_64").withMaxJobs(1_000_000))) {
+      assertThat(pool.totalCapacity()).isEqualTo(1_000_000);
+    }
+  }
+
+  @Test
   void builderSettingsNameTheBadValue() {
     BackendPool.Builder builder = BackendPool.builder();
     assertThatThrownBy(() -> builder.defaultMaxJobs(0))

@@ -229,7 +229,7 @@ class YamlPoolConfigLoaderTest {
             "backends.yaml:4:46: backends[2].maxJobs: must be an integer, was \"four\"",
             "backends.yaml:5:46: backends[3].maxJobs: must be an integer, was a mapping",
             "backends.yaml:6:45: backends[4].maxJobs: must be an integer, was null",
-            "backends.yaml:7:46: backends[5].maxJobs: must be <= 2147483647, was 99999999999");
+            "backends.yaml:7:46: backends[5].maxJobs: must be <= 1000000, was 99999999999");
   }
 
   @Test
