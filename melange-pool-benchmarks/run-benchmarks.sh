@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The full benchmark run behind RESULTS.md: about 10 minutes on 2 cores.
+# The full benchmark run behind RESULTS.md: about 20 minutes on 2 cores (keep the machine idle).
 # Writes melange-pool-benchmarks/results/ (JMH JSON and text, footprint, machine) and the
 # tables and charts under melange-pool-benchmarks/.
 set -euo pipefail

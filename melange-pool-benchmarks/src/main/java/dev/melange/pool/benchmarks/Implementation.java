@@ -20,6 +20,14 @@ record Implementation(
 
   static final String MELANGE_POOL_BENCHMARK = "AcquireReleaseBenchmark.melangePool";
 
+  /**
+   * melange-pool on a pool where every backend already runs half its jobs, so least-loaded scans
+   * every backend: the worst case of the scan, shown beside the idle pool in the scale table.
+   */
+  static final Implementation BUSY_POOL =
+      new Implementation(
+          "melange-pool (least-loaded), busy pool", "BusyPoolBenchmark.melangePool", null, true);
+
   static final Implementation LEASE_FLOOR =
       new Implementation("lease floor", "FloorBenchmark.leaseFloor", null, false);
   static final Implementation BARE_FLOOR =

@@ -104,6 +104,7 @@ final class MeasuredResults {
   /** The implementations whose cost may grow with the fleet: the pools and the references. */
   List<Implementation> scalingImplementations() {
     List<Implementation> rows = new ArrayList<>(pools());
+    rows.add(Implementation.BUSY_POOL);
     rows.addAll(references());
     return rows;
   }

@@ -2,6 +2,7 @@ package dev.melange.pool.benchmarks;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.Map;
@@ -11,6 +12,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.BenchmarkList;
 import org.openjdk.jmh.runner.BenchmarkListEntry;
 import org.openjdk.jmh.runner.Runner;
@@ -39,6 +41,8 @@ class BenchmarkSmokeTest {
             .measurementTime(TimeValue.milliseconds(50))
             .threads(1)
             .verbosity(VerboseMode.SILENT)
+            .resultFormat(ResultFormatType.JSON)
+            .result(dir.resolve("throughput-t1.json").toString())
             .build();
     Collection<RunResult> results = new Runner(options).run();
 
@@ -55,6 +59,14 @@ class BenchmarkSmokeTest {
           .isFinite()
           .isPositive();
     }
+
+    // The report reads what JMH wrote, so the whole pipeline behind RESULTS.md is exercised.
+    Path out = dir.resolve("report");
+    ResultsReport.main(new String[] {dir.toString(), out.toString()});
+    assertThat(Files.readString(out.resolve("results-tables.md")))
+        .contains("melange-pool (least-loaded)")
+        .contains("lease floor");
+    assertThat(out.resolve("round-trip-16.png")).isNotEmptyFile();
   }
 
   /** The benchmark methods JMH's annotation processor found in this module. */

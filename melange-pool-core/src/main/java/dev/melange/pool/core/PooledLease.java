@@ -70,11 +70,6 @@ final class PooledLease implements Lease {
     }
   }
 
-  /** Whether the lease is still out. */
-  boolean isActive() {
-    return !ended;
-  }
-
   private boolean end() {
     return ENDED.compareAndSet(this, false, true);
   }
