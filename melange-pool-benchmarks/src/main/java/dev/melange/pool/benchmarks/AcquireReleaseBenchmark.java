@@ -1,10 +1,8 @@
 package dev.melange.pool.benchmarks;
 
-import dev.melange.pool.Backend;
 import dev.melange.pool.BackendPool;
 import dev.melange.pool.Lease;
 import dev.melange.pool.Selector;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -48,11 +46,7 @@ public class AcquireReleaseBenchmark {
     if (!strategy.equals("least-loaded")) {
       throw new IllegalArgumentException("unknown strategy: " + strategy);
     }
-    BackendPool.Builder builder = BackendPool.builder().acquireTimeout(Duration.ofSeconds(10));
-    for (Backend backend : Fleet.of(backends)) {
-      builder.backend(backend);
-    }
-    pool = builder.build();
+    pool = Fleet.pool(backends);
   }
 
   @TearDown(Level.Trial)

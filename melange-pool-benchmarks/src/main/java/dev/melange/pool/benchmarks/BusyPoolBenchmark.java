@@ -1,10 +1,8 @@
 package dev.melange.pool.benchmarks;
 
-import dev.melange.pool.Backend;
 import dev.melange.pool.BackendPool;
 import dev.melange.pool.Lease;
 import dev.melange.pool.Selector;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -51,11 +49,7 @@ public class BusyPoolBenchmark {
     if (!strategy.equals("least-loaded")) {
       throw new IllegalArgumentException("unknown strategy: " + strategy);
     }
-    BackendPool.Builder builder = BackendPool.builder().acquireTimeout(Duration.ofSeconds(10));
-    for (Backend backend : Fleet.of(backends)) {
-      builder.backend(backend);
-    }
-    pool = builder.build();
+    pool = Fleet.pool(backends);
     for (int i = 0; i < backends * Fleet.MAX_JOBS / 2; i++) {
       running.add(pool.tryAcquire(Fleet.ARCH, selector).orElseThrow());
     }

@@ -1,6 +1,8 @@
 package dev.melange.pool.benchmarks;
 
 import dev.melange.pool.Backend;
+import dev.melange.pool.BackendPool;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +17,15 @@ final class Fleet {
   static final Map<String, String> LABELS = Map.of("tier", "standard");
 
   private Fleet() {}
+
+  /** A pool of {@link #of(int) n such backends}, with the defaults but a 10 s acquire timeout. */
+  static BackendPool pool(int n) {
+    BackendPool.Builder builder = BackendPool.builder().acquireTimeout(Duration.ofSeconds(10));
+    for (Backend backend : of(n)) {
+      builder.backend(backend);
+    }
+    return builder.build();
+  }
 
   static List<Backend> of(int n) {
     List<Backend> backends = new ArrayList<>(n);

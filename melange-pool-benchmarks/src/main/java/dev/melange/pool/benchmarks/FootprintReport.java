@@ -2,7 +2,6 @@ package dev.melange.pool.benchmarks;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
-import dev.melange.pool.Backend;
 import dev.melange.pool.BackendPool;
 import dev.melange.pool.Lease;
 import dev.melange.pool.Selector;
@@ -64,11 +63,7 @@ public final class FootprintReport {
   }
 
   private static long graphBytes(int size) {
-    BackendPool.Builder builder = BackendPool.builder();
-    for (Backend backend : Fleet.of(size)) {
-      builder.backend(backend);
-    }
-    try (BackendPool pool = builder.build()) {
+    try (BackendPool pool = Fleet.pool(size)) {
       // Warm what a working pool has made: the selector caches, one lease's worth of state.
       try (Lease lease =
           pool.tryAcquire(Fleet.ARCH, Selector.parse("tier=standard")).orElseThrow()) {

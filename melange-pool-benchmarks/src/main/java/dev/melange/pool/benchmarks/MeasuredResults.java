@@ -9,7 +9,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Everything one results directory holds, and the look-ups the tables, targets and charts share. A
- * file that was missing leaves its part empty and its name in {@link #missingFiles()}, so that a
+ * file that was missing leaves its part empty and {@link #isMissing} true for its name, so that a
  * smoke run that wrote only some files still gets a report.
  */
 final class MeasuredResults {

@@ -37,17 +37,18 @@ import org.slf4j.LoggerFactory;
  * one {@link Slot} per backend incarnation, least-loaded selection, and a {@link WaitQueue} for
  * callers who must wait.
  *
- * <p>The acquire path: one volatile read of the topology, a map lookup for the arch, the cached
- * candidates for the selector, a scan, one compare-and-set on the chosen slot's counter, a permit
- * from its circuit breaker, and the {@link PooledLease}, the only allocation. Add, remove and close
- * are rare, serialize on {@code topologyLock}, and publish a new topology.
+ * <p>The acquire path: one volatile read of the topology, its memo of the last (arch, selector)
+ * answer (else a map lookup for the arch and the cached candidates for the selector), a scan, one
+ * compare-and-set on the chosen slot's counter, a permit from its circuit breaker, and the {@link
+ * PooledLease}, the only allocation. Release: one compare-and-set on the lease, the outcome to the
+ * breaker, one atomic decrement, one volatile read to see whether anyone waits. Add, remove and
+ * close are rare, serialize on {@code topologyLock}, and publish a new topology.
  */
 final class LocalBackendPool implements BackendPool {
   private static final Logger log = LoggerFactory.getLogger(LocalBackendPool.class);
   private static final AtomicInteger TIMER_THREADS = new AtomicInteger();
 
   private final int defaultMaxJobs;
-  private final Duration acquireTimeout;
   private final long acquireTimeoutNanos;
   private final Ticker ticker;
   private final CircuitBreaker.Factory breakers;
@@ -64,8 +65,7 @@ final class LocalBackendPool implements BackendPool {
       throw new PoolException("at least one backend is required");
     }
     this.defaultMaxJobs = settings.defaultMaxJobs();
-    this.acquireTimeout = settings.acquireTimeout();
-    this.acquireTimeoutNanos = timeoutNanos(acquireTimeout);
+    this.acquireTimeoutNanos = timeoutNanos(settings.acquireTimeout());
     this.ticker = ticker;
     this.breakers = breakers;
     Set<String> addrs = new HashSet<>();

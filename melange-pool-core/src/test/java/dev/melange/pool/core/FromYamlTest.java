@@ -23,30 +23,29 @@ class FromYamlTest {
     Path file = dir.resolve("backends.yaml");
     Files.writeString(
         file,
-        String.join(
-            "\n",
-            "backends:",
-            "  - addr: tcp://buildkit-x86:1234",
-            "    arch: x86_64",
-            "    maxJobs: 4",
-            "    labels:",
-            "      tier: standard",
-            "      location: us-central1",
-            "  - addr: tcp://buildkit-arm:1234",
-            "    arch: aarch64",
-            "    maxJobs: 2",
-            "    labels:",
-            "      tier: standard",
-            "  - addr: tcp://buildkit-highmem:1234",
-            "    arch: x86_64",
-            "    labels:",
-            "      tier: high-memory",
-            "      memory: 64gi",
-            "defaultMaxJobs: 3",
-            "failureThreshold: 1",
-            "recoveryTimeout: 5m",
-            "acquireTimeout: 0s",
-            ""));
+        """
+        backends:
+          - addr: tcp://buildkit-x86:1234
+            arch: x86_64
+            maxJobs: 4
+            labels:
+              tier: standard
+              location: us-central1
+          - addr: tcp://buildkit-arm:1234
+            arch: aarch64
+            maxJobs: 2
+            labels:
+              tier: standard
+          - addr: tcp://buildkit-highmem:1234
+            arch: x86_64
+            labels:
+              tier: high-memory
+              memory: 64gi
+        defaultMaxJobs: 3
+        failureThreshold: 1
+        recoveryTimeout: 5m
+        acquireTimeout: 0s
+        """);
     try (BackendPool pool = BackendPool.fromYaml(file)) {
       assertThat(pool.architectures()).containsExactly("x86_64", "aarch64");
       assertThat(pool.status()).extracting(BackendStatus::maxJobs).containsExactly(4, 2, 3);
@@ -68,13 +67,12 @@ class FromYamlTest {
     Path file = dir.resolve("backends.yaml");
     Files.writeString(
         file,
-        String.join(
-            "\n",
-            "backends:",
-            "  - addr: tcp://a:1234",
-            "    arch: x86_64",
-            "    maxJobs: -3",
-            ""));
+        """
+        backends:
+          - addr: tcp://a:1234
+            arch: x86_64
+            maxJobs: -3
+        """);
     assertThatThrownBy(() -> BackendPool.fromYaml(file))
         .isInstanceOfSatisfying(
             PoolConfigException.class,

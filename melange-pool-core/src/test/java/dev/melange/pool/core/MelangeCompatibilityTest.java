@@ -328,7 +328,7 @@ class MelangeCompatibilityTest {
                     if (counter.incrementAndGet() > maxJobs) {
                       violations.incrementAndGet();
                     }
-                    Thread.yield();
+                    Thread.onSpinWait();
                     counter.decrementAndGet();
                     lease.recordSuccess();
                   }
