@@ -14,8 +14,12 @@ import java.util.Map;
  *     matched exactly
  * @param maxJobs the most jobs it may run at once; 0 means the pool's {@code defaultMaxJobs}
  * @param labels key-value pairs for {@link Selector}s, in the order given
+ * @param backup whether this is a backup backend: it takes a lease only when no primary backend
+ *     that matches can take it right now (all full or refused by their circuit breakers); as soon
+ *     as a primary can, primaries win again
  */
-public record Backend(String addr, String arch, int maxJobs, Map<String, String> labels) {
+public record Backend(
+    String addr, String arch, int maxJobs, Map<String, String> labels, boolean backup) {
 
   /** The largest {@code maxJobs} a backend may have: far beyond any real daemon. */
   public static final int MAX_JOBS_LIMIT = 1_000_000;
@@ -42,6 +46,15 @@ public record Backend(String addr, String arch, int maxJobs, Map<String, String>
   }
 
   /**
+   * A primary (not backup) backend.
+   *
+   * @throws IllegalArgumentException as the canonical constructor
+   */
+  public Backend(String addr, String arch, int maxJobs, Map<String, String> labels) {
+    this(addr, arch, maxJobs, labels, false);
+  }
+
+  /**
    * A backend with no labels and the pool's default {@code maxJobs}.
    *
    * @throws IllegalArgumentException {@code addr is required} or {@code arch is required} when null
@@ -59,7 +72,7 @@ public record Backend(String addr, String arch, int maxJobs, Map<String, String>
    *     {@link #MAX_JOBS_LIMIT}
    */
   public Backend withMaxJobs(int maxJobs) {
-    return new Backend(addr, arch, maxJobs, labels);
+    return new Backend(addr, arch, maxJobs, labels, backup);
   }
 
   /**
@@ -69,7 +82,12 @@ public record Backend(String addr, String arch, int maxJobs, Map<String, String>
    * @throws NullPointerException when {@code labels}, or a key or value, is null
    */
   public Backend withLabels(Map<String, String> labels) {
-    return new Backend(addr, arch, maxJobs, labels);
+    return new Backend(addr, arch, maxJobs, labels, backup);
+  }
+
+  /** A copy that is (or is not) a backup backend. */
+  public Backend withBackup(boolean backup) {
+    return new Backend(addr, arch, maxJobs, labels, backup);
   }
 
   // Defends against callers outside @NullMarked code, which the type system cannot stop.

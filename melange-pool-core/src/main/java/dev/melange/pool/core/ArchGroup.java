@@ -34,7 +34,7 @@ final class ArchGroup {
       list.add(slot.backend);
     }
     this.backends = List.copyOf(list);
-    this.all = new Matches(arch, Selector.any(), this.slots);
+    this.all = Matches.of(arch, Selector.any(), slots);
   }
 
   /** The slots whose labels match, in configuration order (possibly none), with the question. */
@@ -49,23 +49,48 @@ final class ArchGroup {
         matching.add(slot);
       }
     }
-    return new Matches(arch, selector, matching.toArray(new Slot[0]));
+    return Matches.of(arch, selector, matching);
   }
 
-  /** An answer: the candidates for one arch and selector. Immutable, so it may be shared racily. */
+  /**
+   * An answer: the candidates for one arch and selector, primaries and backups apart, each in
+   * configuration order. Immutable, so it may be shared racily.
+   */
   static final class Matches {
+    static final Matches NONE = new Matches("", Selector.any(), new Slot[0], new Slot[0]);
+
     final String arch;
     final Selector selector;
-    final Slot[] slots;
 
-    Matches(String arch, Selector selector, Slot[] slots) {
+    /** The candidates tried first. */
+    final Slot[] primaries;
+
+    /** The candidates tried only when no primary can take a lease. */
+    final Slot[] backups;
+
+    private Matches(String arch, Selector selector, Slot[] primaries, Slot[] backups) {
       this.arch = arch;
       this.selector = selector;
-      this.slots = slots;
+      this.primaries = primaries;
+      this.backups = backups;
+    }
+
+    static Matches of(String arch, Selector selector, List<Slot> slots) {
+      List<Slot> primaries = new ArrayList<>(slots.size());
+      List<Slot> backups = new ArrayList<>();
+      for (Slot slot : slots) {
+        (slot.backend.backup() ? backups : primaries).add(slot);
+      }
+      return new Matches(
+          arch, selector, primaries.toArray(new Slot[0]), backups.toArray(new Slot[0]));
     }
 
     boolean answers(String arch, Selector selector) {
       return this.arch.equals(arch) && this.selector.equals(selector);
+    }
+
+    boolean isEmpty() {
+      return primaries.length == 0 && backups.length == 0;
     }
   }
 }

@@ -11,6 +11,7 @@ import dev.melange.pool.NoBackendAvailableException.Reason;
 import dev.melange.pool.PoolException;
 import dev.melange.pool.Selector;
 import dev.melange.pool.Ticker;
+import dev.melange.pool.core.ArchGroup.Matches;
 import dev.melange.pool.spi.CircuitBreaker;
 import java.time.Duration;
 import java.time.Instant;
@@ -97,7 +98,7 @@ final class LocalBackendPool implements BackendPool {
   // (waiting) and every rejection live in methods of their own.
   private Lease acquire(String arch, Selector selector, long timeoutNanos)
       throws InterruptedException {
-    Slot[] candidates = candidatesOrThrow(arch, selector);
+    Matches candidates = candidatesOrThrow(arch, selector);
     if (waiters.isEmpty()) {
       PooledLease lease = tryLease(candidates);
       if (lease != null) {
@@ -138,8 +139,8 @@ final class LocalBackendPool implements BackendPool {
   @Override
   public Optional<Lease> tryAcquire(String arch, Selector selector) {
     Topology current = topology;
-    Slot[] candidates = candidatesOrEmpty(current, arch, selector);
-    if (closed || candidates.length == 0) {
+    Matches candidates = candidatesOrEmpty(current, arch, selector);
+    if (closed || candidates.isEmpty()) {
       return Optional.empty();
     }
     if (waiters.isEmpty()) {
@@ -163,7 +164,7 @@ final class LocalBackendPool implements BackendPool {
       throw negativeTimeout(timeout);
     }
     long timeoutNanos = timeoutNanos(timeout);
-    Slot[] candidates;
+    Matches candidates;
     try {
       candidates = candidatesOrThrow(arch, selector);
     } catch (NoBackendAvailableException e) {
@@ -196,11 +197,20 @@ final class LocalBackendPool implements BackendPool {
     }
   }
 
+  /** A lease on a primary if one can take it now, else on a backup; null when none can. */
+  @Nullable PooledLease tryLease(Matches candidates) {
+    PooledLease lease = tryLease(candidates.primaries);
+    if (lease == null && candidates.backups.length != 0) {
+      lease = tryLease(candidates.backups);
+    }
+    return lease;
+  }
+
   /**
    * The best candidate's slot, reserved, with a permit; null when none can be had now. The first
    * attempt is inline; a lost race or a refused permit goes to {@link #tryLeaseAgain}.
    */
-  @Nullable PooledLease tryLease(Slot[] candidates) {
+  private @Nullable PooledLease tryLease(Slot[] candidates) {
     Slot slot = LeastLoadedStrategy.pick(candidates);
     if (slot == null) {
       return null;
@@ -245,19 +255,19 @@ final class LocalBackendPool implements BackendPool {
     waiters.signal();
   }
 
-  private Slot[] candidatesOrThrow(String arch, Selector selector) {
+  private Matches candidatesOrThrow(String arch, Selector selector) {
     if (closed) {
       throw closedException();
     }
     Topology current = topology;
-    Slot[] candidates = candidatesOrEmpty(current, arch, selector);
-    if (candidates.length == 0) {
+    Matches candidates = candidatesOrEmpty(current, arch, selector);
+    if (candidates.isEmpty()) {
       throw noCandidates(current, arch, selector);
     }
     return candidates;
   }
 
-  Slot[] candidatesOrEmpty(Topology current, String arch, Selector selector) {
+  Matches candidatesOrEmpty(Topology current, String arch, Selector selector) {
     return current.candidates(arch, selector);
   }
 
@@ -293,7 +303,11 @@ final class LocalBackendPool implements BackendPool {
   }
 
   /** The shortest time until an open circuit among the candidates lets a trial through. */
-  static long nanosUntilRetry(Slot[] candidates) {
+  static long nanosUntilRetry(Matches candidates) {
+    return Math.min(nanosUntilRetry(candidates.primaries), nanosUntilRetry(candidates.backups));
+  }
+
+  private static long nanosUntilRetry(Slot[] candidates) {
     long min = Long.MAX_VALUE;
     for (Slot slot : candidates) {
       long wait = slot.breaker.snapshot().nanosUntilRetry();

@@ -29,7 +29,7 @@ final class PoolSettingsReader {
   static final List<String> TOP_LEVEL_KEYS =
       List.of(
           "backends", "defaultMaxJobs", "failureThreshold", "recoveryTimeout", "acquireTimeout");
-  static final List<String> BACKEND_KEYS = List.of("addr", "arch", "maxJobs", "labels");
+  static final List<String> BACKEND_KEYS = List.of("addr", "arch", "maxJobs", "labels", "backup");
 
   private final ConfigProblems problems;
   private final YamlValueReader values;
@@ -122,14 +122,20 @@ final class PoolSettingsReader {
     Node labelsNode = fields.get("labels");
     Map<String, String> labels =
         labelsNode == null ? Map.of() : labels(labelsNode, path + ".labels");
+    Node backupNode = fields.get("backup");
+    Boolean backup = backupNode == null ? Boolean.FALSE : values.bool(backupNode, path + ".backup");
     if (addr != null) {
       requireNewAddr(addr, path + ".addr");
     }
-    if (problems.count() > before || addr == null || arch == null || maxJobs == null) {
+    if (problems.count() > before
+        || addr == null
+        || arch == null
+        || maxJobs == null
+        || backup == null) {
       return null;
     }
     try {
-      return new Backend(addr.getValue(), arch.getValue(), maxJobs, labels);
+      return new Backend(addr.getValue(), arch.getValue(), maxJobs, labels, backup);
     } catch (IllegalArgumentException e) {
       // Backend checks what it checks for every caller (a blank label key, say); whatever it
       // refuses that the walk above let through is still the file's problem, so say where.

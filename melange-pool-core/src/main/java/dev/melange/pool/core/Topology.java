@@ -15,8 +15,6 @@ import org.jspecify.annotations.Nullable;
  * current with one volatile read and never see a half-made change.
  */
 final class Topology {
-  private static final Slot[] NO_SLOTS = new Slot[0];
-
   final Slot[] slots;
   final List<Backend> backends;
   final List<String> architectures;
@@ -49,19 +47,19 @@ final class Topology {
     this.groups = grouped;
   }
 
-  /** The slots of {@code arch} whose labels match, in configuration order; possibly none. */
-  Slot[] candidates(String arch, Selector selector) {
+  /** The slots of {@code arch} whose labels match, primaries and backups; possibly none. */
+  ArchGroup.Matches candidates(String arch, Selector selector) {
     ArchGroup.Matches last = recent;
     if (last != null && last.answers(arch, selector)) {
-      return last.slots;
+      return last;
     }
     ArchGroup group = groups.get(arch);
     if (group == null) {
-      return NO_SLOTS;
+      return ArchGroup.Matches.NONE;
     }
     ArchGroup.Matches matches = group.matches(selector);
     recent = matches;
-    return matches.slots;
+    return matches;
   }
 
   /** The backends of one architecture, or null if none has it. */

@@ -1,6 +1,7 @@
 package dev.melange.pool.core;
 
 import dev.melange.pool.NoBackendAvailableException;
+import dev.melange.pool.core.ArchGroup.Matches;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -138,7 +139,7 @@ final class WaitQueue {
     Topology topology = pool.topology();
     // Candidate sets found full in this pass: later waiters with the same set need not scan it
     // again. A slot freed meanwhile requests another pass, so skipping loses nothing.
-    List<Slot[]> exhausted = new ArrayList<>();
+    List<Matches> exhausted = new ArrayList<>();
     long nanosUntilRetry = Long.MAX_VALUE;
     for (Iterator<Waiter> it = queue.iterator(); it.hasNext(); ) {
       Waiter waiter = it.next();
@@ -146,8 +147,8 @@ final class WaitQueue {
         it.remove();
         continue;
       }
-      Slot[] candidates = pool.candidatesOrEmpty(topology, waiter.arch, waiter.selector);
-      if (candidates.length == 0) {
+      Matches candidates = pool.candidatesOrEmpty(topology, waiter.arch, waiter.selector);
+      if (candidates.isEmpty()) {
         it.remove();
         NoBackendAvailableException failure =
             pool.noCandidates(topology, waiter.arch, waiter.selector);
@@ -206,8 +207,8 @@ final class WaitQueue {
     drain();
   }
 
-  private static boolean containsIdentical(List<Slot[]> sets, Slot[] candidates) {
-    for (Slot[] set : sets) {
+  private static boolean containsIdentical(List<Matches> sets, Matches candidates) {
+    for (Matches set : sets) {
       if (set == candidates) {
         return true;
       }

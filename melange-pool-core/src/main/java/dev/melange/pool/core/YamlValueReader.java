@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
@@ -91,6 +92,15 @@ final class YamlValueReader {
     }
     problems.add(node, path, "must be a string, was " + describe(node));
     return null;
+  }
+
+  /** A YAML boolean ({@code true} or {@code false}); null when it is not, which is reported. */
+  @Nullable Boolean bool(Node node, String path) {
+    if (!(node instanceof ScalarNode scalar) || !scalar.getTag().equals(Tag.BOOL)) {
+      problems.add(node, path, "must be true or false, was " + describe(node));
+      return null;
+    }
+    return Boolean.valueOf(scalar.getValue().toLowerCase(Locale.ROOT));
   }
 
   /**
