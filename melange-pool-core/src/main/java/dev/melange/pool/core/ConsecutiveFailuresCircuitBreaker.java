@@ -28,9 +28,13 @@ import java.util.OptionalLong;
  * than any lease outlives.
  *
  * <p>When the circuit opened lives outside the word, in an immutable {@link Opening} tagged with
- * the epoch it opened: the thread that opens writes it <em>before</em> its compare-and-set, so a
- * reader that sees an open word and an opening of the same epoch has the right time. A reader that
- * sees another epoch's opening is racing a transition and refuses; the caller re-reads.
+ * the epoch it opened, written by the thread whose compare-and-set opened it, right after that
+ * compare-and-set. Until it is visible, readers of the open word find another epoch's opening and
+ * refuse, as if the timeout had not elapsed. That is safe and cannot last: an open epoch is left
+ * only through a trial, and no trial is admitted before its opening is visible, so openings are
+ * written in epoch order and a stale one never overwrites a newer one. (Writing it before the
+ * compare-and-set was wrong: a thread whose compare-and-set then failed could, delayed, overwrite a
+ * later epoch's opening and leave that circuit open for good.)
  */
 final class ConsecutiveFailuresCircuitBreaker implements CircuitBreaker {
   private static final long EPOCH = 0xFFFF_FFFFL;
@@ -161,15 +165,15 @@ final class ConsecutiveFailuresCircuitBreaker implements CircuitBreaker {
         return;
       }
       long failures = Math.min(failures(w) + 1, MAX_FAILURES);
-      long next;
-      if ((permit & TRIAL_PERMIT) != 0 || failures >= failureThreshold) {
-        next = nextEpoch(w) | OPEN | failures << FAILURES_SHIFT;
-        // Before the word: whoever sees the new epoch open must find when it opened.
-        opening = new Opening(epoch(next), now);
-      } else {
-        next = (w & ~FAILURES) | failures << FAILURES_SHIFT;
-      }
+      boolean opens = (permit & TRIAL_PERMIT) != 0 || failures >= failureThreshold;
+      long next =
+          opens
+              ? nextEpoch(w) | OPEN | failures << FAILURES_SHIFT
+              : (w & ~FAILURES) | failures << FAILURES_SHIFT;
       if (WORD.compareAndSet(this, w, next)) {
+        if (opens) {
+          opening = new Opening(epoch(next), now);
+        }
         lastFailureNanos = now;
         hasFailed = true;
         return;

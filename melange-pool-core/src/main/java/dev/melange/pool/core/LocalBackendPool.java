@@ -179,6 +179,16 @@ final class LocalBackendPool implements BackendPool {
     Waiter waiter = new Waiter(arch, selector, timeoutNanos);
     waiters.enqueue(waiter);
     if (!waiter.future.isDone()) {
+      // A caller who cancels gives up its place now, not at the next drain. (The stage this
+      // returns completes with the waiter's own outcome, which the caller already has.)
+      CompletableFuture<Lease> unused =
+          waiter.future.whenComplete(
+              (lease, failure) -> {
+                if (failure instanceof CancellationException) {
+                  waiters.remove(waiter);
+                  waiter.cancelTimeout();
+                }
+              });
       if (timeoutNanos == 0) {
         expire(waiter);
       } else {
@@ -216,7 +226,7 @@ final class LocalBackendPool implements BackendPool {
       return null;
     }
     if (slot.tryReserve()) {
-      long permit = slot.breaker.tryAcquirePermit();
+      long permit = permit(slot);
       if (permit >= 0) {
         return new PooledLease(slot, permit);
       }
@@ -236,7 +246,7 @@ final class LocalBackendPool implements BackendPool {
       if (!slot.tryReserve()) {
         continue;
       }
-      long permit = slot.breaker.tryAcquirePermit();
+      long permit = permit(slot);
       if (permit >= 0) {
         return new PooledLease(slot, permit);
       }
@@ -246,6 +256,19 @@ final class LocalBackendPool implements BackendPool {
       if (++refusals > candidates.length) {
         return null;
       }
+    }
+  }
+
+  /**
+   * The breaker's permit for a slot just reserved. The SPI must not throw, but if an implementation
+   * does, the reservation goes back before the exception goes on.
+   */
+  private long permit(Slot slot) {
+    try {
+      return slot.breaker.tryAcquirePermit();
+    } catch (RuntimeException | Error e) {
+      giveBackUnused(slot);
+      throw e;
     }
   }
 
@@ -310,9 +333,19 @@ final class LocalBackendPool implements BackendPool {
   private static long nanosUntilRetry(Slot[] candidates) {
     long min = Long.MAX_VALUE;
     for (Slot slot : candidates) {
-      long wait = slot.breaker.snapshot().nanosUntilRetry();
-      if (wait > 0 && !slot.isRetired()) {
+      if (slot.isRetired()) {
+        continue;
+      }
+      CircuitBreaker.Snapshot circuit = slot.breaker.snapshot();
+      long wait = circuit.nanosUntilRetry();
+      if (wait > 0) {
         min = Math.min(min, wait);
+      } else if (circuit.state() != CircuitBreaker.State.CLOSED
+          && slot.active() < slot.maxJobs
+          && slot.breaker.isAdmitting()) {
+        // Recovery elapsed between the scan that refused and this look: no release will come
+        // to say so, so look again now. (A full slot's release will; a trial out will end.)
+        min = 0;
       }
     }
     return min;

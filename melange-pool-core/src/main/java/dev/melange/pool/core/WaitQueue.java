@@ -10,6 +10,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The callers waiting for a lease, oldest first, and the hand-off of freed slots to them.
@@ -22,11 +24,20 @@ import org.jspecify.annotations.Nullable;
  * slot or the release sees the waiter and drains.
  *
  * <p>A drain never blocks a releasing thread: it sets {@code drainRequested} and drains only if it
- * gets the lock; the holder re-checks the flag after unlocking and drains again, so no request is
- * lost. Futures are completed outside the lock, because completing runs the caller's dependent
- * stages.
+ * gets the lock; the holder re-checks the flag before unlocking (so freed slots are reserved
+ * promptly) and after running completions, so no request is lost. Futures are completed outside the
+ * lock, because completing runs the caller's dependent stages; a stage that releases a lease may
+ * drain again from inside, but only {@link #MAX_NESTED_DRAINS} deep: beyond that the drain further
+ * up the stack takes the request, so a chain of such stages cannot overflow the stack.
  */
 final class WaitQueue {
+  private static final Logger log = LoggerFactory.getLogger(WaitQueue.class);
+
+  /** How deep drains may nest on one thread through callbacks that release leases. */
+  private static final int MAX_NESTED_DRAINS = 8;
+
+  private static final ThreadLocal<int[]> NESTED_DRAINS = ThreadLocal.withInitial(() -> new int[1]);
+
   private final LocalBackendPool pool;
   private final ReentrantLock lock = new ReentrantLock();
 
@@ -121,16 +132,44 @@ final class WaitQueue {
       return;
     }
     drainRequested = true;
-    while (drainRequested && lock.tryLock()) {
-      List<Runnable> completions = new ArrayList<>();
-      try {
-        drainRequested = false;
-        drainLocked(completions);
-      } finally {
-        lock.unlock();
+    int[] depth = NESTED_DRAINS.get();
+    if (depth[0] >= MAX_NESTED_DRAINS) {
+      // A callback several completions deep released a lease: a drain further up this thread's
+      // stack sees the request once its callbacks return. Draining here would nest one drain per
+      // waiter served and overflow the stack.
+      return;
+    }
+    depth[0]++;
+    try {
+      while (drainRequested && lock.tryLock()) {
+        List<Runnable> completions = new ArrayList<>();
+        try {
+          // Requests that arrive while the lock is held are served before any callback runs, so
+          // a freed slot is reserved for its waiter however long the callbacks take.
+          do {
+            drainRequested = false;
+            drainLocked(completions);
+          } while (drainRequested);
+        } finally {
+          lock.unlock();
+          complete(completions);
+        }
       }
-      for (Runnable completion : completions) {
+    } finally {
+      depth[0]--;
+    }
+  }
+
+  /**
+   * Completes futures outside the lock, each on its own: a failing one (a circuit breaker that
+   * throws while a lost grant is given back) must not keep the others from their leases.
+   */
+  private static void complete(List<Runnable> completions) {
+    for (Runnable completion : completions) {
+      try {
         completion.run();
+      } catch (RuntimeException | Error e) {
+        log.warn("completing a waiter failed", e);
       }
     }
   }
@@ -147,24 +186,35 @@ final class WaitQueue {
         it.remove();
         continue;
       }
-      Matches candidates = pool.candidatesOrEmpty(topology, waiter.arch, waiter.selector);
-      if (candidates.isEmpty()) {
+      Matches candidates;
+      PooledLease lease;
+      try {
+        candidates = pool.candidatesOrEmpty(topology, waiter.arch, waiter.selector);
+        if (candidates.isEmpty() || containsIdentical(exhausted, candidates)) {
+          lease = null;
+        } else {
+          lease = pool.tryLease(candidates);
+          if (lease == null) {
+            exhausted.add(candidates);
+            nanosUntilRetry =
+                Math.min(nanosUntilRetry, LocalBackendPool.nanosUntilRetry(candidates));
+          }
+        }
+      } catch (RuntimeException | Error e) {
+        // A circuit breaker broke its contract by throwing: this waiter fails with it, the
+        // others are served.
+        it.remove();
+        completions.add(() -> waiter.future.completeExceptionally(e));
+        continue;
+      }
+      if (lease != null) {
+        it.remove();
+        completions.add(() -> waiter.grant(lease));
+      } else if (candidates.isEmpty()) {
         it.remove();
         NoBackendAvailableException failure =
             pool.noCandidates(topology, waiter.arch, waiter.selector);
         completions.add(() -> waiter.future.completeExceptionally(failure));
-        continue;
-      }
-      if (containsIdentical(exhausted, candidates)) {
-        continue;
-      }
-      PooledLease lease = pool.tryLease(candidates);
-      if (lease != null) {
-        it.remove();
-        completions.add(() -> waiter.grant(lease));
-      } else {
-        exhausted.add(candidates);
-        nanosUntilRetry = Math.min(nanosUntilRetry, LocalBackendPool.nanosUntilRetry(candidates));
       }
     }
     size = queue.size();

@@ -27,14 +27,18 @@ final class Waiter {
   /** Hands over a lease; false (and the lease is back in the pool) if the wait already ended. */
   boolean grant(Lease lease) {
     if (future.complete(lease)) {
-      Future<?> task = timeoutTask;
-      if (task != null) {
-        task.cancel(false);
-      }
+      cancelTimeout();
       return true;
     }
     lease.close();
     return false;
+  }
+
+  void cancelTimeout() {
+    Future<?> task = timeoutTask;
+    if (task != null) {
+      task.cancel(false);
+    }
   }
 
   void timeoutTask(Future<?> task) {
