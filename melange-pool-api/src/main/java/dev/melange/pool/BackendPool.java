@@ -87,8 +87,11 @@ public interface BackendPool extends AutoCloseable {
    * Like {@link #acquire(String, Selector, Duration)}, but parks no thread: the future completes
    * with the lease, or exceptionally with a {@link NoBackendAvailableException}. Cancelling the
    * future gives up the place in line (and any lease granted concurrently goes back to the pool).
-   * Completion may run dependent stages on a thread that released a lease or on the pool's timer
-   * thread: use the {@code *Async} stages for slow work.
+   *
+   * <p>Completion runs dependent stages on the thread that completes the future: one that released
+   * a lease, or the pool's single timer thread (timeouts, circuit recovery). A slow or blocking
+   * stage there delays other waiters' futures (their slots are reserved for them meanwhile) and the
+   * pool's other timeouts: use the {@code *Async} stages for anything slow.
    *
    * @throws IllegalArgumentException if the timeout is negative
    */
