@@ -9,13 +9,11 @@ import dev.melange.pool.BackendStatus;
 import dev.melange.pool.Lease;
 import dev.melange.pool.Selector;
 import dev.melange.pool.Ticker;
-import dev.melange.pool.spi.CircuitBreaker;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -251,11 +249,12 @@ class ConcurrencyRegressionTest {
   }
 
   /** Test breaker: mode 0 admits, 1 refuses (isAdmitting false), 2 throws everywhere. */
-  static final class Hooked implements CircuitBreaker {
+  static final class Hooked extends ScriptedCircuitBreaker {
     final AtomicInteger mode;
     final AtomicReference<Runnable> permitHook;
 
     Hooked(AtomicInteger mode, AtomicReference<Runnable> hook) {
+      super(true, 0, State.CLOSED);
       this.mode = mode;
       this.permitHook = hook;
     }
@@ -287,20 +286,6 @@ class ConcurrencyRegressionTest {
         r.run();
       }
       return 0;
-    }
-
-    @Override
-    public void onSuccess(long permit) {}
-
-    @Override
-    public void onFailure(long permit, Throwable cause) {}
-
-    @Override
-    public void onNoOutcome(long permit) {}
-
-    @Override
-    public Snapshot snapshot() {
-      return new Snapshot(State.CLOSED, 0, OptionalLong.empty(), 0);
     }
   }
 }

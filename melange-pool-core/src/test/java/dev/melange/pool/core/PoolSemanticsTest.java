@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
@@ -383,32 +382,7 @@ class PoolSemanticsTest {
   @Test
   void theConfiguredCircuitBreakerIsUsed() throws Exception {
     AtomicInteger created = new AtomicInteger();
-    CircuitBreaker refuseAll =
-        new CircuitBreaker() {
-          @Override
-          public boolean isAdmitting() {
-            return false;
-          }
-
-          @Override
-          public long tryAcquirePermit() {
-            return REFUSED;
-          }
-
-          @Override
-          public void onSuccess(long permit) {}
-
-          @Override
-          public void onFailure(long permit, Throwable cause) {}
-
-          @Override
-          public void onNoOutcome(long permit) {}
-
-          @Override
-          public Snapshot snapshot() {
-            return new Snapshot(State.OPEN, 0, OptionalLong.empty(), 0);
-          }
-        };
+    CircuitBreaker refuseAll = ScriptedCircuitBreaker.alwaysOpen();
     try (BackendPool pool =
         BackendPool.builder()
             .circuitBreaker(

@@ -10,7 +10,6 @@ import dev.melange.pool.spi.CircuitBreaker;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -79,7 +78,9 @@ class WaitQueueWakeUpTest {
             .backend(new Backend("tcp://flaky:1234", X86, 1, Map.of()))
             .circuitBreaker(
                 (backend, ticker) ->
-                    backend.addr().contains("flaky") ? new AdmitsThenRefuses() : new NeverOpens())
+                    backend.addr().contains("flaky")
+                        ? ScriptedCircuitBreaker.admitsThenRefuses()
+                        : ScriptedCircuitBreaker.neverOpens())
             .build()) {
       Lease held = pool.tryAcquire(X86, Selector.any()).orElseThrow();
       assertThat(held.backend().addr()).isEqualTo("tcp://steady:1234");
@@ -93,60 +94,6 @@ class WaitQueueWakeUpTest {
       assertThat(next.backend().addr()).isEqualTo("tcp://steady:1234");
       next.close();
       assertThat(pool.status()).allSatisfy(s -> assertThat(s.activeJobs()).isZero());
-    }
-  }
-
-  /** Claims to admit, then refuses every permit. */
-  private static final class AdmitsThenRefuses implements CircuitBreaker {
-    @Override
-    public boolean isAdmitting() {
-      return true;
-    }
-
-    @Override
-    public long tryAcquirePermit() {
-      return REFUSED;
-    }
-
-    @Override
-    public void onSuccess(long permit) {}
-
-    @Override
-    public void onFailure(long permit, Throwable cause) {}
-
-    @Override
-    public void onNoOutcome(long permit) {}
-
-    @Override
-    public Snapshot snapshot() {
-      return new Snapshot(State.CLOSED, 0, OptionalLong.empty(), 0);
-    }
-  }
-
-  /** Admits everything. */
-  private static final class NeverOpens implements CircuitBreaker {
-    @Override
-    public boolean isAdmitting() {
-      return true;
-    }
-
-    @Override
-    public long tryAcquirePermit() {
-      return 0;
-    }
-
-    @Override
-    public void onSuccess(long permit) {}
-
-    @Override
-    public void onFailure(long permit, Throwable cause) {}
-
-    @Override
-    public void onNoOutcome(long permit) {}
-
-    @Override
-    public Snapshot snapshot() {
-      return new Snapshot(State.CLOSED, 0, OptionalLong.empty(), 0);
     }
   }
 }
