@@ -14,22 +14,28 @@ import java.util.Map;
  *     matched exactly
  * @param maxJobs the most jobs it may run at once; 0 means the pool's {@code defaultMaxJobs}
  * @param labels key-value pairs for {@link Selector}s, in the order given
+ * @param weight its share relative to the others of its arch, for the weighted strategies and for
+ *     affinity; 1 by default, from 1 to {@link #MAX_WEIGHT}
  * @param backup whether this is a backup backend: it takes a lease only when no primary backend
  *     that matches can take it right now (all full or refused by their circuit breakers); as soon
  *     as a primary can, primaries win again
  */
 public record Backend(
-    String addr, String arch, int maxJobs, Map<String, String> labels, boolean backup) {
+    String addr, String arch, int maxJobs, Map<String, String> labels, int weight, boolean backup) {
 
   /** The largest {@code maxJobs} a backend may have: far beyond any real daemon. */
   public static final int MAX_JOBS_LIMIT = 1_000_000;
+
+  /** The largest {@code weight} a backend may have. */
+  public static final int MAX_WEIGHT = 1_000_000;
 
   /**
    * Validates and copies.
    *
    * @throws IllegalArgumentException {@code addr is required} or {@code arch is required} when
    *     blank, {@code maxJobs must be >= 0, was <n>} when negative, {@code maxJobs must be <=
-   *     1000000, was <n>} when above {@link #MAX_JOBS_LIMIT}, or a label with a blank key
+   *     1000000, was <n>} when above {@link #MAX_JOBS_LIMIT}, {@code weight must be >= 1, was <n>}
+   *     or {@code weight must be <= 1000000, was <n>}, or a label with a blank key
    * @throws NullPointerException when {@code labels}, or a label key or value, is null
    */
   public Backend {
@@ -42,16 +48,22 @@ public record Backend(
       throw new IllegalArgumentException(
           "maxJobs must be <= " + MAX_JOBS_LIMIT + ", was " + maxJobs);
     }
+    if (weight < 1) {
+      throw new IllegalArgumentException("weight must be >= 1, was " + weight);
+    }
+    if (weight > MAX_WEIGHT) {
+      throw new IllegalArgumentException("weight must be <= " + MAX_WEIGHT + ", was " + weight);
+    }
     labels = copyLabels(labels);
   }
 
   /**
-   * A primary (not backup) backend.
+   * A primary (not backup) backend of weight 1.
    *
    * @throws IllegalArgumentException as the canonical constructor
    */
   public Backend(String addr, String arch, int maxJobs, Map<String, String> labels) {
-    this(addr, arch, maxJobs, labels, false);
+    this(addr, arch, maxJobs, labels, 1, false);
   }
 
   /**
@@ -72,7 +84,7 @@ public record Backend(
    *     {@link #MAX_JOBS_LIMIT}
    */
   public Backend withMaxJobs(int maxJobs) {
-    return new Backend(addr, arch, maxJobs, labels, backup);
+    return new Backend(addr, arch, maxJobs, labels, weight, backup);
   }
 
   /**
@@ -82,12 +94,22 @@ public record Backend(
    * @throws NullPointerException when {@code labels}, or a key or value, is null
    */
   public Backend withLabels(Map<String, String> labels) {
-    return new Backend(addr, arch, maxJobs, labels, backup);
+    return new Backend(addr, arch, maxJobs, labels, weight, backup);
+  }
+
+  /**
+   * A copy with another weight.
+   *
+   * @throws IllegalArgumentException {@code weight must be >= 1, was <n>}, or above {@link
+   *     #MAX_WEIGHT}
+   */
+  public Backend withWeight(int weight) {
+    return new Backend(addr, arch, maxJobs, labels, weight, backup);
   }
 
   /** A copy that is (or is not) a backup backend. */
   public Backend withBackup(boolean backup) {
-    return new Backend(addr, arch, maxJobs, labels, backup);
+    return new Backend(addr, arch, maxJobs, labels, weight, backup);
   }
 
   // Defends against callers outside @NullMarked code, which the type system cannot stop.

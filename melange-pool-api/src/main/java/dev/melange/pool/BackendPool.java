@@ -1,6 +1,7 @@
 package dev.melange.pool;
 
 import dev.melange.pool.spi.CircuitBreaker;
+import dev.melange.pool.spi.LoadBalancer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -98,6 +99,29 @@ public interface BackendPool extends AutoCloseable {
   CompletableFuture<Lease> acquireAsync(String arch, Selector selector, Duration timeout);
 
   /**
+   * Like {@link #acquire(String, Selector)}, with options: a timeout (the pool's {@code
+   * acquireTimeout} when null) and an affinity key. With a key, the backend is the key's home by
+   * consistent hashing among the candidates, or the next in the key's order when the home is full,
+   * circuit-open or would exceed the affinity load bound; without one, the pool's strategy picks.
+   *
+   * @throws NoBackendAvailableException as {@link #acquire(String, Selector)}
+   * @throws InterruptedException if interrupted while waiting; no lease is held then
+   */
+  Lease acquire(String arch, Selector selector, AcquireOptions options) throws InterruptedException;
+
+  /**
+   * Like {@link #tryAcquire(String, Selector)}, with options (the timeout is ignored: this never
+   * waits).
+   */
+  Optional<Lease> tryAcquire(String arch, Selector selector, AcquireOptions options);
+
+  /**
+   * Like {@link #acquireAsync(String, Selector, Duration)}, with options (the pool's {@code
+   * acquireTimeout} when the timeout is null).
+   */
+  CompletableFuture<Lease> acquireAsync(String arch, Selector selector, AcquireOptions options);
+
+  /**
    * Adds a backend; waiters that can use it get its slots at once.
    *
    * @throws DuplicateBackendException {@code backend already exists: <addr>}
@@ -174,6 +198,37 @@ public interface BackendPool extends AutoCloseable {
      * @throws IllegalArgumentException if negative
      */
     Builder acquireTimeout(Duration d);
+
+    /**
+     * The strategy that picks among the candidates, by name: {@code least-loaded} (the default),
+     * {@code round-robin}, {@code random}, {@code weighted-random}, {@code power-of-two}, {@code
+     * weighted-least-request} or {@code peak-ewma}, each with its default settings.
+     *
+     * @throws IllegalArgumentException for an unknown name, listing the known ones
+     */
+    Builder strategy(String name);
+
+    /** A custom strategy; see {@link LoadBalancer}. */
+    Builder strategy(LoadBalancer strategy);
+
+    /**
+     * How far an affinity key's home may be loaded beyond the average before the key goes to the
+     * next backend in its order: a backend takes the key while its active leases stay within {@code
+     * ceil(loadFactor * (total active + 1) / candidates)}. Default 1.25.
+     *
+     * @throws IllegalArgumentException unless at least 1 and finite
+     */
+    Builder affinityLoadFactor(double loadFactor);
+
+    /**
+     * How long a backend that becomes eligible again (added to the running pool, or its circuit
+     * closed after being open) ramps up: its effective {@code maxJobs} and weight grow linearly
+     * from 1 to the configured values over this time. Default {@link Duration#ZERO}, no ramp;
+     * backends given at build time never ramp.
+     *
+     * @throws IllegalArgumentException if negative or above one hour
+     */
+    Builder slowStart(Duration d);
 
     /** The time source for timeouts and circuit breakers. Default {@link Ticker#system()}. */
     Builder ticker(Ticker ticker);

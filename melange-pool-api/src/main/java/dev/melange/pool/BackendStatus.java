@@ -1,5 +1,6 @@
 package dev.melange.pool;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -13,21 +14,31 @@ import org.jspecify.annotations.Nullable;
  * @param addr the backend's address
  * @param arch its architecture
  * @param labels its labels
- * @param maxJobs its effective limit (the pool default when configured as 0)
+ * @param maxJobs its limit (the pool default when configured as 0)
+ * @param effectiveMaxJobs its limit now: {@code maxJobs}, or less while it ramps up after a slow
+ *     start
  * @param activeJobs leases currently out on it
+ * @param weight its configured weight
+ * @param backup whether it is a backup backend
  * @param failures consecutive failures its circuit breaker counts
  * @param circuitOpen whether its circuit is open or half-open (not closed)
  * @param lastFailure when the last failure was recorded, or null if never
+ * @param latencyEstimate its peak-EWMA estimate of a lease's duration, decayed to now; null unless
+ *     the pool's strategy measures latency ({@code peak-ewma})
  */
 public record BackendStatus(
     String addr,
     String arch,
     Map<String, String> labels,
     int maxJobs,
+    int effectiveMaxJobs,
     int activeJobs,
+    int weight,
+    boolean backup,
     int failures,
     boolean circuitOpen,
-    @Nullable Instant lastFailure) {
+    @Nullable Instant lastFailure,
+    @Nullable Duration latencyEstimate) {
 
   /** Copies the labels, keeping their order. */
   public BackendStatus {

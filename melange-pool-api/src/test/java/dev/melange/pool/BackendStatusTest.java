@@ -62,6 +62,7 @@ class BackendStatusTest {
   }
 
   private static BackendStatus status(Map<String, String> labels, @Nullable Instant lastFailure) {
-    return new BackendStatus("tcp://a:1234", "x86_64", labels, 4, 1, 2, true, lastFailure);
+    return new BackendStatus(
+        "tcp://a:1234", "x86_64", labels, 4, 4, 1, 1, false, 2, true, lastFailure, null);
   }
 }

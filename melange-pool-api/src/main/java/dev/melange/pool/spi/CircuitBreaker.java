@@ -82,6 +82,23 @@ public interface CircuitBreaker {
    */
   record Snapshot(State state, int failures, OptionalLong lastFailureNanos, long nanosUntilRetry) {}
 
+  /**
+   * Told of each change of a breaker's state. The pool uses it to start a backend's slow-start ramp
+   * when its circuit closes again.
+   */
+  @FunctionalInterface
+  interface Listener {
+
+    /** Ignores every change. */
+    Listener NONE = (from, to) -> {};
+
+    /**
+     * The circuit went from one state to another. Called by the thread that made the change, once
+     * per change; must be quick and must not throw.
+     */
+    void onStateChange(State from, State to);
+  }
+
   /** Creates the breaker for one backend. */
   @FunctionalInterface
   interface Factory {
@@ -93,5 +110,16 @@ public interface CircuitBreaker {
      * @param ticker the pool's time source; breakers should read no other clock
      */
     CircuitBreaker create(Backend backend, Ticker ticker);
+
+    /**
+     * A new breaker that reports its state changes to {@code listener}; the pool calls this one.
+     * The default ignores the listener: a breaker made that way works, but the pool does not learn
+     * when its circuit closes, so the backend does not slow-start after recovering.
+     *
+     * @param listener to call on each change of state
+     */
+    default CircuitBreaker create(Backend backend, Ticker ticker, Listener listener) {
+      return create(backend, ticker);
+    }
   }
 }

@@ -57,22 +57,32 @@ final class ArchGroup {
    * configuration order. Immutable, so it may be shared racily.
    */
   static final class Matches {
-    static final Matches NONE = new Matches("", Selector.any(), new Slot[0], new Slot[0]);
+    static final Matches NONE =
+        new Matches("", Selector.any(), CandidateList.EMPTY, CandidateList.EMPTY);
 
     final String arch;
     final Selector selector;
 
     /** The candidates tried first. */
-    final Slot[] primaries;
+    final CandidateList primaries;
+
+    /** {@code primaries.slots}, one dependent load nearer for the acquire path. */
+    final Slot[] primarySlots;
+
+    /** Whether there are backups to try when no primary can take a lease. */
+    final boolean hasBackups;
 
     /** The candidates tried only when no primary can take a lease. */
-    final Slot[] backups;
+    final CandidateList backups;
 
-    private Matches(String arch, Selector selector, Slot[] primaries, Slot[] backups) {
+    private Matches(
+        String arch, Selector selector, CandidateList primaries, CandidateList backups) {
       this.arch = arch;
       this.selector = selector;
       this.primaries = primaries;
+      this.primarySlots = primaries.slots;
       this.backups = backups;
+      this.hasBackups = !backups.isEmpty();
     }
 
     static Matches of(String arch, Selector selector, List<Slot> slots) {
@@ -82,7 +92,10 @@ final class ArchGroup {
         (slot.backend.backup() ? backups : primaries).add(slot);
       }
       return new Matches(
-          arch, selector, primaries.toArray(new Slot[0]), backups.toArray(new Slot[0]));
+          arch,
+          selector,
+          new CandidateList(primaries),
+          backups.isEmpty() ? CandidateList.EMPTY : new CandidateList(backups));
     }
 
     boolean answers(String arch, Selector selector) {
@@ -90,7 +103,7 @@ final class ArchGroup {
     }
 
     boolean isEmpty() {
-      return primaries.length == 0 && backups.length == 0;
+      return primaries.isEmpty() && backups.isEmpty();
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.melange.pool.core;
 
+import dev.melange.pool.Backend;
 import dev.melange.pool.Ticker;
 import dev.melange.pool.spi.CircuitBreaker;
 import java.lang.invoke.MethodHandles;
@@ -35,6 +36,10 @@ import java.util.OptionalLong;
  * written in epoch order and a stale one never overwrites a newer one. (Writing it before the
  * compare-and-set was wrong: a thread whose compare-and-set then failed could, delayed, overwrite a
  * later epoch's opening and leave that circuit open for good.)
+ *
+ * <p>The {@link Listener} hears of each transition from the thread whose compare-and-set made it:
+ * closed to open, open to half-open (when the trial is taken, not merely when the timeout elapses),
+ * half-open to closed and half-open to open.
  */
 final class ConsecutiveFailuresCircuitBreaker implements CircuitBreaker {
   private static final long EPOCH = 0xFFFF_FFFFL;
@@ -60,6 +65,7 @@ final class ConsecutiveFailuresCircuitBreaker implements CircuitBreaker {
   }
 
   private final Ticker ticker;
+  private final Listener listener;
   private final int failureThreshold;
   private final long recoveryNanos;
   private volatile long word;
@@ -71,6 +77,11 @@ final class ConsecutiveFailuresCircuitBreaker implements CircuitBreaker {
   private volatile boolean hasFailed;
 
   ConsecutiveFailuresCircuitBreaker(Ticker ticker, int failureThreshold, Duration recoveryTimeout) {
+    this(ticker, failureThreshold, recoveryTimeout, Listener.NONE);
+  }
+
+  ConsecutiveFailuresCircuitBreaker(
+      Ticker ticker, int failureThreshold, Duration recoveryTimeout, Listener listener) {
     if (failureThreshold < 1) {
       throw new IllegalArgumentException("failureThreshold must be >= 1, was " + failureThreshold);
     }
@@ -79,14 +90,25 @@ final class ConsecutiveFailuresCircuitBreaker implements CircuitBreaker {
           "recoveryTimeout must be >= 0, was " + GoDuration.format(recoveryTimeout));
     }
     this.ticker = ticker;
+    this.listener = listener;
     this.failureThreshold = failureThreshold;
     this.recoveryNanos = saturatedNanos(recoveryTimeout);
   }
 
   /** The factory the pool uses unless told otherwise. */
   static CircuitBreaker.Factory factory(int failureThreshold, Duration recoveryTimeout) {
-    return (backend, ticker) ->
-        new ConsecutiveFailuresCircuitBreaker(ticker, failureThreshold, recoveryTimeout);
+    return new Factory() {
+      @Override
+      public CircuitBreaker create(Backend backend, Ticker ticker) {
+        return create(backend, ticker, Listener.NONE);
+      }
+
+      @Override
+      public CircuitBreaker create(Backend backend, Ticker ticker, Listener listener) {
+        return new ConsecutiveFailuresCircuitBreaker(
+            ticker, failureThreshold, recoveryTimeout, listener);
+      }
+    };
   }
 
   @Override
@@ -121,6 +143,7 @@ final class ConsecutiveFailuresCircuitBreaker implements CircuitBreaker {
         return REFUSED;
       }
       if (WORD.compareAndSet(this, w, w | TRIAL)) {
+        listener.onStateChange(State.OPEN, State.HALF_OPEN);
         return epoch(w) << 1 | TRIAL_PERMIT;
       }
     }
@@ -151,6 +174,9 @@ final class ConsecutiveFailuresCircuitBreaker implements CircuitBreaker {
         next = w & ~FAILURES;
       }
       if (WORD.compareAndSet(this, w, next)) {
+        if ((permit & TRIAL_PERMIT) != 0) {
+          listener.onStateChange(State.HALF_OPEN, State.CLOSED);
+        }
         return;
       }
     }
@@ -176,6 +202,10 @@ final class ConsecutiveFailuresCircuitBreaker implements CircuitBreaker {
         }
         lastFailureNanos = now;
         hasFailed = true;
+        if (opens) {
+          listener.onStateChange(
+              (permit & TRIAL_PERMIT) != 0 ? State.HALF_OPEN : State.CLOSED, State.OPEN);
+        }
         return;
       }
     }

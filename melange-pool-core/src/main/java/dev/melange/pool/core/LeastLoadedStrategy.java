@@ -1,35 +1,49 @@
 package dev.melange.pool.core;
 
-import org.jspecify.annotations.Nullable;
+import dev.melange.pool.spi.LoadBalancer;
 
 /**
  * melange-server's selection: the candidate with the lowest {@code active / maxJobs} whose circuit
  * admits a lease; a tie goes to the earliest in configuration order. Loads are compared by
  * cross-multiplying, never dividing. The scan stops at the first idle eligible candidate, since
- * nothing can beat a load of zero and ties go to the earliest anyway.
- *
- * <p>Reads are racy by design: the caller reserves the chosen slot with a compare-and-set and picks
- * again if it lost the race.
+ * nothing can beat a load of zero and ties go to the earliest anyway. A scan of every candidate:
+ * the right choice for melange's fleets of a few dozen daemons; at thousands, {@code power-of-two}.
  */
-final class LeastLoadedStrategy {
+final class LeastLoadedStrategy implements LoadBalancer {
+  static final LeastLoadedStrategy INSTANCE = new LeastLoadedStrategy();
+
   private LeastLoadedStrategy() {}
 
-  static @Nullable Slot pick(Slot[] candidates) {
-    Slot best = null;
+  /** Only the pool calls this, always with its own view; it scans the slots directly. */
+  @Override
+  public int pick(Candidates candidates) {
+    return pick(((CandidateList) candidates).slots);
+  }
+
+  /**
+   * The index of the least-loaded slot that can take a lease, or {@link #NONE}. Reads the slots'
+   * fields directly: this is the default strategy's whole hot path.
+   */
+  static int pick(Slot[] slots) {
+    int best = NONE;
     long bestActive = 0;
     long bestMax = 1;
-    for (Slot slot : candidates) {
+    for (int i = 0; i < slots.length; i++) {
+      Slot slot = slots[i];
+      // The raw counter: a removed slot counts as full.
       int active = slot.active;
-      int max = slot.maxJobs;
-      if (active >= max || (best != null && active * bestMax >= bestActive * max)) {
+      int max = slot.limit;
+      if (max == Slot.RAMPING) {
+        max = slot.limit();
+      }
+      if (active >= max || (best != NONE && active * bestMax >= bestActive * max)) {
         continue;
       }
-      // Checked only for a slot that would win, to keep the scan to one cache line per slot. A
-      // removed slot needs no check of its own: its counter says full.
+      // Checked only for a slot that would win, to keep the scan to one cache line per slot.
       if (!slot.breaker.isAdmitting()) {
         continue;
       }
-      best = slot;
+      best = i;
       bestActive = active;
       bestMax = max;
       if (active == 0) {
@@ -37,5 +51,10 @@ final class LeastLoadedStrategy {
       }
     }
     return best;
+  }
+
+  @Override
+  public String toString() {
+    return StrategySettings.LEAST_LOADED;
   }
 }

@@ -1,5 +1,6 @@
 package dev.melange.pool.core;
 
+import dev.melange.pool.AcquireOptions;
 import dev.melange.pool.Backend;
 import dev.melange.pool.BackendNotFoundException;
 import dev.melange.pool.BackendPool;
@@ -13,6 +14,7 @@ import dev.melange.pool.Selector;
 import dev.melange.pool.Ticker;
 import dev.melange.pool.core.ArchGroup.Matches;
 import dev.melange.pool.spi.CircuitBreaker;
+import dev.melange.pool.spi.LoadBalancer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -35,11 +37,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The in-process {@link BackendPool}: backends in an immutable {@link Topology} swapped on change,
- * one {@link Slot} per backend incarnation, least-loaded selection, and a {@link WaitQueue} for
- * callers who must wait.
+ * one {@link Slot} per backend incarnation, a {@link LoadBalancer} (least-loaded by default) or an
+ * {@link AffinityRing} to pick, and a {@link WaitQueue} for callers who must wait.
  *
  * <p>The acquire path: one volatile read of the topology, its memo of the last (arch, selector)
- * answer (else a map lookup for the arch and the cached candidates for the selector), a scan, one
+ * answer (else a map lookup for the arch and the cached candidates for the selector), the pick, one
  * compare-and-set on the chosen slot's counter, a permit from its circuit breaker, and the {@link
  * PooledLease}, the only allocation. Release: one compare-and-set on the lease, the outcome to the
  * breaker, one atomic decrement, one volatile read to see whether anyone waits. Add, remove and
@@ -49,10 +51,27 @@ final class LocalBackendPool implements BackendPool {
   private static final Logger log = LoggerFactory.getLogger(LocalBackendPool.class);
   private static final AtomicInteger TIMER_THREADS = new AtomicInteger();
 
+  /** Beyond one per candidate, how many useless picks {@link #tryLeaseAgain} tolerates. */
+  private static final int MAX_EXTRA_MISSES = 8;
+
   private final int defaultMaxJobs;
   private final long acquireTimeoutNanos;
   private final Ticker ticker;
   private final CircuitBreaker.Factory breakers;
+  private final LoadBalancer balancer;
+
+  /** The default strategy, called directly: the common case costs no interface call. */
+  private final boolean leastLoaded;
+
+  private final double affinityLoadFactor;
+  private final SlowStart slowStart;
+
+  /** How fast latency estimates decay; null when the strategy does not use latency. */
+  private final @Nullable Duration latencyDecay;
+
+  /** Whether leases are timed for latency estimates. */
+  private final boolean timed;
+
   private final WaitQueue waiters = new WaitQueue(this);
   private final Object topologyLock = new Object();
   private volatile Topology topology;
@@ -61,7 +80,11 @@ final class LocalBackendPool implements BackendPool {
   /** Guarded by {@code topologyLock}; created on first need, shut down on close. */
   private @Nullable ScheduledThreadPoolExecutor timer;
 
-  LocalBackendPool(PoolSettings settings, Ticker ticker, CircuitBreaker.Factory breakers) {
+  LocalBackendPool(
+      PoolSettings settings,
+      Ticker ticker,
+      CircuitBreaker.Factory breakers,
+      LoadBalancer balancer) {
     if (settings.backends().isEmpty()) {
       throw new PoolException("at least one backend is required");
     }
@@ -69,6 +92,12 @@ final class LocalBackendPool implements BackendPool {
     this.acquireTimeoutNanos = timeoutNanos(settings.acquireTimeout());
     this.ticker = ticker;
     this.breakers = breakers;
+    this.balancer = balancer;
+    this.leastLoaded = balancer == LeastLoadedStrategy.INSTANCE;
+    this.affinityLoadFactor = settings.affinityLoadFactor();
+    this.slowStart = new SlowStart(ticker, settings.slowStart());
+    this.latencyDecay = balancer.usesLatency() ? settings.strategy().decay() : null;
+    this.timed = latencyDecay != null;
     Set<String> addrs = new HashSet<>();
     List<Slot> slots = new ArrayList<>();
     for (Backend backend : settings.backends()) {
@@ -82,7 +111,7 @@ final class LocalBackendPool implements BackendPool {
 
   @Override
   public Lease acquire(String arch, Selector selector) throws InterruptedException {
-    return acquire(arch, selector, acquireTimeoutNanos);
+    return acquire(arch, selector, null, acquireTimeoutNanos);
   }
 
   @Override
@@ -91,27 +120,35 @@ final class LocalBackendPool implements BackendPool {
     if (timeout.isNegative()) {
       throw negativeTimeout(timeout);
     }
-    return acquire(arch, selector, timeoutNanos(timeout));
+    return acquire(arch, selector, null, timeoutNanos(timeout));
+  }
+
+  @Override
+  public Lease acquire(String arch, Selector selector, AcquireOptions options)
+      throws InterruptedException {
+    return acquire(arch, selector, options.affinityKey(), timeoutNanos(options));
   }
 
   // The fast path is kept small on purpose, so the JIT inlines it into the caller: the slow path
   // (waiting) and every rejection live in methods of their own.
-  private Lease acquire(String arch, Selector selector, long timeoutNanos)
+  private Lease acquire(
+      String arch, Selector selector, @Nullable String affinityKey, long timeoutNanos)
       throws InterruptedException {
     Matches candidates = candidatesOrThrow(arch, selector);
     if (waiters.isEmpty()) {
-      PooledLease lease = tryLease(candidates);
+      PooledLease lease = tryLease(candidates, affinityKey);
       if (lease != null) {
         return lease;
       }
     }
-    return await(arch, selector, timeoutNanos);
+    return await(arch, selector, affinityKey, timeoutNanos);
   }
 
   /** The slow path: queue behind the other waiters and park until served, timed out or closed. */
-  private Lease await(String arch, Selector selector, long timeoutNanos)
+  private Lease await(
+      String arch, Selector selector, @Nullable String affinityKey, long timeoutNanos)
       throws InterruptedException {
-    Waiter waiter = new Waiter(arch, selector, timeoutNanos);
+    Waiter waiter = new Waiter(arch, selector, affinityKey, timeoutNanos);
     waiters.enqueue(waiter);
     try {
       if (timeoutNanos == 0 && !waiter.future.isDone()) {
@@ -138,16 +175,25 @@ final class LocalBackendPool implements BackendPool {
 
   @Override
   public Optional<Lease> tryAcquire(String arch, Selector selector) {
+    return tryAcquire(arch, selector, (String) null);
+  }
+
+  @Override
+  public Optional<Lease> tryAcquire(String arch, Selector selector, AcquireOptions options) {
+    return tryAcquire(arch, selector, options.affinityKey());
+  }
+
+  private Optional<Lease> tryAcquire(String arch, Selector selector, @Nullable String affinityKey) {
     Topology current = topology;
     Matches candidates = candidatesOrEmpty(current, arch, selector);
     if (closed || candidates.isEmpty()) {
       return Optional.empty();
     }
     if (waiters.isEmpty()) {
-      return Optional.ofNullable(tryLease(candidates));
+      return Optional.ofNullable(tryLease(candidates, affinityKey));
     }
     // Others wait: go through the queue so they are served first.
-    Waiter waiter = new Waiter(arch, selector, 0);
+    Waiter waiter = new Waiter(arch, selector, affinityKey, 0);
     waiters.enqueue(waiter);
     if (waiter.future.completeExceptionally(noCapacity(waiter))) {
       waiters.remove(waiter);
@@ -163,7 +209,17 @@ final class LocalBackendPool implements BackendPool {
     if (timeout.isNegative()) {
       throw negativeTimeout(timeout);
     }
-    long timeoutNanos = timeoutNanos(timeout);
+    return acquireAsync(arch, selector, null, timeoutNanos(timeout));
+  }
+
+  @Override
+  public CompletableFuture<Lease> acquireAsync(
+      String arch, Selector selector, AcquireOptions options) {
+    return acquireAsync(arch, selector, options.affinityKey(), timeoutNanos(options));
+  }
+
+  private CompletableFuture<Lease> acquireAsync(
+      String arch, Selector selector, @Nullable String affinityKey, long timeoutNanos) {
     Matches candidates;
     try {
       candidates = candidatesOrThrow(arch, selector);
@@ -171,12 +227,12 @@ final class LocalBackendPool implements BackendPool {
       return CompletableFuture.failedFuture(e);
     }
     if (waiters.isEmpty()) {
-      PooledLease lease = tryLease(candidates);
+      PooledLease lease = tryLease(candidates, affinityKey);
       if (lease != null) {
         return CompletableFuture.completedFuture(lease);
       }
     }
-    Waiter waiter = new Waiter(arch, selector, timeoutNanos);
+    Waiter waiter = new Waiter(arch, selector, affinityKey, timeoutNanos);
     waiters.enqueue(waiter);
     if (!waiter.future.isDone()) {
       // A caller who cancels gives up its place now, not at the next drain. (The stage this
@@ -207,56 +263,107 @@ final class LocalBackendPool implements BackendPool {
     }
   }
 
-  /** A lease on a primary if one can take it now, else on a backup; null when none can. */
-  @Nullable PooledLease tryLease(Matches candidates) {
-    PooledLease lease = tryLease(candidates.primaries);
-    if (lease == null && candidates.backups.length != 0) {
-      lease = tryLease(candidates.backups);
+  /**
+   * A lease on a primary if one can take it now, else on a backup; null when none can.
+   *
+   * @param affinityKey the key whose order picks, or null for the strategy
+   */
+  @Nullable PooledLease tryLease(Matches candidates, @Nullable String affinityKey) {
+    PooledLease lease = tryLease(candidates.primaries, candidates.primarySlots, affinityKey);
+    if (lease == null && candidates.hasBackups) {
+      lease = tryLease(candidates.backups, candidates.backups.slots, affinityKey);
     }
     return lease;
   }
 
   /**
-   * The best candidate's slot, reserved, with a permit; null when none can be had now. The first
+   * The chosen candidate's slot, reserved, with a permit; null when none can be had now. The first
    * attempt is inline; a lost race or a refused permit goes to {@link #tryLeaseAgain}.
    */
-  private @Nullable PooledLease tryLease(Slot[] candidates) {
-    Slot slot = LeastLoadedStrategy.pick(candidates);
-    if (slot == null) {
+  private @Nullable PooledLease tryLease(
+      CandidateList candidates, Slot[] slots, @Nullable String affinityKey) {
+    int index = pick(candidates, slots, affinityKey);
+    if (index == LoadBalancer.NONE) {
       return null;
     }
+    Slot slot = slots[index];
     if (slot.tryReserve()) {
       long permit = permit(slot);
       if (permit >= 0) {
-        return new PooledLease(slot, permit);
+        return newLease(slot, permit);
       }
       giveBackUnused(slot);
     }
-    return tryLeaseAgain(candidates);
+    return tryLeaseAgain(candidates, slots, affinityKey);
   }
 
-  /** Picks again after a lost race or a refused permit. */
-  private @Nullable PooledLease tryLeaseAgain(Slot[] candidates) {
-    int refusals = 0;
+  /**
+   * Picks again after a lost race or a refused permit. A lost race is another thread's progress, so
+   * it may repeat; a pick of a candidate that is full, or whose breaker refuses the permit it
+   * seemed to admit, counts against a bound, so a strategy that keeps choosing one cannot spin.
+   */
+  private @Nullable PooledLease tryLeaseAgain(
+      CandidateList candidates, Slot[] slots, @Nullable String affinityKey) {
+    int misses = 0;
     while (true) {
-      Slot slot = LeastLoadedStrategy.pick(candidates);
-      if (slot == null) {
+      int index = pick(candidates, slots, affinityKey);
+      if (index == LoadBalancer.NONE) {
         return null;
       }
-      if (!slot.tryReserve()) {
-        continue;
+      Slot slot = slots[index];
+      if (slot.tryReserve()) {
+        long permit = permit(slot);
+        if (permit >= 0) {
+          return newLease(slot, permit);
+        }
+        giveBackUnused(slot);
+      } else if (slot.active < slot.limit()) {
+        continue; // lost a race for a slot that has room again: someone else made progress
       }
-      long permit = permit(slot);
-      if (permit >= 0) {
-        return new PooledLease(slot, permit);
-      }
-      giveBackUnused(slot);
-      // A breaker that admits but then refuses is racing a state change; don't spin on one that
-      // keeps doing so.
-      if (++refusals > candidates.length) {
+      if (++misses > slots.length + MAX_EXTRA_MISSES) {
         return null;
       }
     }
+  }
+
+  /**
+   * Picks from {@code candidates}, whose slots are {@code slots} (one load fewer in hand). The
+   * default strategy's case is kept small, so that the JIT inlines the whole acquire path; the rest
+   * is {@link #pickOther}.
+   */
+  private int pick(CandidateList candidates, Slot[] slots, @Nullable String affinityKey) {
+    if (affinityKey == null && leastLoaded) {
+      return LeastLoadedStrategy.pick(slots);
+    }
+    return pickOther(candidates, slots, affinityKey);
+  }
+
+  private int pickOther(CandidateList candidates, Slot[] slots, @Nullable String affinityKey) {
+    if (affinityKey != null) {
+      return candidates.ring().pick(AffinityRing.keyHash(affinityKey), affinityLoadFactor);
+    }
+    int index = balancer.pick(candidates);
+    if (index < LoadBalancer.NONE || index >= slots.length) {
+      throw badPick(index, slots.length);
+    }
+    return index;
+  }
+
+  private IllegalStateException badPick(int index, int candidates) {
+    return new IllegalStateException(
+        "strategy " + balancer + " picked index " + index + " of " + candidates + " candidates");
+  }
+
+  private PooledLease newLease(Slot slot, long permit) {
+    // The pool's flag first: the slot's latency field sits a cache line away from its counter,
+    // and the default strategy should not touch that line.
+    if (timed) {
+      LatencyEstimate latency = slot.latency;
+      if (latency != null) {
+        return new TimedLease(slot, permit, latency);
+      }
+    }
+    return new PooledLease(slot, permit);
   }
 
   /**
@@ -325,9 +432,13 @@ final class LocalBackendPool implements BackendPool {
         Reason.POOL_CLOSED, "no available backend: the pool is closed");
   }
 
-  /** The shortest time until an open circuit among the candidates lets a trial through. */
+  /**
+   * The shortest time until an open circuit among the candidates lets a trial through, or a ramp
+   * raises a limit that holds a waiter back.
+   */
   static long nanosUntilRetry(Matches candidates) {
-    return Math.min(nanosUntilRetry(candidates.primaries), nanosUntilRetry(candidates.backups));
+    return Math.min(
+        nanosUntilRetry(candidates.primaries.slots), nanosUntilRetry(candidates.backups.slots));
   }
 
   private static long nanosUntilRetry(Slot[] candidates) {
@@ -336,12 +447,15 @@ final class LocalBackendPool implements BackendPool {
       if (slot.isRetired()) {
         continue;
       }
+      if (slot.isRamping() && slot.active() >= slot.limit()) {
+        min = Math.min(min, slot.nanosUntilRampStep());
+      }
       CircuitBreaker.Snapshot circuit = slot.breaker.snapshot();
       long wait = circuit.nanosUntilRetry();
       if (wait > 0) {
         min = Math.min(min, wait);
       } else if (circuit.state() != CircuitBreaker.State.CLOSED
-          && slot.active() < slot.maxJobs
+          && slot.active() < slot.limit()
           && slot.breaker.isAdmitting()) {
         // Recovery elapsed between the scan that refused and this look: no release will come
         // to say so, so look again now. (A full slot's release will; a trial out will end.)
@@ -378,7 +492,9 @@ final class LocalBackendPool implements BackendPool {
       if (current.find(backend.addr()) != null) {
         throw new DuplicateBackendException(backend.addr());
       }
-      topology = current.with(newSlot(backend));
+      Slot slot = newSlot(backend);
+      slot.startRamp();
+      topology = current.with(slot);
     }
     log.debug("added backend {} ({})", backend.addr(), backend.arch());
     waiters.signal();
@@ -434,16 +550,21 @@ final class LocalBackendPool implements BackendPool {
         lastFailure = now.minusNanos(nowNanos - circuit.lastFailureNanos().getAsLong());
       }
       Backend backend = slot.backend;
+      LatencyEstimate latency = slot.latency;
       statuses.add(
           new BackendStatus(
               backend.addr(),
               backend.arch(),
               backend.labels(),
               slot.maxJobs,
+              Math.min(slot.limit(), slot.maxJobs),
               slot.active(),
+              backend.weight(),
+              backend.backup(),
               circuit.failures(),
               circuit.state() != CircuitBreaker.State.CLOSED,
-              lastFailure));
+              lastFailure,
+              latency == null ? null : Duration.ofNanos(latency.nanos())));
     }
     return List.copyOf(statuses);
   }
@@ -519,7 +640,14 @@ final class LocalBackendPool implements BackendPool {
 
   private Slot newSlot(Backend backend) {
     int maxJobs = backend.maxJobs() == 0 ? defaultMaxJobs : backend.maxJobs();
-    return new Slot(backend, maxJobs, breakers.create(backend, ticker), waiters);
+    LatencyEstimate latency =
+        latencyDecay == null ? null : new LatencyEstimate(ticker, latencyDecay);
+    return Slot.create(backend, maxJobs, breakers, waiters, slowStart, latency);
+  }
+
+  private long timeoutNanos(AcquireOptions options) {
+    Duration timeout = options.timeout();
+    return timeout == null ? acquireTimeoutNanos : timeoutNanos(timeout);
   }
 
   private void checkOpen() {

@@ -4,6 +4,7 @@ import dev.melange.pool.Backend;
 import dev.melange.pool.BackendPool;
 import dev.melange.pool.Ticker;
 import dev.melange.pool.spi.CircuitBreaker;
+import dev.melange.pool.spi.LoadBalancer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +18,10 @@ final class PoolBuilder implements BackendPool.Builder {
   private int failureThreshold = PoolSettings.DEFAULT_FAILURE_THRESHOLD;
   private Duration recoveryTimeout = PoolSettings.DEFAULT_RECOVERY_TIMEOUT;
   private Duration acquireTimeout = PoolSettings.DEFAULT_ACQUIRE_TIMEOUT;
+  private StrategySettings strategy = StrategySettings.DEFAULT;
+  private @Nullable LoadBalancer customStrategy;
+  private double affinityLoadFactor = PoolSettings.DEFAULT_AFFINITY_LOAD_FACTOR;
+  private Duration slowStart = Duration.ZERO;
   private Ticker ticker = Ticker.system();
   private CircuitBreaker.@Nullable Factory breakers;
 
@@ -24,11 +29,14 @@ final class PoolBuilder implements BackendPool.Builder {
   static PoolBuilder from(PoolSettings settings) {
     PoolBuilder builder = new PoolBuilder();
     settings.backends().forEach(builder::backend);
+    builder.strategy = settings.strategy();
     return builder
         .defaultMaxJobs(settings.defaultMaxJobs())
         .failureThreshold(settings.failureThreshold())
         .recoveryTimeout(settings.recoveryTimeout())
-        .acquireTimeout(settings.acquireTimeout());
+        .acquireTimeout(settings.acquireTimeout())
+        .affinityLoadFactor(settings.affinityLoadFactor())
+        .slowStart(settings.slowStart());
   }
 
   @Override
@@ -69,6 +77,45 @@ final class PoolBuilder implements BackendPool.Builder {
   }
 
   @Override
+  public PoolBuilder strategy(String name) {
+    Objects.requireNonNull(name, "name");
+    requireArgument(
+        StrategySettings.NAMES.contains(name),
+        "unknown strategy \"" + name + "\", " + KeySuggestion.of(name, StrategySettings.NAMES));
+    strategy = StrategySettings.of(name);
+    customStrategy = null;
+    return this;
+  }
+
+  @Override
+  public PoolBuilder strategy(LoadBalancer strategy) {
+    customStrategy = Objects.requireNonNull(strategy, "strategy");
+    return this;
+  }
+
+  @Override
+  public PoolBuilder affinityLoadFactor(double loadFactor) {
+    requireArgument(
+        loadFactor >= 1 && !Double.isInfinite(loadFactor),
+        "affinityLoadFactor must be >= 1 and finite, was " + loadFactor);
+    affinityLoadFactor = loadFactor;
+    return this;
+  }
+
+  @Override
+  public PoolBuilder slowStart(Duration d) {
+    requireArgument(!d.isNegative(), "slowStart must be >= 0, was " + GoDuration.format(d));
+    requireArgument(
+        d.compareTo(PoolSettings.MAX_SLOW_START) <= 0,
+        "slowStart must be <= "
+            + GoDuration.format(PoolSettings.MAX_SLOW_START)
+            + ", was "
+            + GoDuration.format(d));
+    slowStart = d;
+    return this;
+  }
+
+  @Override
   public PoolBuilder ticker(Ticker ticker) {
     this.ticker = Objects.requireNonNull(ticker, "ticker");
     return this;
@@ -88,8 +135,16 @@ final class PoolBuilder implements BackendPool.Builder {
             : ConsecutiveFailuresCircuitBreaker.factory(failureThreshold, recoveryTimeout);
     PoolSettings settings =
         new PoolSettings(
-            backends, defaultMaxJobs, failureThreshold, recoveryTimeout, acquireTimeout);
-    return new LocalBackendPool(settings, ticker, factory);
+            backends,
+            defaultMaxJobs,
+            failureThreshold,
+            recoveryTimeout,
+            acquireTimeout,
+            strategy,
+            affinityLoadFactor,
+            slowStart);
+    LoadBalancer balancer = customStrategy != null ? customStrategy : Strategies.create(strategy);
+    return new LocalBackendPool(settings, ticker, factory, balancer);
   }
 
   private static void requireArgument(boolean valid, String message) {

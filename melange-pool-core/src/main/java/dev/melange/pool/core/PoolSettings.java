@@ -12,18 +12,30 @@ import java.util.List;
  * @param failureThreshold consecutive failures that open a circuit; at least 1
  * @param recoveryTimeout how long an open circuit waits before a trial; not negative
  * @param acquireTimeout how long {@code acquire} waits by default; not negative
+ * @param strategy the built-in strategy and its settings
+ * @param affinityLoadFactor the bound on an affinity key's home, relative to the average load; at
+ *     least 1
+ * @param slowStart how long a backend that becomes eligible ramps up; zero for no ramp, at most
+ *     {@link #MAX_SLOW_START}
  */
 record PoolSettings(
     List<Backend> backends,
     int defaultMaxJobs,
     int failureThreshold,
     Duration recoveryTimeout,
-    Duration acquireTimeout) {
+    Duration acquireTimeout,
+    StrategySettings strategy,
+    double affinityLoadFactor,
+    Duration slowStart) {
 
   static final int DEFAULT_MAX_JOBS = 4;
   static final int DEFAULT_FAILURE_THRESHOLD = 3;
   static final Duration DEFAULT_RECOVERY_TIMEOUT = Duration.ofSeconds(30);
   static final Duration DEFAULT_ACQUIRE_TIMEOUT = Duration.ofSeconds(30);
+  static final double DEFAULT_AFFINITY_LOAD_FACTOR = 1.25;
+
+  /** Long enough for any real warm-up; keeps the ramp's arithmetic within a long. */
+  static final Duration MAX_SLOW_START = Duration.ofHours(1);
 
   PoolSettings {
     backends = List.copyOf(backends);

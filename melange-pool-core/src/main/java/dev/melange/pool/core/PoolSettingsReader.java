@@ -74,7 +74,14 @@ final class PoolSettingsReader {
         duration(fields, "acquireTimeout", PoolSettings.DEFAULT_ACQUIRE_TIMEOUT, true);
     problems.throwIfAny();
     return new PoolSettings(
-        backends, defaultMaxJobs, failureThreshold, recoveryTimeout, acquireTimeout);
+        backends,
+        defaultMaxJobs,
+        failureThreshold,
+        recoveryTimeout,
+        acquireTimeout,
+        StrategySettings.DEFAULT,
+        PoolSettings.DEFAULT_AFFINITY_LOAD_FACTOR,
+        Duration.ZERO);
   }
 
   private List<Backend> backends(@Nullable Node node, MappingNode root) {
@@ -135,7 +142,7 @@ final class PoolSettingsReader {
       return null;
     }
     try {
-      return new Backend(addr.getValue(), arch.getValue(), maxJobs, labels, backup);
+      return new Backend(addr.getValue(), arch.getValue(), maxJobs, labels, 1, backup);
     } catch (IllegalArgumentException e) {
       // Backend checks what it checks for every caller (a blank label key, say); whatever it
       // refuses that the walk above let through is still the file's problem, so say where.

@@ -10,8 +10,10 @@ import java.util.Objects;
  * A lease on one {@link Slot}. It ends exactly once: whichever of the three ending calls wins the
  * compare-and-set on {@code ended} tells the circuit breaker, gives the slot back and signals the
  * waiters; the others return at once. This is the only object the acquire/release path allocates.
+ * Not final only for {@link TimedLease}; the pool makes one class or the other, never both, so the
+ * release path's calls stay monomorphic.
  */
-final class PooledLease implements Lease {
+class PooledLease implements Lease {
   private static final VarHandle ENDED;
 
   static {
@@ -22,7 +24,7 @@ final class PooledLease implements Lease {
     }
   }
 
-  private final Slot slot;
+  final Slot slot;
   private final long permit;
   private volatile boolean ended;
 
@@ -74,7 +76,8 @@ final class PooledLease implements Lease {
     return ENDED.compareAndSet(this, false, true);
   }
 
-  private void giveBack() {
+  /** Gives the slot back and serves waiters; once, after the breaker heard the outcome. */
+  void giveBack() {
     slot.release();
     slot.waiters.signal();
   }

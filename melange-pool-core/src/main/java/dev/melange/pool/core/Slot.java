@@ -4,6 +4,7 @@ import dev.melange.pool.Backend;
 import dev.melange.pool.spi.CircuitBreaker;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One incarnation of a backend in the pool: its job counter, its limit, its circuit breaker and
@@ -11,17 +12,22 @@ import java.lang.invoke.VarHandle;
  * of the old incarnation never touches the new one.
  *
  * <p>Invariants: the jobs running are {@code active & ~RETIRED}, from 0 to {@code maxJobs}. Only
- * {@link #tryReserve()} increments {@code active}, by a compare-and-set that fails at {@code
- * maxJobs}; only {@link #release()} decrements it, and each lease calls it exactly once for its one
+ * {@link #tryReserve()} increments {@code active}, by a compare-and-set that fails at the limit;
+ * only {@link #release()} decrements it, and each lease calls it exactly once for its one
  * successful reservation. Removal adds {@link #RETIRED} once, before the topology without this slot
  * is published: from then on every reservation sees the slot full and fails, while the leases
  * already out release as before. So "removed" and "full" are one check on one word, and no lease
  * can slip in between them.
  *
- * <p>Layout: the fields the acquire/release path reads ({@code active}, {@code maxJobs}, {@code
- * breaker}, {@code waiters}) share one cache line, padded on both sides so that two slots' counters
- * never share a line (padding by class layout, as Caffeine does, because {@code @Contended} needs a
- * JVM flag).
+ * <p>Slow start: {@code limit} is {@code maxJobs} except while the slot ramps up, when it is {@link
+ * #RAMPING} and the limit is computed from the ticker ({@link #limit()}); the first reader to find
+ * the ramp over puts {@code maxJobs} back. So a slot that does not ramp pays one predictable branch
+ * on a field its cache line holds anyway.
+ *
+ * <p>Layout: the fields the acquire/release path reads ({@code active}, {@code limit}, {@code
+ * breaker}, {@code waiters}, and {@code weight} for the weighted strategies) share one cache line,
+ * padded on both sides so that two slots' counters never share a line (padding by class layout, as
+ * Caffeine does, because {@code @Contended} needs a JVM flag).
  */
 final class Slot extends SlotPaddingAfter {
   /**
@@ -29,17 +35,69 @@ final class Slot extends SlotPaddingAfter {
    */
   static final int RETIRED = 1 << 30;
 
-  final Backend backend;
+  /** The value of {@code limit} while the slot ramps up. */
+  static final int RAMPING = 0;
 
-  Slot(Backend backend, int maxJobs, CircuitBreaker breaker, WaitQueue waiters) {
-    super(maxJobs, breaker, waiters);
-    this.backend = backend;
+  private static final VarHandle LIMIT;
+
+  static {
+    try {
+      LIMIT = MethodHandles.lookup().findVarHandle(SlotHotFields.class, "limit", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
   }
 
-  /** Takes a slot if one is free, with one compare-and-set; false if full or the race was lost. */
+  final Backend backend;
+
+  /** The pool's slow start; its ticker times the ramp. */
+  private final SlowStart slowStart;
+
+  /** The ticker reading when the current ramp began; meaningful while {@code limit} is RAMPING. */
+  private volatile long rampStartNanos;
+
+  /** This slot's latency estimate, or null when the pool's strategy does not use latency. */
+  final @Nullable LatencyEstimate latency;
+
+  private Slot(
+      Backend backend,
+      int maxJobs,
+      CircuitBreaker breaker,
+      WaitQueue waiters,
+      SlowStart slowStart,
+      @Nullable LatencyEstimate latency) {
+    super(maxJobs, backend.weight(), breaker, waiters);
+    this.backend = backend;
+    this.slowStart = slowStart;
+    this.latency = latency;
+  }
+
+  /**
+   * A slot whose breaker reports to it: a circuit that closes again starts a ramp.
+   *
+   * @param maxJobs the backend's effective limit (the pool's default for a {@code maxJobs} of 0)
+   */
+  static Slot create(
+      Backend backend,
+      int maxJobs,
+      CircuitBreaker.Factory breakers,
+      WaitQueue waiters,
+      SlowStart slowStart,
+      @Nullable LatencyEstimate latency) {
+    RampOnClose listener = new RampOnClose();
+    CircuitBreaker breaker = breakers.create(backend, slowStart.ticker, listener);
+    Slot slot = new Slot(backend, maxJobs, breaker, waiters, slowStart, latency);
+    listener.slot = slot;
+    return slot;
+  }
+
+  /**
+   * Takes a slot if one is free, with one compare-and-set; false if full (or ramping and at its
+   * limit for now) or the race was lost.
+   */
   boolean tryReserve() {
     int current = active;
-    return current < maxJobs && ACTIVE.compareAndSet(this, current, current + 1);
+    return current < limit() && ACTIVE.compareAndSet(this, current, current + 1);
   }
 
   /** Gives back a slot taken by {@link #tryReserve()}. */
@@ -52,6 +110,21 @@ final class Slot extends SlotPaddingAfter {
     return active & ~RETIRED;
   }
 
+  /** How many jobs the slot may run now: {@code maxJobs}, or less while it ramps up. */
+  int limit() {
+    int current = limit;
+    return current != RAMPING ? current : rampLimit();
+  }
+
+  /** The slot's weight now: the backend's, or less while it ramps up. */
+  int weightNow() {
+    return limit != RAMPING ? weight : rampedWeight();
+  }
+
+  boolean isRamping() {
+    return limit == RAMPING;
+  }
+
   boolean isRetired() {
     return (active & RETIRED) != 0;
   }
@@ -61,9 +134,67 @@ final class Slot extends SlotPaddingAfter {
     ACTIVE.getAndAdd(this, RETIRED);
   }
 
+  /**
+   * Starts a ramp from a limit of 1 up to {@code maxJobs} over the pool's slow-start time (when it
+   * has one). A ramp under way starts over.
+   */
+  void startRamp() {
+    if (slowStart.nanos > 0 && (maxJobs > 1 || weight > 1)) {
+      rampStartNanos = slowStart.ticker.read();
+      limit = RAMPING;
+    }
+  }
+
+  /**
+   * How long until the ramp next raises the limit, for waiters to look again then; {@code
+   * Long.MAX_VALUE} when the slot is not ramping.
+   */
+  long nanosUntilRampStep() {
+    if (limit != RAMPING) {
+      return Long.MAX_VALUE;
+    }
+    long elapsed = slowStart.ticker.read() - rampStartNanos;
+    int current = rampLimit();
+    if (current >= maxJobs) {
+      return 0;
+    }
+    // The limit becomes current + 1 once maxJobs * elapsed / nanos exceeds current. No overflow:
+    // current < maxJobs <= 10^6 and nanos <= 3.6 * 10^12.
+    long stepAt = current * slowStart.nanos / maxJobs + 1;
+    return Math.max(0, stepAt - elapsed);
+  }
+
+  private int rampLimit() {
+    long elapsed = slowStart.ticker.read() - rampStartNanos;
+    if (elapsed >= slowStart.nanos) {
+      LIMIT.compareAndSet(this, RAMPING, maxJobs);
+      return maxJobs;
+    }
+    return slowStart.scale(maxJobs, elapsed);
+  }
+
+  private int rampedWeight() {
+    long elapsed = slowStart.ticker.read() - rampStartNanos;
+    return elapsed >= slowStart.nanos ? weight : slowStart.scale(weight, elapsed);
+  }
+
   @Override
   public String toString() {
-    return backend.addr() + " (" + active() + "/" + maxJobs + (isRetired() ? ", removed)" : ")");
+    return backend.addr() + " (" + active() + "/" + limit() + (isRetired() ? ", removed)" : ")");
+  }
+}
+
+/** Starts its slot's ramp when the slot's circuit closes again. */
+final class RampOnClose implements CircuitBreaker.Listener {
+  /** Set right after the breaker is made; a breaker changes state only once leases flow. */
+  volatile @Nullable Slot slot;
+
+  @Override
+  public void onStateChange(CircuitBreaker.State from, CircuitBreaker.State to) {
+    Slot target = slot;
+    if (to == CircuitBreaker.State.CLOSED && target != null) {
+      target.startRamp();
+    }
   }
 }
 
@@ -155,14 +286,22 @@ abstract class SlotHotFields extends SlotPaddingBefore {
   }
 
   volatile int active;
+
+  /** {@code maxJobs}, or {@link Slot#RAMPING}; read through {@link Slot#limit()}. */
+  volatile int limit;
+
   final int maxJobs;
+  final int weight;
+
   final CircuitBreaker breaker;
 
   /** Read on every release, so it sits with the counter rather than a cache line away. */
   final WaitQueue waiters;
 
-  SlotHotFields(int maxJobs, CircuitBreaker breaker, WaitQueue waiters) {
+  SlotHotFields(int maxJobs, int weight, CircuitBreaker breaker, WaitQueue waiters) {
     this.maxJobs = maxJobs;
+    this.limit = maxJobs;
+    this.weight = weight;
     this.breaker = breaker;
     this.waiters = waiters;
   }
@@ -173,7 +312,7 @@ abstract class SlotHotFields extends SlotPaddingBefore {
 abstract class SlotPaddingAfter extends SlotHotFields {
   long p10, p11, p12, p13, p14, p15, p16, p17;
 
-  SlotPaddingAfter(int maxJobs, CircuitBreaker breaker, WaitQueue waiters) {
-    super(maxJobs, breaker, waiters);
+  SlotPaddingAfter(int maxJobs, int weight, CircuitBreaker breaker, WaitQueue waiters) {
+    super(maxJobs, weight, breaker, waiters);
   }
 }

@@ -193,7 +193,7 @@ final class WaitQueue {
         if (candidates.isEmpty() || containsIdentical(exhausted, candidates)) {
           lease = null;
         } else {
-          lease = pool.tryLease(candidates);
+          lease = pool.tryLease(candidates, waiter.affinityKey);
           if (lease == null) {
             exhausted.add(candidates);
             nanosUntilRetry =

@@ -14,13 +14,15 @@ import org.jspecify.annotations.Nullable;
 final class Waiter {
   final String arch;
   final Selector selector;
+  final @Nullable String affinityKey;
   final long timeoutNanos;
   final CompletableFuture<Lease> future = new CompletableFuture<>();
   private volatile @Nullable Future<?> timeoutTask;
 
-  Waiter(String arch, Selector selector, long timeoutNanos) {
+  Waiter(String arch, Selector selector, @Nullable String affinityKey, long timeoutNanos) {
     this.arch = arch;
     this.selector = selector;
+    this.affinityKey = affinityKey;
     this.timeoutNanos = timeoutNanos;
   }
 

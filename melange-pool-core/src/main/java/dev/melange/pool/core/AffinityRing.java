@@ -1,0 +1,139 @@
+package dev.melange.pool.core;
+
+import dev.melange.pool.spi.LoadBalancer;
+import java.util.Arrays;
+
+/**
+ * Consistent hashing with bounded loads (Mirrokni, Thorup and Zadimoghaddam) over one {@link
+ * CandidateList}: a ring of points, {@link #POINTS_PER_WEIGHT} per unit of a backend's weight, each
+ * at a hash of the backend's address and the point's number. A key's order is the ring walked
+ * clockwise from the key's hash; its home is the first backend in that order.
+ *
+ * <p>A point's place depends only on its backend's address, so a topology with one backend more or
+ * less has the same points plus or minus that backend's: only keys whose home was removed, or whose
+ * new home is the added backend, move. That holds while the candidates' total weight stays within
+ * {@link #MAX_POINTS} / {@link #POINTS_PER_WEIGHT}; beyond, points per unit of weight shrink to
+ * keep the ring at {@link #MAX_POINTS}, and a change that shrinks them further moves more keys.
+ *
+ * <p>A pick walks the key's order and takes the first backend that can take a lease (below its
+ * limit, circuit admitting) and whose active leases would stay within {@code ceil(loadFactor *
+ * (total active + 1) / candidates)}. The total is summed only as far as the decision needs: a home
+ * with no lease out is taken without summing anything, so a pick costs a binary search and a few
+ * reads however many backends there are. When no backend within the bound can take the lease, the
+ * first one in the key's order that can takes it: the bound spreads load, it does not leave
+ * capacity idle.
+ */
+final class AffinityRing {
+  /** Points per unit of weight: enough for a spread within about 15% before the bound evens it. */
+  static final int POINTS_PER_WEIGHT = 40;
+
+  /** At most this many points (2 MiB): rings stay small however many backends and weights. */
+  static final int MAX_POINTS = 1 << 18;
+
+  private final CandidateList candidates;
+
+  /** Sorted; each is {@code hash << 32 | candidate index}. */
+  private final long[] points;
+
+  AffinityRing(CandidateList candidates) {
+    this.candidates = candidates;
+    Slot[] slots = candidates.slots;
+    long totalWeight = 0;
+    for (Slot slot : slots) {
+      totalWeight += slot.weight;
+    }
+    double perWeight = Math.min(POINTS_PER_WEIGHT, (double) MAX_POINTS / Math.max(1, totalWeight));
+    int[] counts = new int[slots.length];
+    int total = 0;
+    for (int i = 0; i < slots.length; i++) {
+      counts[i] = (int) Math.max(1, Math.floor(slots[i].weight * perWeight));
+      total += counts[i];
+    }
+    long[] ring = new long[total];
+    int next = 0;
+    for (int i = 0; i < slots.length; i++) {
+      long addrHash = hash64(slots[i].backend.addr());
+      for (int point = 0; point < counts[i]; point++) {
+        long hash = mix(addrHash + point) >>> 32;
+        ring[next++] = hash << 32 | i;
+      }
+    }
+    Arrays.sort(ring);
+    this.points = ring;
+  }
+
+  /** A key's place on the ring: its (cached) {@code String} hash, mixed. */
+  static long keyHash(String key) {
+    return mix(key.hashCode()) >>> 32;
+  }
+
+  /**
+   * The first candidate in the key's order that can take a lease within the load bound, else the
+   * first that can take one at all; {@link LoadBalancer#NONE} when none can.
+   *
+   * @param keyHash from {@link #keyHash}
+   */
+  int pick(long keyHash, double loadFactor) {
+    Slot[] slots = candidates.slots;
+    int n = slots.length;
+    long[] ring = points;
+    int at = Arrays.binarySearch(ring, keyHash << 32);
+    if (at < 0) {
+      at = -at - 1;
+    }
+    // Walk far enough to see nearly every backend; past that, any backend that can take it.
+    int steps = Math.min(ring.length, 2 * n + 16);
+    int fallback = LoadBalancer.NONE;
+    long total = 0;
+    int summed = 0;
+    for (int step = 0; step < steps; step++, at++) {
+      if (at >= ring.length) {
+        at = 0;
+      }
+      int index = (int) ring[at];
+      if (!candidates.canTake(index)) {
+        continue;
+      }
+      // Within the bound iff active + 1 <= ceil(f * (total + 1) / n), iff f * (total + 1) > n *
+      // active. Sum the total only until that holds.
+      double needed = (double) n * slots[index].active();
+      while (loadFactor * (total + 1) <= needed && summed < n) {
+        total += slots[summed++].active();
+      }
+      if (loadFactor * (total + 1) > needed) {
+        return index;
+      }
+      if (fallback == LoadBalancer.NONE) {
+        fallback = index;
+      }
+    }
+    if (fallback != LoadBalancer.NONE) {
+      return fallback;
+    }
+    for (int index = 0; index < n; index++) {
+      if (candidates.canTake(index)) {
+        return index;
+      }
+    }
+    return LoadBalancer.NONE;
+  }
+
+  /** FNV-1a over the characters, then mixed: addresses that share a 32-bit hash still differ. */
+  static long hash64(String text) {
+    long hash = 0xcbf29ce484222325L;
+    for (int i = 0; i < text.length(); i++) {
+      hash = (hash ^ text.charAt(i)) * 0x100000001b3L;
+    }
+    return mix(hash);
+  }
+
+  /** Murmur3's 64-bit finalizer: a bijection that spreads every input bit over the output. */
+  static long mix(long x) {
+    x ^= x >>> 33;
+    x *= 0xff51afd7ed558ccdL;
+    x ^= x >>> 33;
+    x *= 0xc4ceb9fe1a85ec53L;
+    x ^= x >>> 33;
+    return x;
+  }
+}

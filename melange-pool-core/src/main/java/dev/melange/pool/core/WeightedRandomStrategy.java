@@ -1,0 +1,47 @@
+package dev.melange.pool.core;
+
+import java.util.random.RandomGenerator;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A random candidate among those that can take a lease, with probability proportional to its weight
+ * (scaled down while it ramps up): two passes over the candidates, one to sum the weights and one
+ * to find where the draw falls.
+ */
+final class WeightedRandomStrategy extends RandomizedStrategy {
+
+  WeightedRandomStrategy(@Nullable RandomGenerator seeded) {
+    super(seeded);
+  }
+
+  @Override
+  public int pick(Candidates candidates) {
+    int n = candidates.size();
+    long total = 0;
+    for (int i = 0; i < n; i++) {
+      if (candidates.canTake(i)) {
+        total += candidates.weight(i);
+      }
+    }
+    if (total == 0) {
+      return NONE;
+    }
+    long target = random().nextLong(total);
+    int last = NONE;
+    for (int i = 0; i < n; i++) {
+      if (candidates.canTake(i)) {
+        last = i;
+        target -= candidates.weight(i);
+        if (target < 0) {
+          return i;
+        }
+      }
+    }
+    return last; // Fewer can take one than a moment ago.
+  }
+
+  @Override
+  public String toString() {
+    return StrategySettings.WEIGHTED_RANDOM;
+  }
+}
