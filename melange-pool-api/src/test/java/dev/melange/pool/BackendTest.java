@@ -28,6 +28,8 @@ class BackendTest {
     assertThat(backend.arch()).isEqualTo("x86_64");
     assertThat(backend.maxJobs()).isZero();
     assertThat(backend.labels()).isEmpty();
+    assertThat(backend.weight()).isEqualTo(1);
+    assertThat(backend.backup()).isFalse();
   }
 
   @ParameterizedTest
@@ -203,5 +205,34 @@ class BackendTest {
     assertThat(base).isNotEqualTo(new Backend(ADDR, "aarch64", 2, base.labels()));
     assertThat(base).isNotEqualTo(base.withMaxJobs(3));
     assertThat(base).isNotEqualTo(base.withLabels(Map.of("tier", "low")));
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {0, -1, Integer.MIN_VALUE})
+  void weightBelowOneIsRefusedNamingTheValue(int weight) {
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> Backend.of(ADDR, "x86_64").withWeight(weight))
+        .withMessage("weight must be >= 1, was " + weight);
+  }
+
+  @Test
+  void weightAboveTheLimitIsRefused() {
+    assertThat(Backend.of(ADDR, "x86_64").withWeight(Backend.MAX_WEIGHT).weight())
+        .isEqualTo(1_000_000);
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> Backend.of(ADDR, "x86_64").withWeight(Backend.MAX_WEIGHT + 1))
+        .withMessage("weight must be <= 1000000, was 1000001");
+  }
+
+  @Test
+  void withersKeepEveryOtherComponent() {
+    Backend backend =
+        new Backend(ADDR, "aarch64", 3, Map.of("tier", "high"), 5, true)
+            .withMaxJobs(7)
+            .withLabels(Map.of("gpu", "t4"))
+            .withWeight(9)
+            .withBackup(false)
+            .withBackup(true);
+    assertThat(backend).isEqualTo(new Backend(ADDR, "aarch64", 7, Map.of("gpu", "t4"), 9, true));
   }
 }

@@ -339,6 +339,9 @@ final class LocalBackendPool implements BackendPool {
   }
 
   private int pickOther(CandidateList candidates, Slot[] slots, @Nullable String affinityKey) {
+    if (slots.length == 0) {
+      return LoadBalancer.NONE; // only backups match; strategies see at least one candidate
+    }
     if (affinityKey != null) {
       return candidates.ring().pick(AffinityRing.keyHash(affinityKey), affinityLoadFactor);
     }

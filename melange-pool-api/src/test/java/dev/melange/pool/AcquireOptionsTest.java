@@ -1,0 +1,63 @@
+package dev.melange.pool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatNullPointerException;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class AcquireOptionsTest {
+
+  @Test
+  void defaultsMeanThePoolsTimeoutAndNoKey() {
+    assertThat(AcquireOptions.defaults().timeout()).isNull();
+    assertThat(AcquireOptions.defaults().affinityKey()).isNull();
+  }
+
+  @Test
+  void withersReturnCopiesAndLeaveTheOriginalAlone() {
+    AcquireOptions defaults = AcquireOptions.defaults();
+    AcquireOptions options = defaults.withTimeout(Duration.ofSeconds(5)).withAffinityKey("openssl");
+    assertThat(options).isEqualTo(new AcquireOptions(Duration.ofSeconds(5), "openssl"));
+    assertThat(defaults).isEqualTo(new AcquireOptions(null, null));
+    assertThat(options.withTimeout(Duration.ZERO).timeout()).isZero();
+  }
+
+  @Test
+  void aNegativeTimeoutIsRefusedNamingTheValue() {
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> AcquireOptions.defaults().withTimeout(Duration.ofSeconds(-1)))
+        .withMessage("timeout must be >= 0, was PT-1S");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", " ", "\t"})
+  void aBlankKeyIsRefused(String key) {
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> AcquireOptions.defaults().withAffinityKey(key))
+        .withMessage("affinityKey must not be blank, was \"" + key + "\"");
+  }
+
+  @Test
+  void withersRefuseNull() {
+    assertThatNullPointerException()
+        .isThrownBy(() -> AcquireOptions.defaults().withAffinityKey(nullString()))
+        .withMessage("key");
+    assertThatNullPointerException()
+        .isThrownBy(() -> AcquireOptions.defaults().withTimeout(nullDuration()))
+        .withMessage("timeout");
+  }
+
+  @SuppressWarnings("NullAway")
+  private static String nullString() {
+    return null;
+  }
+
+  @SuppressWarnings("NullAway")
+  private static Duration nullDuration() {
+    return null;
+  }
+}
