@@ -1,5 +1,6 @@
 package dev.melange.pool.benchmarks;
 
+import dev.melange.pool.AcquireOptions;
 import dev.melange.pool.BackendPool;
 import dev.melange.pool.Lease;
 import dev.melange.pool.Selector;
@@ -21,6 +22,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * One acquire and one release through melange-pool's public API, the round trip every job makes.
  * Run it with 1 and 2 threads ({@code -t}); the threads share one pool.
+ *
+ * <p>The default parameters are every built-in strategy at every fleet size: 32 trials of three
+ * forks. {@code run-benchmarks.sh} picks from them with {@code -p}.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -30,23 +34,58 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Benchmark)
 public class AcquireReleaseBenchmark {
 
+  /**
+   * The {@code strategy} value that acquires with an affinity key under the default strategy
+   * (least-loaded), so that the affinity ring picks.
+   */
+  static final String AFFINITY = "affinity";
+
+  /** Distinct affinity keys cycled through, a power of two so that the cycle is a mask. */
+  static final int AFFINITY_KEYS = 1024;
+
+  private static final int AFFINITY_KEY_MASK = AFFINITY_KEYS - 1;
+
   /** Backends in the pool, all matching the request. */
   @Param({"1", "16", "256", "10000"})
   public int backends;
 
-  /** The built-in selection strategies (least-loaded is the only one so far). */
-  @Param({"least-loaded"})
+  /**
+   * A built-in strategy by its {@link BackendPool.Builder#strategy(String) name}, or {@value
+   * #AFFINITY}.
+   */
+  @Param({
+    "least-loaded",
+    "round-robin",
+    "random",
+    "weighted-random",
+    "power-of-two",
+    "weighted-least-request",
+    "peak-ewma",
+    AFFINITY
+  })
   public String strategy;
 
   private BackendPool pool;
   private final Selector selector = Selector.any();
+  private boolean affinity;
+
+  /** One options per key, made here so that the measured method allocates only the lease. */
+  private AcquireOptions[] affinityOptions;
+
+  /** Each thread's place in the cycle of affinity keys. */
+  @State(Scope.Thread)
+  public static class AffinityCursor {
+    int next;
+  }
 
   @Setup(Level.Trial)
   public void setUp() {
-    if (!strategy.equals("least-loaded")) {
-      throw new IllegalArgumentException("unknown strategy: " + strategy);
+    affinity = strategy.equals(AFFINITY);
+    pool = affinity ? Fleet.pool(backends) : Fleet.pool(backends, strategy);
+    affinityOptions = new AcquireOptions[affinity ? AFFINITY_KEYS : 0];
+    for (int i = 0; i < affinityOptions.length; i++) {
+      affinityOptions[i] = AcquireOptions.defaults().withAffinityKey("pkg-" + i);
     }
-    pool = Fleet.pool(backends);
   }
 
   @TearDown(Level.Trial)
@@ -55,8 +94,11 @@ public class AcquireReleaseBenchmark {
   }
 
   @Benchmark
-  public Lease melangePool() throws InterruptedException {
-    Lease lease = pool.acquire(Fleet.ARCH, selector);
+  public Lease melangePool(AffinityCursor cursor) throws InterruptedException {
+    Lease lease =
+        affinity
+            ? pool.acquire(Fleet.ARCH, selector, affinityOptions[cursor.next++ & AFFINITY_KEY_MASK])
+            : pool.acquire(Fleet.ARCH, selector);
     lease.recordSuccess();
     return lease;
   }

@@ -20,7 +20,25 @@ final class Fleet {
 
   /** A pool of {@link #of(int) n such backends}, with the defaults but a 10 s acquire timeout. */
   static BackendPool pool(int n) {
-    BackendPool.Builder builder = BackendPool.builder().acquireTimeout(Duration.ofSeconds(10));
+    return build(n, builder());
+  }
+
+  /**
+   * Like {@link #pool(int)}, with a built-in strategy.
+   *
+   * @param strategy a name {@link BackendPool.Builder#strategy(String)} knows, e.g. {@code
+   *     power-of-two}
+   * @throws IllegalArgumentException for an unknown strategy, listing the known ones
+   */
+  static BackendPool pool(int n, String strategy) {
+    return build(n, builder().strategy(strategy));
+  }
+
+  private static BackendPool.Builder builder() {
+    return BackendPool.builder().acquireTimeout(Duration.ofSeconds(10));
+  }
+
+  private static BackendPool build(int n, BackendPool.Builder builder) {
     for (Backend backend : of(n)) {
       builder.backend(backend);
     }

@@ -1,5 +1,6 @@
 package dev.melange.pool.benchmarks;
 
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -17,6 +18,21 @@ record Implementation(
 
   /** The strategy the targets are set for. */
   static final String LEAST_LOADED = "least-loaded";
+
+  /**
+   * Every {@code strategy} value of {@link AcquireReleaseBenchmark}, in the order the strategies
+   * table lists them: the built-in strategies as the builder's javadoc names them, then affinity.
+   */
+  static final List<String> STRATEGIES =
+      List.of(
+          LEAST_LOADED,
+          "round-robin",
+          "random",
+          "weighted-random",
+          "power-of-two",
+          "weighted-least-request",
+          "peak-ewma",
+          AcquireReleaseBenchmark.AFFINITY);
 
   static final String MELANGE_POOL_BENCHMARK = "AcquireReleaseBenchmark.melangePool";
 

@@ -20,16 +20,19 @@ final class MeasuredResults {
   static final List<Integer> THREAD_COUNTS = List.of(1, 2);
 
   private final List<BenchmarkResult> throughput;
+  private final List<BenchmarkResult> strategies;
   private final List<BenchmarkResult> handoff;
   private final @Nullable Footprint footprint;
   private final Set<String> missingFiles;
 
   MeasuredResults(
       List<BenchmarkResult> throughput,
+      List<BenchmarkResult> strategies,
       List<BenchmarkResult> handoff,
       @Nullable Footprint footprint,
       Set<String> missingFiles) {
     this.throughput = List.copyOf(throughput);
+    this.strategies = List.copyOf(strategies);
     this.handoff = List.copyOf(handoff);
     this.footprint = footprint;
     this.missingFiles = Set.copyOf(missingFiles);
@@ -38,6 +41,48 @@ final class MeasuredResults {
   /** The round-trip results of both thread counts. */
   List<BenchmarkResult> throughput() {
     return throughput;
+  }
+
+  /**
+   * The strategies run: {@link AcquireReleaseBenchmark} with every strategy at a few fleet sizes,
+   * kept apart from {@link #throughput()} so that the round-trip and scale tables keep comparing
+   * least-loaded measured with the same forks as the references.
+   */
+  List<BenchmarkResult> strategies() {
+    return strategies;
+  }
+
+  /**
+   * The strategies run's 1-thread round trip with one strategy (or affinity) at a fleet size, or
+   * null if not measured.
+   */
+  @Nullable BenchmarkResult findStrategy(String strategy, long backends) {
+    Implementation pool = Implementation.melangePool(strategy);
+    for (BenchmarkResult result : strategies) {
+      if (result.threads() == 1 && pool.matches(result, backends)) {
+        return result;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The strategies to tabulate: {@link Implementation#STRATEGIES} in order, then any other strategy
+   * the strategies run measured, alphabetically.
+   */
+  List<String> strategyNames() {
+    List<String> names = new ArrayList<>(Implementation.STRATEGIES);
+    SortedSet<String> others = new TreeSet<>();
+    for (BenchmarkResult result : strategies) {
+      String strategy = result.param("strategy");
+      if (result.benchmark().equals(Implementation.MELANGE_POOL_BENCHMARK)
+          && strategy != null
+          && !names.contains(strategy)) {
+        others.add(strategy);
+      }
+    }
+    names.addAll(others);
+    return names;
   }
 
   /** The hand-off results, in sample mode. */

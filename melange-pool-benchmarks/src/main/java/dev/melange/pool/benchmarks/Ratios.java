@@ -1,8 +1,8 @@
 package dev.melange.pool.benchmarks;
 
 /**
- * The two ratios the report quotes. Every table, target and chart computes them here, so that a
- * "1.25×" in one place means what it means in another.
+ * The ratios the report quotes. Every table, target and chart computes them here, so that a "1.25×"
+ * in one place means what it means in another.
  */
 final class Ratios {
   private Ratios() {}
@@ -21,5 +21,13 @@ final class Ratios {
    */
   static double timesFaster(double poolNanos, double referenceNanos) {
     return referenceNanos / poolNanos;
+  }
+
+  /**
+   * How many times its cost at a small fleet a round trip costs at a large one: {@code
+   * largeFleetNanos / smallFleetNanos}. 1 means the cost does not grow with the fleet.
+   */
+  static double timesSmallFleet(double largeFleetNanos, double smallFleetNanos) {
+    return largeFleetNanos / smallFleetNanos;
   }
 }

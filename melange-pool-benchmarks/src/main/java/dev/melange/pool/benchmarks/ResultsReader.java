@@ -24,6 +24,7 @@ import org.jspecify.annotations.Nullable;
 final class ResultsReader {
   static final String THROUGHPUT_1_THREAD = "throughput-t1.json";
   static final String THROUGHPUT_2_THREADS = "throughput-t2.json";
+  static final String STRATEGIES = "strategies.json";
   static final String HANDOFF = "handoff.json";
   static final String FOOTPRINT = "footprint.json";
 
@@ -46,9 +47,10 @@ final class ResultsReader {
     for (String file : List.of(THROUGHPUT_1_THREAD, THROUGHPUT_2_THREADS)) {
       throughput.addAll(readJmh(directory.resolve(file), missing));
     }
+    List<BenchmarkResult> strategies = readJmh(directory.resolve(STRATEGIES), missing);
     List<BenchmarkResult> handoff = readJmh(directory.resolve(HANDOFF), missing);
     Footprint footprint = readFootprint(directory.resolve(FOOTPRINT), missing);
-    return new MeasuredResults(throughput, handoff, footprint, missing);
+    return new MeasuredResults(throughput, strategies, handoff, footprint, missing);
   }
 
   private static List<BenchmarkResult> readJmh(Path file, Set<String> missing) throws IOException {

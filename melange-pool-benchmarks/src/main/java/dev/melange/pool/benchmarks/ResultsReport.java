@@ -17,8 +17,9 @@ import java.util.List;
  * }</pre>
  *
  * <p>The results directory holds JMH's {@code -rf json} files {@code throughput-t1.json}, {@code
- * throughput-t2.json} and {@code handoff.json}, and the footprint program's {@code footprint.json}.
- * Any of them may be missing: the report skips what it cannot show and says so.
+ * throughput-t2.json}, {@code strategies.json} and {@code handoff.json}, and the footprint
+ * program's {@code footprint.json}. Any of them may be missing: the report skips what it cannot
+ * show and says so.
  */
 public final class ResultsReport {
   static final String TABLES = "results-tables.md";
@@ -57,6 +58,7 @@ public final class ResultsReport {
         List.of(
             ResultsReader.THROUGHPUT_1_THREAD,
             ResultsReader.THROUGHPUT_2_THREADS,
+            ResultsReader.STRATEGIES,
             ResultsReader.HANDOFF,
             ResultsReader.FOOTPRINT)) {
       if (results.isMissing(file)) {

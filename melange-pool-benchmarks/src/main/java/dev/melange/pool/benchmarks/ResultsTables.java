@@ -7,9 +7,10 @@ import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Writes {@code results-tables.md}: the round trip at 16 backends, its scaling with the fleet, the
- * hand-off latency, the footprint and the targets, as Markdown tables. A section whose input file
- * is missing says so instead of printing an empty table.
+ * Writes {@code results-tables.md}: the round trip at 16 backends, its scaling with the fleet, each
+ * strategy at 16 and 10,000 backends, the hand-off latency, the footprint and the targets, as
+ * Markdown tables. A section whose input file is missing says so instead of printing an empty
+ * table.
  */
 final class ResultsTables {
   /** melange-server's poll interval: a freed backend waits up to this long for its next job. */
@@ -25,6 +26,7 @@ final class ResultsTables {
     StringBuilder out = new StringBuilder("# melange-pool benchmark results\n");
     roundTrip(results, out);
     scale(results, out);
+    strategies(results, out);
     handoff(results, out);
     footprint(results, out);
     targets(results, out);
@@ -106,6 +108,53 @@ final class ResultsTables {
     }
     table(header, rows, out);
     out.append("\nns/op per round trip, by the number of backends in the pool.\n");
+  }
+
+  private static void strategies(MeasuredResults results, StringBuilder out) {
+    out.append("\n## Strategies\n\n");
+    if (results.strategies().isEmpty()) {
+      skipped(ResultsReader.STRATEGIES, out);
+      return;
+    }
+    List<Long> fleets = List.of(BACKENDS, Targets.LARGE_FLEET);
+    List<String> header = new ArrayList<>(List.of("Strategy"));
+    for (long backends : fleets) {
+      header.add(Figures.backends(backends) + ": ns/op");
+      header.add(Figures.backends(backends) + ": B/op");
+    }
+    header.add(Figures.count(Targets.LARGE_FLEET) + " ÷ " + Figures.count(BACKENDS));
+    List<List<String>> rows = new ArrayList<>();
+    for (String strategy : results.strategyNames()) {
+      List<String> row = new ArrayList<>(List.of(strategy));
+      for (long backends : fleets) {
+        BenchmarkResult result = results.findStrategy(strategy, backends);
+        row.add(
+            result == null
+                ? Figures.NOT_MEASURED
+                : Figures.withError(result.nanosPerOp(), result.errorNanos()));
+        row.add(result == null ? Figures.NOT_MEASURED : bytes(result.bytesPerOp()));
+      }
+      BenchmarkResult small = results.findStrategy(strategy, BACKENDS);
+      BenchmarkResult large = results.findStrategy(strategy, Targets.LARGE_FLEET);
+      row.add(
+          Figures.ratio(
+              small == null || large == null
+                  ? null
+                  : Ratios.timesSmallFleet(large.nanosPerOp(), small.nanosPerOp())));
+      rows.add(row);
+    }
+    table(header, rows, out);
+    out.append("\nThe round trip of melange-pool with each strategy, 1 thread, from ")
+        .append(ResultsReader.STRATEGIES)
+        .append(" (a run with fewer forks than the tables above, so least-loaded's figures may")
+        .append(" differ from theirs a little). affinity is least-loaded with an affinity key per")
+        .append(" acquire, cycling through ")
+        .append(Figures.count(AcquireReleaseBenchmark.AFFINITY_KEYS))
+        .append(" keys. The last column is the cost at ")
+        .append(Figures.backends(Targets.LARGE_FLEET))
+        .append(" ÷ the cost at ")
+        .append(Figures.backends(BACKENDS))
+        .append(": 1.00× means flat.\n");
   }
 
   private static void handoff(MeasuredResults results, StringBuilder out) {

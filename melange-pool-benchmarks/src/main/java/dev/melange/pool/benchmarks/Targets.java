@@ -17,6 +17,11 @@ final class Targets {
   static final double MAX_MICROS_AT_LARGE_FLEET = 10;
   static final double MAX_HANDOFF_MEDIAN_MICROS = 100;
   static final double MAX_BYTES_PER_BACKEND = 512;
+  static final double MAX_TIMES_SMALL_FLEET = 1.5;
+
+  /** The strategies promised not to scan, so that their cost stays flat as the fleet grows. */
+  static final List<String> FLAT_STRATEGIES =
+      List.of("power-of-two", AcquireReleaseBenchmark.AFFINITY);
 
   private static final long BACKENDS = MeasuredResults.ROUND_TRIP_BACKENDS;
 
@@ -69,6 +74,9 @@ final class Targets {
     checks.add(largeFleet(results));
     checks.add(handoffMedian(results));
     checks.add(bytesPerBackend(results));
+    for (String strategy : FLAT_STRATEGIES) {
+      checks.add(flatWithFleet(strategy, results));
+    }
     return checks;
   }
 
@@ -205,6 +213,31 @@ final class Targets {
     }
     String figure = "max(" + String.join(", ", figures) + ") = " + Figures.number(worst) + " B";
     return new Check(target, figure, Outcome.of(worst <= MAX_BYTES_PER_BACKEND));
+  }
+
+  private static Check flatWithFleet(String strategy, MeasuredResults results) {
+    String target =
+        String.format(
+            Locale.ROOT,
+            "(g) %s, 1 thread: at %s ≤ %s× its cost at %s",
+            Implementation.melangePool(strategy).label(),
+            Figures.backends(LARGE_FLEET),
+            Figures.threshold(MAX_TIMES_SMALL_FLEET),
+            Figures.backends(BACKENDS));
+    BenchmarkResult large = results.findStrategy(strategy, LARGE_FLEET);
+    BenchmarkResult small = results.findStrategy(strategy, BACKENDS);
+    if (large == null || small == null) {
+      String fleet = Figures.backends(large == null ? LARGE_FLEET : BACKENDS);
+      return new Check(target, missing(strategy + " at " + fleet), Outcome.NO_DATA);
+    }
+    double ratio = Ratios.timesSmallFleet(large.nanosPerOp(), small.nanosPerOp());
+    String figure =
+        nanos(large.nanosPerOp())
+            + " ÷ "
+            + nanos(small.nanosPerOp())
+            + " = "
+            + Figures.ratio(ratio);
+    return new Check(target, figure, Outcome.of(ratio <= MAX_TIMES_SMALL_FLEET));
   }
 
   private static String nanos(double nanos) {

@@ -60,12 +60,29 @@ class BenchmarkSmokeTest {
           .isPositive();
     }
 
-    // The report reads what JMH wrote, so the whole pipeline behind RESULTS.md is exercised.
+    // Every strategy the report tabulates ran, and nothing the report does not know.
+    Set<String> strategies =
+        results.stream()
+            .filter(
+                r -> r.getParams().getBenchmark().endsWith(Implementation.MELANGE_POOL_BENCHMARK))
+            .map(r -> r.getParams().getParam("strategy"))
+            .collect(Collectors.toCollection(TreeSet::new));
+    assertThat(strategies).containsExactlyInAnyOrderElementsOf(Implementation.STRATEGIES);
+
+    // The report reads what JMH wrote, so the whole pipeline behind RESULTS.md is exercised. The
+    // same file stands in for the strategies run, which measures a subset of these parameters.
+    Files.copy(dir.resolve("throughput-t1.json"), dir.resolve(ResultsReader.STRATEGIES));
     Path out = dir.resolve("report");
     ResultsReport.main(new String[] {dir.toString(), out.toString()});
-    assertThat(Files.readString(out.resolve("results-tables.md")))
-        .contains("melange-pool (least-loaded)")
-        .contains("lease floor");
+    String tables = Files.readString(out.resolve("results-tables.md"));
+    assertThat(tables).contains("melange-pool (least-loaded)").contains("lease floor");
+    for (String strategy : Implementation.STRATEGIES) {
+      assertThat(tables)
+          .as("a measured row for %s", strategy)
+          .containsPattern("\\| " + strategy + " \\| [0-9]");
+    }
+    assertThat(tables)
+        .containsPattern("\\| \\(g\\) melange-pool \\(affinity\\).*\\| (met|NOT met) \\|");
     assertThat(out.resolve("round-trip-16.png")).isNotEmptyFile();
   }
 

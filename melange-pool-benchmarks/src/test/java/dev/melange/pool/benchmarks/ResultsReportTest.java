@@ -125,6 +125,101 @@ class ResultsReportTest {
   }
 
   @Test
+  void strategiesTableHasEachStrategyAtSixteenAndTenThousandBackendsAndTheirRatio()
+      throws IOException {
+    JsonArray rows =
+        array(
+            strategy("least-loaded", 16, 12),
+            strategy("least-loaded", 10_000, 13),
+            strategy("power-of-two", 16, 20),
+            strategy("power-of-two", 10_000, 25),
+            strategy("affinity", 16, 30),
+            strategy("affinity", 10_000, 60),
+            strategy("power-of-two", 256, 22));
+    rows.get(5).getAsJsonObject().add("secondaryMetrics", allocation("gc.alloc.rate.norm", 88));
+    writeJson("strategies.json", rows);
+
+    String strategies = section(report(), "Strategies");
+
+    assertThat(strategies)
+        .contains(
+            "| Strategy | 16 backends: ns/op | 16 backends: B/op | 10,000 backends: ns/op |"
+                + " 10,000 backends: B/op | 10,000 ÷ 16 |");
+    assertThat(line(strategies, "| power-of-two |"))
+        .isEqualTo("| power-of-two | 20.0 | 32 | 25.0 | 32 | 1.25× |");
+    assertThat(line(strategies, "| affinity |"))
+        .isEqualTo("| affinity | 30.0 | 32 | 60.0 | 88 | 2.00× |");
+    assertThat(line(strategies, "| least-loaded |")).endsWith("| 1.08× |");
+    // Every built-in strategy has a row, measured or not, in the builder's order.
+    assertThat(line(strategies, "| round-robin |"))
+        .isEqualTo("| round-robin | — | — | — | — | — |");
+    assertThat(strategies.indexOf("| peak-ewma |")).isLessThan(strategies.indexOf("| affinity |"));
+  }
+
+  @Test
+  void powerOfTwoAndAffinityMeetTargetGOnlyWithinOneAndAHalfTimesTheirCostAtSixteen()
+      throws IOException {
+    writeJson(
+        "strategies.json",
+        array(
+            strategy("power-of-two", 16, 20),
+            strategy("power-of-two", 10_000, 30),
+            strategy("affinity", 16, 30),
+            strategy("affinity", 10_000, 46)));
+
+    String tables = report();
+
+    assertThat(
+            line(
+                tables,
+                "| (g) melange-pool (power-of-two), 1 thread: at 10,000 backends ≤ 1.5× its cost at"
+                    + " 16 backends |"))
+        .contains("30.0 ns ÷ 20.0 ns = 1.50×", "| met |");
+    assertThat(line(tables, "| (g) melange-pool (affinity)"))
+        .contains("46.0 ns ÷ 30.0 ns = 1.53×", "| NOT met |");
+  }
+
+  @Test
+  void targetGIsNotMeasuredWithoutBothFleetSizes() throws IOException {
+    writeJson("strategies.json", array(strategy("power-of-two", 16, 20)));
+
+    String tables = report();
+
+    assertThat(line(tables, "| (g) melange-pool (power-of-two)"))
+        .contains("power-of-two at 10,000 backends not measured")
+        .endsWith("| not measured |");
+    assertThat(line(tables, "| (g) melange-pool (affinity)"))
+        .contains("affinity at 10,000 backends not measured")
+        .endsWith("| not measured |");
+  }
+
+  @Test
+  void theStrategiesRunLeavesTheRoundTripScaleAndLeastLoadedTargetsToTheThroughputFiles()
+      throws IOException {
+    JsonArray fleet = fleet(15, 12, 400, 90, 100);
+    fleet.add(
+        result(POOL, Map.of("backends", "10000", "strategy", "least-loaded"), 1, 9_500, "ns/op"));
+    writeThroughput(1, fleet);
+    writeJson(
+        "strategies.json",
+        array(
+            strategy("least-loaded", 16, 99),
+            strategy("least-loaded", 10_000, 20_000),
+            strategy("power-of-two", 16, 20)));
+
+    String tables = report();
+
+    assertThat(line(section(tables, "Round trip"), "| melange-pool (least-loaded) |"))
+        .startsWith("| melange-pool (least-loaded) | 15.0 |");
+    assertThat(section(tables, "Round trip")).doesNotContain("power-of-two");
+    assertThat(section(tables, "Scale")).doesNotContain("power-of-two");
+    assertThat(line(tables, "| (a)")).contains("15.0 ns ÷ 12.0 ns");
+    assertThat(line(tables, "| (d)")).contains("9,500 ns", "| met |");
+    assertThat(line(section(tables, "Strategies"), "| least-loaded |"))
+        .startsWith("| least-loaded | 99.0 |");
+  }
+
+  @Test
   void handoffPercentilesInMicrosecondsAreTabulatedAndTheMedianIsChecked() throws IOException {
     writeJson("handoff.json", array(handoff("us/op", 12.5, 30, 80, 400, 2_500)));
 
@@ -171,10 +266,12 @@ class ResultsReportTest {
 
     assertThat(tables)
         .contains("_Skipped: neither throughput-t1.json nor throughput-t2.json was found")
+        .contains("_Skipped: strategies.json was not found")
         .contains("_Skipped: handoff.json was not found")
         .contains("_Skipped: footprint.json was not found");
     assertThat(line(tables, "| (a)")).endsWith("| not measured |");
     assertThat(line(tables, "| (f)")).endsWith("| not measured |");
+    assertThat(line(tables, "| (g) melange-pool (affinity)")).endsWith("| not measured |");
     assertThat(tables).doesNotContain("| met |", "NOT met");
     assertThat(out.resolve("round-trip-16.png")).doesNotExist();
     assertThat(out.resolve("handoff.png")).doesNotExist();
@@ -263,6 +360,16 @@ class ResultsReportTest {
         result("ReferenceBenchmark.melangeServerPort", sixteen, 1, port, "ns/op"),
         result("ReferenceBenchmark.resilience4j", sixteen, 1, resilience4j, "ns/op"),
         result("ReferenceBenchmark.failsafe", sixteen, 1, failsafe, "ns/op"));
+  }
+
+  /** A row of the strategies run: the pool with one strategy, 1 thread, in ns/op. */
+  private static JsonObject strategy(String strategy, long backends, double nanos) {
+    return result(
+        POOL,
+        Map.of("backends", String.valueOf(backends), "strategy", strategy),
+        1,
+        nanos,
+        "ns/op");
   }
 
   private static JsonObject result(
