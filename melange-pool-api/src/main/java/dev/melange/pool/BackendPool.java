@@ -11,10 +11,11 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A pool of build backends that hands each job the right one: a backend of the requested
- * architecture whose labels match the selector, the least loaded of those (ties go to the earliest
- * in configuration order), never more than its {@code maxJobs} at once, and never one whose circuit
- * breaker refuses it. When every matching backend is busy, callers wait in FIFO order and a
- * finished lease hands its slot straight to the oldest waiter that can use it.
+ * architecture whose labels match the selector, chosen by the pool's strategy (by default the least
+ * loaded, ties to the earliest in configuration order) or by an affinity key, never more than its
+ * {@code maxJobs} at once, and never one whose circuit breaker refuses it. When every matching
+ * backend is busy, callers wait in FIFO order and a finished lease hands its slot straight to the
+ * oldest waiter that can use it.
  *
  * <p>Thread-safe. Acquiring and releasing take no lock and allocate nothing but the {@link Lease};
  * adding and removing backends publish a new snapshot and never disturb leases that are out.
@@ -60,8 +61,8 @@ public interface BackendPool extends AutoCloseable {
   }
 
   /**
-   * A lease on the least-loaded backend of {@code arch} matching {@code selector}, waiting up to
-   * the pool's {@code acquireTimeout} for a slot.
+   * A lease on a backend of {@code arch} matching {@code selector}, chosen by the pool's strategy
+   * (least-loaded by default), waiting up to the pool's {@code acquireTimeout} for a slot.
    *
    * @throws NoBackendAvailableException at once when no backend has the arch or none matches the
    *     selector, after the timeout when all matching backends stayed at capacity or circuit-open,

@@ -1,6 +1,5 @@
 package dev.melange.pool.benchmarks;
 
-import dev.melange.pool.AcquireOptions;
 import dev.melange.pool.BackendPool;
 import dev.melange.pool.Lease;
 import dev.melange.pool.Selector;
@@ -36,14 +35,12 @@ public class AcquireReleaseBenchmark {
 
   /**
    * The {@code strategy} value that acquires with an affinity key under the default strategy
-   * (least-loaded), so that the affinity ring picks.
+   * (least-loaded), so that the affinity ring picks: one of {@link AffinityKeyedPool#KEYS}.
    */
   static final String AFFINITY = "affinity";
 
-  /** Distinct affinity keys cycled through, a power of two so that the cycle is a mask. */
-  static final int AFFINITY_KEYS = 1024;
-
-  private static final int AFFINITY_KEY_MASK = AFFINITY_KEYS - 1;
+  /** Distinct affinity keys cycled through. */
+  static final int AFFINITY_KEYS = AffinityKeyedPool.KEYS;
 
   /** Backends in the pool, all matching the request. */
   @Param({"1", "16", "256", "10000"})
@@ -67,25 +64,13 @@ public class AcquireReleaseBenchmark {
 
   private BackendPool pool;
   private final Selector selector = Selector.any();
-  private boolean affinity;
-
-  /** One options per key, made here so that the measured method allocates only the lease. */
-  private AcquireOptions[] affinityOptions;
-
-  /** Each thread's place in the cycle of affinity keys. */
-  @State(Scope.Thread)
-  public static class AffinityCursor {
-    int next;
-  }
 
   @Setup(Level.Trial)
   public void setUp() {
-    affinity = strategy.equals(AFFINITY);
-    pool = affinity ? Fleet.pool(backends) : Fleet.pool(backends, strategy);
-    affinityOptions = new AcquireOptions[affinity ? AFFINITY_KEYS : 0];
-    for (int i = 0; i < affinityOptions.length; i++) {
-      affinityOptions[i] = AcquireOptions.defaults().withAffinityKey("pkg-" + i);
-    }
+    pool =
+        strategy.equals(AFFINITY)
+            ? new AffinityKeyedPool(Fleet.pool(backends))
+            : Fleet.pool(backends, strategy);
   }
 
   @TearDown(Level.Trial)
@@ -94,11 +79,8 @@ public class AcquireReleaseBenchmark {
   }
 
   @Benchmark
-  public Lease melangePool(AffinityCursor cursor) throws InterruptedException {
-    Lease lease =
-        affinity
-            ? pool.acquire(Fleet.ARCH, selector, affinityOptions[cursor.next++ & AFFINITY_KEY_MASK])
-            : pool.acquire(Fleet.ARCH, selector);
+  public Lease melangePool() throws InterruptedException {
+    Lease lease = pool.acquire(Fleet.ARCH, selector);
     lease.recordSuccess();
     return lease;
   }

@@ -30,10 +30,22 @@ final class AffinityRing {
   /** At most this many points (2 MiB): rings stay small however many backends and weights. */
   static final int MAX_POINTS = 1 << 18;
 
+  /** About how many points a bucket of the index holds. */
+  private static final int POINTS_PER_BUCKET = 8;
+
   private final CandidateList candidates;
 
   /** Sorted; each is {@code hash << 32 | candidate index}. */
   private final long[] points;
+
+  /**
+   * Where each bucket of hashes starts in {@link #points}: a bucket holds the points that share
+   * their top bits, so a lookup searches about {@value #POINTS_PER_BUCKET} points, a cache line or
+   * two, instead of the whole ring.
+   */
+  private final int[] bucketStart;
+
+  private final int bucketShift;
 
   AffinityRing(CandidateList candidates) {
     this.candidates = candidates;
@@ -60,6 +72,27 @@ final class AffinityRing {
     }
     Arrays.sort(ring);
     this.points = ring;
+    int bucketBits = 1;
+    while (bucketBits < 20 && (ring.length >> bucketBits) > POINTS_PER_BUCKET) {
+      bucketBits++;
+    }
+    this.bucketShift = 64 - bucketBits;
+    int buckets = 1 << bucketBits;
+    int[] starts = new int[buckets + 1];
+    int point = 0;
+    for (int bucket = 0; bucket < buckets; bucket++) {
+      starts[bucket] = point;
+      while (point < ring.length && bucketOf(ring[point]) == bucket) {
+        point++;
+      }
+    }
+    starts[buckets] = ring.length;
+    this.bucketStart = starts;
+  }
+
+  /** The bucket of a point or key position: its top bits, in the points' (signed) order. */
+  private int bucketOf(long position) {
+    return (int) ((position ^ Long.MIN_VALUE) >>> bucketShift);
   }
 
   /** A key's place on the ring: its (cached) {@code String} hash, mixed. */
@@ -77,7 +110,10 @@ final class AffinityRing {
     Slot[] slots = candidates.slots;
     int n = slots.length;
     long[] ring = points;
-    int at = Arrays.binarySearch(ring, keyHash << 32);
+    long position = keyHash << 32;
+    int bucket = bucketOf(position);
+    // The first point at or after the key: in its bucket, else the next bucket's first.
+    int at = Arrays.binarySearch(ring, bucketStart[bucket], bucketStart[bucket + 1], position);
     if (at < 0) {
       at = -at - 1;
     }

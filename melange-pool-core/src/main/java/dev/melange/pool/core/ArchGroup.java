@@ -72,6 +72,9 @@ final class ArchGroup {
     /** Whether there are backups to try when no primary can take a lease. */
     final boolean hasBackups;
 
+    /** No candidate at all: a field, so the acquire path asks it with one load. */
+    private final boolean empty;
+
     /** The candidates tried only when no primary can take a lease. */
     final CandidateList backups;
 
@@ -83,6 +86,7 @@ final class ArchGroup {
       this.primarySlots = primaries.slots;
       this.backups = backups;
       this.hasBackups = !backups.isEmpty();
+      this.empty = primaries.isEmpty() && !hasBackups;
     }
 
     static Matches of(String arch, Selector selector, List<Slot> slots) {
@@ -103,7 +107,7 @@ final class ArchGroup {
     }
 
     boolean isEmpty() {
-      return primaries.isEmpty() && backups.isEmpty();
+      return empty;
     }
   }
 }

@@ -3,6 +3,7 @@ package dev.melange.pool.core;
 import dev.melange.pool.spi.LoadBalancer;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.Arrays;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -28,6 +29,12 @@ final class CandidateList implements LoadBalancer.Candidates {
   final Slot[] slots;
   private final boolean weightsEqual;
 
+  /**
+   * {@code cumulativeWeights[i]} is the sum of the configured weights of candidates 0 to i: for
+   * picking in proportion to weight with a binary search instead of a scan.
+   */
+  private final long[] cumulativeWeights;
+
   /** Built on the first acquire with an affinity key; a race builds it twice, identically. */
   private volatile @Nullable AffinityRing ring;
 
@@ -40,6 +47,23 @@ final class CandidateList implements LoadBalancer.Candidates {
       equal &= slot.weight == this.slots[0].weight;
     }
     this.weightsEqual = equal;
+    this.cumulativeWeights = new long[this.slots.length];
+    long sum = 0;
+    for (int i = 0; i < this.slots.length; i++) {
+      sum += this.slots[i].weight;
+      cumulativeWeights[i] = sum;
+    }
+  }
+
+  /** The sum of the candidates' configured weights. */
+  long totalWeight() {
+    return cumulativeWeights.length == 0 ? 0 : cumulativeWeights[cumulativeWeights.length - 1];
+  }
+
+  /** The candidate in whose share of the configured weights {@code point} falls. */
+  int indexOfWeight(long point) {
+    int at = Arrays.binarySearch(cumulativeWeights, point + 1);
+    return at >= 0 ? at : -at - 1;
   }
 
   boolean isEmpty() {
@@ -87,8 +111,7 @@ final class CandidateList implements LoadBalancer.Candidates {
   @Override
   public boolean canTake(int index) {
     Slot slot = slots[index];
-    // The raw counter includes the removal mark, so a removed slot counts as full.
-    return slot.active < slot.limit() && slot.breaker.isAdmitting();
+    return slot.hasRoom() && slot.breaker.isAdmitting();
   }
 
   @Override

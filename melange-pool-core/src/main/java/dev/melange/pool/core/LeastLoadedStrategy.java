@@ -1,6 +1,7 @@
 package dev.melange.pool.core;
 
 import dev.melange.pool.spi.LoadBalancer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * melange-server's selection: the candidate with the lowest {@code active / maxJobs} whose circuit
@@ -17,33 +18,47 @@ final class LeastLoadedStrategy implements LoadBalancer {
   /** Only the pool calls this, always with its own view; it scans the slots directly. */
   @Override
   public int pick(Candidates candidates) {
-    return pick(((CandidateList) candidates).slots);
+    Slot[] slots = ((CandidateList) candidates).slots;
+    Slot best = pick(slots);
+    for (int i = 0; best != null && i < slots.length; i++) {
+      if (slots[i] == best) {
+        return i;
+      }
+    }
+    return NONE;
   }
 
   /**
-   * The index of the least-loaded slot that can take a lease, or {@link #NONE}. Reads the slots'
-   * fields directly: this is the default strategy's whole hot path.
+   * The least-loaded slot that can take a lease, or null. Reads the slots' fields directly: this is
+   * the default strategy's whole hot path.
    */
-  static int pick(Slot[] slots) {
-    int best = NONE;
+  static @Nullable Slot pick(Slot[] slots) {
+    Slot best = null;
     long bestActive = 0;
     long bestMax = 1;
-    for (int i = 0; i < slots.length; i++) {
-      Slot slot = slots[i];
-      // The raw counter: a removed slot counts as full.
+    for (Slot slot : slots) {
+      // The raw counter: a removed or ramping slot looks full, and only a ramping one needs a
+      // closer look, so a slot that does not ramp costs one comparison.
       int active = slot.active;
-      int max = slot.limit;
-      if (max == Slot.RAMPING) {
+      int max = slot.maxJobs;
+      if (active >= max) {
+        if (!Slot.isRampingWord(active)) {
+          continue;
+        }
+        active &= ~Slot.RAMPING;
         max = slot.limit();
+        if (active >= max) {
+          continue;
+        }
       }
-      if (active >= max || (best != NONE && active * bestMax >= bestActive * max)) {
+      if (best != null && active * bestMax >= bestActive * max) {
         continue;
       }
       // Checked only for a slot that would win, to keep the scan to one cache line per slot.
       if (!slot.breaker.isAdmitting()) {
         continue;
       }
-      best = i;
+      best = slot;
       bestActive = active;
       bestMax = max;
       if (active == 0) {

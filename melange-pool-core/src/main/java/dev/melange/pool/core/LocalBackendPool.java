@@ -109,9 +109,18 @@ final class LocalBackendPool implements BackendPool {
     this.topology = new Topology(slots);
   }
 
+  // The plain acquire is the one schedulers call in a loop: its fast path is written out here, not
+  // delegated, so that it stays small enough for the JIT to inline into the caller whole.
   @Override
   public Lease acquire(String arch, Selector selector) throws InterruptedException {
-    return acquire(arch, selector, null, acquireTimeoutNanos);
+    Matches candidates = candidatesOrThrow(arch, selector);
+    if (waiters.isEmpty()) {
+      PooledLease lease = tryLease(candidates);
+      if (lease != null) {
+        return lease;
+      }
+    }
+    return await(arch, selector, null, acquireTimeoutNanos);
   }
 
   @Override
@@ -269,11 +278,50 @@ final class LocalBackendPool implements BackendPool {
    * @param affinityKey the key whose order picks, or null for the strategy
    */
   @Nullable PooledLease tryLease(Matches candidates, @Nullable String affinityKey) {
+    if (affinityKey == null) {
+      return tryLease(candidates);
+    }
+    return tryLeaseWith(candidates, affinityKey);
+  }
+
+  /** {@link #tryLease(Matches, String)} without a key: the strategy picks. */
+  private @Nullable PooledLease tryLease(Matches candidates) {
+    if (!leastLoaded) {
+      return tryLeaseWith(candidates, null);
+    }
+    PooledLease lease = tryLeastLoaded(candidates.primarySlots);
+    if (lease == null && candidates.hasBackups) {
+      lease = tryLeastLoaded(candidates.backups.slots);
+    }
+    return lease;
+  }
+
+  /** {@link #tryLease(Matches, String)} through the strategy's SPI or the key's ring. */
+  private @Nullable PooledLease tryLeaseWith(Matches candidates, @Nullable String affinityKey) {
     PooledLease lease = tryLease(candidates.primaries, candidates.primarySlots, affinityKey);
     if (lease == null && candidates.hasBackups) {
       lease = tryLease(candidates.backups, candidates.backups.slots, affinityKey);
     }
     return lease;
+  }
+
+  /**
+   * The default strategy's case of {@link #tryLease(CandidateList, Slot[], String)}, kept apart and
+   * small: the JIT inlines it, and the scan hands over the slot itself.
+   */
+  private @Nullable PooledLease tryLeastLoaded(Slot[] slots) {
+    Slot slot = LeastLoadedStrategy.pick(slots);
+    if (slot == null) {
+      return null;
+    }
+    if (slot.tryReserve()) {
+      long permit = permit(slot);
+      if (permit >= 0) {
+        return new PooledLease(slot, permit); // least-loaded never times leases
+      }
+      giveBackUnused(slot);
+    }
+    return tryLeaseAgain(null, slots, null);
   }
 
   /**
@@ -303,7 +351,7 @@ final class LocalBackendPool implements BackendPool {
    * seemed to admit, counts against a bound, so a strategy that keeps choosing one cannot spin.
    */
   private @Nullable PooledLease tryLeaseAgain(
-      CandidateList candidates, Slot[] slots, @Nullable String affinityKey) {
+      @Nullable CandidateList candidates, Slot[] slots, @Nullable String affinityKey) {
     int misses = 0;
     while (true) {
       int index = pick(candidates, slots, affinityKey);
@@ -317,7 +365,7 @@ final class LocalBackendPool implements BackendPool {
           return newLease(slot, permit);
         }
         giveBackUnused(slot);
-      } else if (slot.active < slot.limit()) {
+      } else if (slot.hasRoom()) {
         continue; // lost a race for a slot that has room again: someone else made progress
       }
       if (++misses > slots.length + MAX_EXTRA_MISSES) {
@@ -331,9 +379,10 @@ final class LocalBackendPool implements BackendPool {
    * default strategy's case is kept small, so that the JIT inlines the whole acquire path; the rest
    * is {@link #pickOther}.
    */
-  private int pick(CandidateList candidates, Slot[] slots, @Nullable String affinityKey) {
-    if (affinityKey == null && leastLoaded) {
-      return LeastLoadedStrategy.pick(slots);
+  private int pick(@Nullable CandidateList candidates, Slot[] slots, @Nullable String affinityKey) {
+    if (candidates == null || (affinityKey == null && leastLoaded)) {
+      Slot slot = LeastLoadedStrategy.pick(slots);
+      return slot == null ? LoadBalancer.NONE : indexOf(slots, slot);
     }
     return pickOther(candidates, slots, affinityKey);
   }
@@ -348,6 +397,14 @@ final class LocalBackendPool implements BackendPool {
     int index = balancer.pick(candidates);
     if (index < LoadBalancer.NONE || index >= slots.length) {
       throw badPick(index, slots.length);
+    }
+    return index;
+  }
+
+  private static int indexOf(Slot[] slots, Slot slot) {
+    int index = 0;
+    while (slots[index] != slot) {
+      index++;
     }
     return index;
   }

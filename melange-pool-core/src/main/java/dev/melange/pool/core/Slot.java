@@ -11,20 +11,21 @@ import org.jspecify.annotations.Nullable;
  * whether it has been removed. A backend removed and added again gets a new slot, so a late release
  * of the old incarnation never touches the new one.
  *
- * <p>Invariants: the jobs running are {@code active & ~RETIRED}, from 0 to {@code maxJobs}. Only
- * {@link #tryReserve()} increments {@code active}, by a compare-and-set that fails at the limit;
- * only {@link #release()} decrements it, and each lease calls it exactly once for its one
- * successful reservation. Removal adds {@link #RETIRED} once, before the topology without this slot
- * is published: from then on every reservation sees the slot full and fails, while the leases
+ * <p>Invariants: the jobs running are {@code active & ~(RETIRED | RAMPING)}, from 0 to {@code
+ * maxJobs}. Only {@link #tryReserve()} increments {@code active}, by a compare-and-set that fails
+ * at the limit; only {@link #release()} decrements it, and each lease calls it exactly once for its
+ * one successful reservation. Removal adds {@link #RETIRED} once, before the topology without this
+ * slot is published: from then on every reservation sees the slot full and fails, while the leases
  * already out release as before. So "removed" and "full" are one check on one word, and no lease
  * can slip in between them.
  *
- * <p>Slow start: {@code limit} is {@code maxJobs} except while the slot ramps up, when it is {@link
- * #RAMPING} and the limit is computed from the ticker ({@link #limit()}); the first reader to find
- * the ramp over puts {@code maxJobs} back. So a slot that does not ramp pays one predictable branch
- * on a field its cache line holds anyway.
+ * <p>Slow start works the same way: while the slot ramps up, the word also carries {@link
+ * #RAMPING}, so the acquire path's one comparison, {@code active < maxJobs}, fails for it as for a
+ * full slot, and only then does a reader look closer ({@link #hasRoom}, {@link #tryReserve}): the
+ * ramp's limit comes from the ticker. The first reader to find the ramp over clears the flag. A
+ * slot that does not ramp pays nothing at all.
  *
- * <p>Layout: the fields the acquire/release path reads ({@code active}, {@code limit}, {@code
+ * <p>Layout: the fields the acquire/release path reads ({@code active}, {@code maxJobs}, {@code
  * breaker}, {@code waiters}, and {@code weight} for the weighted strategies) share one cache line,
  * padded on both sides so that two slots' counters never share a line (padding by class layout, as
  * Caffeine does, because {@code @Contended} needs a JVM flag).
@@ -35,25 +36,17 @@ final class Slot extends SlotPaddingAfter {
    */
   static final int RETIRED = 1 << 30;
 
-  /** The value of {@code limit} while the slot ramps up. */
-  static final int RAMPING = 0;
+  /** Set in the counter while the slot ramps up after a slow start; also above any maxJobs. */
+  static final int RAMPING = 1 << 29;
 
-  private static final VarHandle LIMIT;
-
-  static {
-    try {
-      LIMIT = MethodHandles.lookup().findVarHandle(SlotHotFields.class, "limit", int.class);
-    } catch (ReflectiveOperationException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
+  private static final int FLAGS = RETIRED | RAMPING;
 
   final Backend backend;
 
   /** The pool's slow start; its ticker times the ramp. */
   private final SlowStart slowStart;
 
-  /** The ticker reading when the current ramp began; meaningful while {@code limit} is RAMPING. */
+  /** The ticker reading when the current ramp began; meaningful while the word is RAMPING. */
   private volatile long rampStartNanos;
 
   /** This slot's latency estimate, or null when the pool's strategy does not use latency. */
@@ -93,11 +86,16 @@ final class Slot extends SlotPaddingAfter {
 
   /**
    * Takes a slot if one is free, with one compare-and-set; false if full (or ramping and at its
-   * limit for now) or the race was lost.
+   * limit for now), removed, or the race was lost.
    */
   boolean tryReserve() {
     int current = active;
-    return current < limit() && ACTIVE.compareAndSet(this, current, current + 1);
+    if (current < maxJobs) {
+      return ACTIVE.compareAndSet(this, current, current + 1);
+    }
+    return (current & FLAGS) == RAMPING
+        && (current & ~RAMPING) < rampLimit()
+        && ACTIVE.compareAndSet(this, current, current + 1);
   }
 
   /** Gives back a slot taken by {@link #tryReserve()}. */
@@ -105,24 +103,37 @@ final class Slot extends SlotPaddingAfter {
     ACTIVE.getAndAdd(this, -1);
   }
 
+  /** Whether a reservation could succeed now (removed slots have none). */
+  boolean hasRoom() {
+    int current = active;
+    return current < maxJobs || (current & FLAGS) == RAMPING && (current & ~RAMPING) < rampLimit();
+  }
+
   /** The jobs running on this slot now. */
   int active() {
-    return active & ~RETIRED;
+    return active & ~FLAGS;
   }
 
   /** How many jobs the slot may run now: {@code maxJobs}, or less while it ramps up. */
   int limit() {
-    int current = limit;
-    return current != RAMPING ? current : rampLimit();
+    return (active & RAMPING) == 0 ? maxJobs : rampLimit();
   }
 
   /** The slot's weight now: the backend's, or less while it ramps up. */
   int weightNow() {
-    return limit != RAMPING ? weight : rampedWeight();
+    return (active & RAMPING) == 0 ? weight : rampedWeight();
+  }
+
+  /**
+   * Whether a word read from {@code active} is that of a ramping slot still in the pool: the one
+   * case where {@code word >= maxJobs} does not mean full.
+   */
+  static boolean isRampingWord(int word) {
+    return (word & FLAGS) == RAMPING;
   }
 
   boolean isRamping() {
-    return limit == RAMPING;
+    return (active & RAMPING) != 0;
   }
 
   boolean isRetired() {
@@ -139,9 +150,15 @@ final class Slot extends SlotPaddingAfter {
    * has one). A ramp under way starts over.
    */
   void startRamp() {
-    if (slowStart.nanos > 0 && (maxJobs > 1 || weight > 1)) {
-      rampStartNanos = slowStart.ticker.read();
-      limit = RAMPING;
+    if (slowStart.nanos == 0 || (maxJobs == 1 && weight == 1)) {
+      return;
+    }
+    rampStartNanos = slowStart.ticker.read();
+    while (true) {
+      int current = active;
+      if ((current & RAMPING) != 0 || ACTIVE.compareAndSet(this, current, current | RAMPING)) {
+        return;
+      }
     }
   }
 
@@ -150,7 +167,7 @@ final class Slot extends SlotPaddingAfter {
    * Long.MAX_VALUE} when the slot is not ramping.
    */
   long nanosUntilRampStep() {
-    if (limit != RAMPING) {
+    if (!isRamping()) {
       return Long.MAX_VALUE;
     }
     long elapsed = slowStart.ticker.read() - rampStartNanos;
@@ -164,13 +181,23 @@ final class Slot extends SlotPaddingAfter {
     return Math.max(0, stepAt - elapsed);
   }
 
+  /** The ramp's limit now; ends the ramp (clears the flag) once it is over. */
   private int rampLimit() {
     long elapsed = slowStart.ticker.read() - rampStartNanos;
     if (elapsed >= slowStart.nanos) {
-      LIMIT.compareAndSet(this, RAMPING, maxJobs);
+      endRamp();
       return maxJobs;
     }
     return slowStart.scale(maxJobs, elapsed);
+  }
+
+  private void endRamp() {
+    while (true) {
+      int current = active;
+      if ((current & RAMPING) == 0 || ACTIVE.compareAndSet(this, current, current & ~RAMPING)) {
+        return;
+      }
+    }
   }
 
   private int rampedWeight() {
@@ -287,9 +314,6 @@ abstract class SlotHotFields extends SlotPaddingBefore {
 
   volatile int active;
 
-  /** {@code maxJobs}, or {@link Slot#RAMPING}; read through {@link Slot#limit()}. */
-  volatile int limit;
-
   final int maxJobs;
   final int weight;
 
@@ -300,7 +324,6 @@ abstract class SlotHotFields extends SlotPaddingBefore {
 
   SlotHotFields(int maxJobs, int weight, CircuitBreaker breaker, WaitQueue waiters) {
     this.maxJobs = maxJobs;
-    this.limit = maxJobs;
     this.weight = weight;
     this.breaker = breaker;
     this.waiters = waiters;

@@ -16,6 +16,25 @@ final class WeightedRandomStrategy extends RandomizedStrategy {
 
   @Override
   public int pick(Candidates candidates) {
+    RandomGenerator random = random();
+    if (candidates instanceof CandidateList list) {
+      long total = list.totalWeight();
+      for (int draw = 0; draw < DRAWS; draw++) {
+        int index = list.indexOfWeight(random.nextLong(total));
+        if (!candidates.canTake(index)) {
+          continue;
+        }
+        int weight = list.slots[index].weight;
+        int now = candidates.weight(index);
+        if (now == weight || random.nextInt(weight) < now) {
+          return index;
+        }
+      }
+    }
+    return scan(candidates, random);
+  }
+
+  private static int scan(Candidates candidates, RandomGenerator random) {
     int n = candidates.size();
     long total = 0;
     for (int i = 0; i < n; i++) {
@@ -26,7 +45,7 @@ final class WeightedRandomStrategy extends RandomizedStrategy {
     if (total == 0) {
       return NONE;
     }
-    long target = random().nextLong(total);
+    long target = random.nextLong(total);
     int last = NONE;
     for (int i = 0; i < n; i++) {
       if (candidates.canTake(i)) {
