@@ -22,14 +22,25 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
  * <p>melange-server's format, with these differences, all refusals of files melange would accept or
  * misread: unknown and duplicate keys are refused, duplicate backend addresses are refused (melange
  * merges them into one shared state), and types are strict (a quoted {@code "4"} is not an integer,
- * a bare {@code 30} is not a duration). {@code acquireTimeout} is ours.
+ * a bare {@code 30} is not a duration). {@code acquireTimeout} and the routing settings ({@code
+ * strategy}, {@code affinity}, {@code slowStart} and a backend's {@code weight}) are ours.
  */
 final class PoolSettingsReader {
 
   static final List<String> TOP_LEVEL_KEYS =
       List.of(
-          "backends", "defaultMaxJobs", "failureThreshold", "recoveryTimeout", "acquireTimeout");
-  static final List<String> BACKEND_KEYS = List.of("addr", "arch", "maxJobs", "labels", "backup");
+          "backends",
+          "defaultMaxJobs",
+          "failureThreshold",
+          "recoveryTimeout",
+          "acquireTimeout",
+          "strategy",
+          "affinity",
+          "slowStart");
+  static final List<String> BACKEND_KEYS =
+      List.of("addr", "arch", "maxJobs", "labels", "weight", "backup");
+  static final List<String> STRATEGY_KEYS = List.of("name", "bias", "decay");
+  static final List<String> AFFINITY_KEYS = List.of("loadFactor");
 
   private final ConfigProblems problems;
   private final YamlValueReader values;
@@ -72,6 +83,9 @@ final class PoolSettingsReader {
         duration(fields, "recoveryTimeout", PoolSettings.DEFAULT_RECOVERY_TIMEOUT, false);
     Duration acquireTimeout =
         duration(fields, "acquireTimeout", PoolSettings.DEFAULT_ACQUIRE_TIMEOUT, true);
+    StrategySettings strategy = strategy(fields.get("strategy"));
+    double affinityLoadFactor = affinityLoadFactor(fields.get("affinity"));
+    Duration slowStart = slowStart(fields.get("slowStart"));
     problems.throwIfAny();
     return new PoolSettings(
         backends,
@@ -79,9 +93,9 @@ final class PoolSettingsReader {
         failureThreshold,
         recoveryTimeout,
         acquireTimeout,
-        StrategySettings.DEFAULT,
-        PoolSettings.DEFAULT_AFFINITY_LOAD_FACTOR,
-        Duration.ZERO);
+        strategy,
+        affinityLoadFactor,
+        slowStart);
   }
 
   private List<Backend> backends(@Nullable Node node, MappingNode root) {
@@ -125,7 +139,12 @@ final class PoolSettingsReader {
     Integer maxJobs =
         maxJobsNode == null
             ? Integer.valueOf(0)
-            : values.nonNegativeInt(maxJobsNode, path + ".maxJobs", Backend.MAX_JOBS_LIMIT);
+            : values.integer(maxJobsNode, path + ".maxJobs", 0, Backend.MAX_JOBS_LIMIT);
+    Node weightNode = fields.get("weight");
+    Integer weight =
+        weightNode == null
+            ? Integer.valueOf(1)
+            : values.integer(weightNode, path + ".weight", 1, Backend.MAX_WEIGHT);
     Node labelsNode = fields.get("labels");
     Map<String, String> labels =
         labelsNode == null ? Map.of() : labels(labelsNode, path + ".labels");
@@ -138,11 +157,12 @@ final class PoolSettingsReader {
         || addr == null
         || arch == null
         || maxJobs == null
+        || weight == null
         || backup == null) {
       return null;
     }
     try {
-      return new Backend(addr.getValue(), arch.getValue(), maxJobs, labels, 1, backup);
+      return new Backend(addr.getValue(), arch.getValue(), maxJobs, labels, weight, backup);
     } catch (IllegalArgumentException e) {
       // Backend checks what it checks for every caller (a blank label key, say); whatever it
       // refuses that the walk above let through is still the file's problem, so say where.
@@ -156,10 +176,10 @@ final class PoolSettingsReader {
    * blank count as missing, as they do in melange-server.
    */
   private @Nullable ScalarNode required(
-      Map<String, Node> fields, String key, MappingNode backend, String path) {
+      Map<String, Node> fields, String key, MappingNode mapping, String path) {
     Node node = fields.get(key);
     if (node == null) {
-      problems.add(backend, path, key + " is required");
+      problems.add(mapping, path, key + " is required");
       return null;
     }
     if (YamlValueReader.isNull(node)
@@ -210,8 +230,123 @@ final class PoolSettingsReader {
   /** An optional count where 0, like an absent key, means the default (melange's convention). */
   private int orDefault(Map<String, Node> fields, String key, int defaultValue, int max) {
     Node node = fields.get(key);
-    Integer value = node == null ? null : values.nonNegativeInt(node, key, max);
+    Integer value = node == null ? null : values.integer(node, key, 0, max);
     return value == null || value == 0 ? defaultValue : value;
+  }
+
+  /**
+   * {@code strategy: power-of-two}, or the mapping form {@code {name: ..., bias: ..., decay: ...}}
+   * that also carries the strategy's settings.
+   */
+  private StrategySettings strategy(@Nullable Node node) {
+    if (node == null) {
+      return StrategySettings.DEFAULT;
+    }
+    if (node instanceof MappingNode mapping) {
+      return strategy(mapping);
+    }
+    if (node instanceof ScalarNode scalar && !YamlValueReader.isNull(node)) {
+      String name = strategyName(scalar, "strategy");
+      return name == null ? StrategySettings.DEFAULT : StrategySettings.of(name);
+    }
+    problems.add(
+        node,
+        "strategy",
+        "must be a strategy name or a mapping, was " + YamlValueReader.describe(node));
+    return StrategySettings.DEFAULT;
+  }
+
+  private StrategySettings strategy(MappingNode mapping) {
+    Map<String, Node> fields = values.fields(mapping, "strategy", STRATEGY_KEYS);
+    ScalarNode nameNode = required(fields, "name", mapping, "strategy");
+    String name = nameNode == null ? null : strategyName(nameNode, "strategy.name");
+    double bias = StrategySettings.DEFAULT_BIAS;
+    Node biasNode = fields.get("bias");
+    if (biasNode != null
+        && appliesTo(biasNode, "strategy.bias", name, StrategySettings.WEIGHTED_LEAST_REQUEST)) {
+      Double value = values.finiteNumber(biasNode, "strategy.bias", 0);
+      bias = value == null ? bias : value;
+    }
+    Duration decay = StrategySettings.DEFAULT_DECAY;
+    Node decayNode = fields.get("decay");
+    if (decayNode != null
+        && appliesTo(decayNode, "strategy.decay", name, StrategySettings.PEAK_EWMA)) {
+      Duration value = values.duration(decayNode, "strategy.decay");
+      if (value != null && (value.isNegative() || value.isZero())) {
+        problems.add(decayNode, "strategy.decay", "must be > 0, was " + GoDuration.format(value));
+      } else if (value != null) {
+        decay = value;
+      }
+    }
+    return name == null ? StrategySettings.DEFAULT : new StrategySettings(name, bias, decay);
+  }
+
+  /** The name if it is a built-in strategy's; null when it is not, which is reported. */
+  private @Nullable String strategyName(ScalarNode node, String path) {
+    String name = node.getValue();
+    if (StrategySettings.NAMES.contains(name)) {
+      return name;
+    }
+    problems.add(
+        node,
+        path,
+        "unknown strategy \""
+            + YamlValueReader.shown(name)
+            + "\", "
+            + KeySuggestion.of(name, StrategySettings.NAMES));
+    return null;
+  }
+
+  /**
+   * Whether a strategy setting belongs to the strategy named; when it does not, that is reported,
+   * and the value is not worth checking. An unknown or missing name, reported already, cannot tell,
+   * so the value is checked.
+   */
+  private boolean appliesTo(Node setting, String path, @Nullable String name, String owner) {
+    if (name == null || name.equals(owner)) {
+      return true;
+    }
+    problems.add(setting, path, "applies only to " + owner);
+    return false;
+  }
+
+  private double affinityLoadFactor(@Nullable Node node) {
+    if (node == null) {
+      return PoolSettings.DEFAULT_AFFINITY_LOAD_FACTOR;
+    }
+    if (!(node instanceof MappingNode mapping)) {
+      problems.add(node, "affinity", "must be a mapping, was " + YamlValueReader.describe(node));
+      return PoolSettings.DEFAULT_AFFINITY_LOAD_FACTOR;
+    }
+    Node loadFactorNode = values.fields(mapping, "affinity", AFFINITY_KEYS).get("loadFactor");
+    Double value =
+        loadFactorNode == null
+            ? null
+            : values.finiteNumber(loadFactorNode, "affinity.loadFactor", 1);
+    return value == null ? PoolSettings.DEFAULT_AFFINITY_LOAD_FACTOR : value;
+  }
+
+  /** From zero (no ramp) to the most the ramp's arithmetic allows. */
+  private Duration slowStart(@Nullable Node node) {
+    if (node == null) {
+      return Duration.ZERO;
+    }
+    Duration value = values.duration(node, "slowStart");
+    if (value == null) {
+      return Duration.ZERO;
+    }
+    if (value.isNegative()) {
+      problems.add(node, "slowStart", "must be >= 0, was " + GoDuration.format(value));
+    } else if (value.compareTo(PoolSettings.MAX_SLOW_START) > 0) {
+      problems.add(
+          node,
+          "slowStart",
+          "must be <= "
+              + GoDuration.format(PoolSettings.MAX_SLOW_START)
+              + ", was "
+              + GoDuration.format(value));
+    }
+    return value;
   }
 
   private Duration duration(

@@ -1,5 +1,6 @@
 package dev.melange.pool.core;
 
+import java.math.BigInteger;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -8,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
@@ -28,6 +30,16 @@ import org.snakeyaml.engine.v2.nodes.Tag;
 final class YamlValueReader {
 
   private static final int MAX_SHOWN_LENGTH = 60;
+
+  /** The core schema's decimal integers and finite floats, as snakeyaml-engine resolves them. */
+  private static final Pattern DECIMAL_NUMBER =
+      Pattern.compile("[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
+
+  private static final Pattern INFINITY = Pattern.compile("[-+]?\\.(inf|Inf|INF)");
+  private static final Pattern OCTAL_OR_HEX_INT = Pattern.compile("0o[0-7]+|0x[0-9a-fA-F]+");
+
+  /** Octal or hex digits beyond which a number is surely beyond a double's range (2^1024). */
+  private static final int MAX_RADIX_DIGITS = 400;
 
   private final ConfigProblems problems;
 
@@ -104,10 +116,12 @@ final class YamlValueReader {
   }
 
   /**
-   * A YAML integer from 0 to {@code max}; null when it is not, which is reported. A quoted number
-   * is a string, not an integer.
+   * A YAML integer from {@code min} to {@code max}; null when it is not, which is reported. A
+   * quoted number is a string, not an integer.
+   *
+   * @param min the least value allowed, at least 0
    */
-  @Nullable Integer nonNegativeInt(Node node, String path, int max) {
+  @Nullable Integer integer(Node node, String path, int min, int max) {
     if (!(node instanceof ScalarNode scalar) || !scalar.getTag().equals(Tag.INT)) {
       problems.add(node, path, "must be an integer, was " + describe(node));
       return null;
@@ -128,16 +142,72 @@ final class YamlValueReader {
       problems.add(node, path, "must be an integer, was " + describe(node));
       return null;
     }
-    if (negative && !digits.isEmpty()) {
-      problems.add(node, path, "must be >= 0, was " + describe(node));
+    // Ten digits fit a long in any of the radixes; more are surely beyond max.
+    long magnitude =
+        digits.isEmpty()
+            ? 0
+            : digits.length() > 10 ? Long.MAX_VALUE : Long.parseLong(digits, radix);
+    long value = negative ? -magnitude : magnitude;
+    if (value < min) {
+      problems.add(node, path, "must be >= " + min + ", was " + describe(node));
       return null;
     }
-    long value = digits.isEmpty() ? 0 : digits.length() > 10 ? -1 : Long.parseLong(digits, radix);
-    if (value < 0 || value > max) {
+    if (value > max) {
       problems.add(node, path, "must be <= " + max + ", was " + describe(node));
       return null;
     }
     return (int) value;
+  }
+
+  /**
+   * A finite YAML number, integer or float, of at least {@code min}; null when it is not, which is
+   * reported. A quoted number is a string, not a number, and {@code .nan} is not a number either.
+   */
+  @Nullable Double finiteNumber(Node node, String path, int min) {
+    Double value = node instanceof ScalarNode scalar ? numberValue(scalar) : null;
+    if (value == null) {
+      problems.add(node, path, "must be a number, was " + describe(node));
+      return null;
+    }
+    if (value < min) {
+      problems.add(node, path, "must be >= " + min + ", was " + describe(node));
+      return null;
+    }
+    if (value.isInfinite()) {
+      problems.add(node, path, "must be finite, was " + describe(node));
+      return null;
+    }
+    return value;
+  }
+
+  /**
+   * The value of an integer or float scalar written in the core schema's syntax, null for anything
+   * else, NaN included. The syntax is checked again rather than trusted to the tag, because an
+   * explicit {@code !!float} tag may sit on any text, and Java's parser takes more than YAML's
+   * ({@code NaN}, {@code 1f}, {@code 0x1p3}).
+   */
+  private static @Nullable Double numberValue(ScalarNode scalar) {
+    Tag tag = scalar.getTag();
+    if (!tag.equals(Tag.INT) && !tag.equals(Tag.FLOAT)) {
+      return null;
+    }
+    String text = scalar.getValue();
+    if (DECIMAL_NUMBER.matcher(text).matches()) {
+      // Linear in the length: the parser reads every digit but computes with the first few.
+      return Double.parseDouble(text);
+    }
+    if (INFINITY.matcher(text).matches()) {
+      return text.startsWith("-") ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+    }
+    if (OCTAL_OR_HEX_INT.matcher(text).matches()) {
+      String digits = stripLeadingZeros(text.substring(2));
+      if (digits.length() > MAX_RADIX_DIGITS) {
+        return Double.POSITIVE_INFINITY; // beyond any double; BigInteger would be slow to say so
+      }
+      int radix = text.charAt(1) == 'x' ? 16 : 8;
+      return digits.isEmpty() ? 0.0 : new BigInteger(digits, radix).doubleValue();
+    }
+    return null;
   }
 
   /**

@@ -11,6 +11,8 @@ import dev.melange.pool.PoolConfigException;
 import dev.melange.pool.Selector;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -59,6 +61,38 @@ class FromYamlTest {
       assertThatThrownBy(() -> pool.acquire("x86_64", Selector.parse("tier=high-memory")))
           .hasMessageStartingWith(
               "no available backend: all backends are at capacity or circuit-open");
+    }
+  }
+
+  @Test
+  void routingSettingsReachThePool() throws Exception {
+    Path file = dir.resolve("backends.yaml");
+    Files.writeString(
+        file,
+        """
+        backends:
+          - addr: tcp://a:1234
+            arch: x86_64
+            weight: 3
+          - addr: tcp://b:1234
+            arch: x86_64
+        strategy: round-robin
+        affinity:
+          loadFactor: 2
+        slowStart: 30s
+        """);
+    try (BackendPool pool = BackendPool.fromYaml(file)) {
+      assertThat(pool.status()).extracting(BackendStatus::weight).containsExactly(3, 1);
+      // Least-loaded, the default, would send every one of these to the first backend.
+      List<String> picked = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        try (Lease lease = pool.acquire("x86_64", Selector.any())) {
+          picked.add(lease.backend().addr());
+        }
+      }
+      assertThat(picked)
+          .containsExactlyInAnyOrder(
+              "tcp://a:1234", "tcp://a:1234", "tcp://b:1234", "tcp://b:1234");
     }
   }
 

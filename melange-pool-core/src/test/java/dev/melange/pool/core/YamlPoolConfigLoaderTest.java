@@ -96,6 +96,10 @@ class YamlPoolConfigLoaderTest {
     assertThat(settings.failureThreshold()).isEqualTo(3);
     assertThat(settings.recoveryTimeout()).isEqualTo(Duration.ofSeconds(30));
     assertThat(settings.acquireTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(settings.strategy()).isEqualTo(StrategySettings.DEFAULT);
+    assertThat(settings.affinityLoadFactor()).isEqualTo(1.25);
+    assertThat(settings.slowStart()).isZero();
+    assertThat(settings.backends().get(0).weight()).isEqualTo(1);
   }
 
   @Test
@@ -356,7 +360,7 @@ class YamlPoolConfigLoaderTest {
         .containsExactly(
             "backends.yaml:4:5: backends[0].maxjobs: unknown key, did you mean maxJobs?",
             "backends.yaml:5:5: backends[0].colour: unknown key, expected one of addr, arch,"
-                + " maxJobs, labels, backup",
+                + " maxJobs, labels, weight, backup",
             "backends.yaml:6:1: recoverTimeout: unknown key, did you mean recoveryTimeout?");
   }
 
@@ -604,6 +608,324 @@ class YamlPoolConfigLoaderTest {
         catchThrowableOfType(PoolConfigException.class, () -> YamlPoolConfigLoader.load(file));
 
     assertThat(e.problems()).singleElement().asString().startsWith(file.toString() + ":1:11: ");
+  }
+
+  @Test
+  void everyRoutingOptionIsRead() throws IOException {
+    PoolSettings settings =
+        YamlPoolConfigLoader.load(
+            write(
+                """
+                backends:
+                  - addr: tcp://a:1234
+                    arch: x86_64
+                    weight: 3
+                  - addr: tcp://b:1234
+                    arch: x86_64
+                strategy:
+                  name: weighted-least-request
+                  bias: 0.5
+                affinity:
+                  loadFactor: 1.5
+                slowStart: 30s
+                """));
+
+    assertThat(settings.backends()).extracting(Backend::weight).containsExactly(3, 1);
+    assertThat(settings.strategy())
+        .isEqualTo(
+            new StrategySettings("weighted-least-request", 0.5, StrategySettings.DEFAULT_DECAY));
+    assertThat(settings.affinityLoadFactor()).isEqualTo(1.5);
+    assertThat(settings.slowStart()).isEqualTo(Duration.ofSeconds(30));
+  }
+
+  @Test
+  void everyStrategyNameIsAcceptedWithDefaultSettings() throws IOException {
+    for (String name : StrategySettings.NAMES) {
+      PoolSettings settings = YamlPoolConfigLoader.load(write(ONE_BACKEND + "strategy: " + name));
+
+      assertThat(settings.strategy()).isEqualTo(StrategySettings.of(name));
+    }
+  }
+
+  @Test
+  void strategyMappingFormTakesTheNameAloneOrWithItsSettings() throws IOException {
+    assertThat(strategyOf("strategy: {name: round-robin}"))
+        .isEqualTo(StrategySettings.of("round-robin"));
+    assertThat(strategyOf("strategy: {name: weighted-least-request, bias: 2}"))
+        .isEqualTo(new StrategySettings("weighted-least-request", 2.0, Duration.ofSeconds(10)));
+    assertThat(strategyOf("strategy: {name: weighted-least-request, bias: 0}").bias()).isZero();
+    assertThat(strategyOf("strategy: {name: peak-ewma, decay: 250ms}"))
+        .isEqualTo(new StrategySettings("peak-ewma", 1.0, Duration.ofMillis(250)));
+  }
+
+  @Test
+  void unknownStrategySuggestsTheNameMeantOrListsTheNames() throws IOException {
+    assertThat(problems(refused(ONE_BACKEND + "strategy: round_robin\n")))
+        .containsExactly(
+            "backends.yaml:4:11: strategy: unknown strategy \"round_robin\", did you mean"
+                + " round-robin?");
+    // Three edits from power-of-two: too far for a suggestion, so every name is listed.
+    assertThat(problems(refused(ONE_BACKEND + "strategy: power-of-2\n")))
+        .containsExactly(
+            "backends.yaml:4:11: strategy: unknown strategy \"power-of-2\", expected one of"
+                + " least-loaded, round-robin, random, weighted-random, power-of-two,"
+                + " weighted-least-request, peak-ewma");
+    assertThat(problems(refused(ONE_BACKEND + "strategy:\n  name: Peak-EWMA\n")))
+        .containsExactly(
+            "backends.yaml:5:9: strategy.name: unknown strategy \"Peak-EWMA\", did you mean"
+                + " peak-ewma?");
+  }
+
+  @Test
+  void strategyMustBeANameOrAMappingWithAName() throws IOException {
+    assertThat(problems(refused(ONE_BACKEND + "strategy:\n")))
+        .containsExactly(
+            "backends.yaml:4:10: strategy: must be a strategy name or a mapping, was null");
+    assertThat(problems(refused(ONE_BACKEND + "strategy: [random]\n")))
+        .containsExactly(
+            "backends.yaml:4:11: strategy: must be a strategy name or a mapping, was a sequence");
+    assertThat(problems(refused(ONE_BACKEND + "strategy:\n  bias: 2\n")))
+        .containsExactly("backends.yaml:5:3: strategy: name is required");
+    assertThat(problems(refused(ONE_BACKEND + "strategy: {name: }\n")))
+        .containsExactly("backends.yaml:4:17: strategy.name: name is required");
+    assertThat(problems(refused(ONE_BACKEND + "strategy: {name: [random]}\n")))
+        .containsExactly("backends.yaml:4:18: strategy.name: must be a string, was a sequence");
+    assertThat(problems(refused(ONE_BACKEND + "strategy: {name: peak-ewma, deacy: 5s}\n")))
+        .containsExactly("backends.yaml:4:29: strategy.deacy: unknown key, did you mean decay?");
+  }
+
+  @Test
+  void strategySettingsApplyOnlyToTheirStrategy() throws IOException {
+    PoolConfigException e =
+        refused(
+            ONE_BACKEND
+                + """
+                strategy:
+                  name: round-robin
+                  bias: 2
+                  decay: 5s
+                """);
+
+    assertThat(problems(e))
+        .containsExactly(
+            "backends.yaml:6:9: strategy.bias: applies only to weighted-least-request",
+            "backends.yaml:7:10: strategy.decay: applies only to peak-ewma");
+  }
+
+  @Test
+  void strategySettingsAreCheckedWhenTheNameIsUnknown() throws IOException {
+    PoolConfigException e = refused(ONE_BACKEND + "strategy: {name: ewma, decay: 0s}\n");
+
+    assertThat(problems(e))
+        .containsExactly(
+            "backends.yaml:4:18: strategy.name: unknown strategy \"ewma\", expected one of"
+                + " least-loaded, round-robin, random, weighted-random, power-of-two,"
+                + " weighted-least-request, peak-ewma",
+            "backends.yaml:4:31: strategy.decay: must be > 0, was 0s");
+  }
+
+  @Test
+  void biasMustBeAFiniteNumberOfAtLeastZero() throws IOException {
+    assertThat(biasProblem("-0.5")).isEqualTo("must be >= 0, was -0.5");
+    assertThat(biasProblem("\"1.5\"")).isEqualTo("must be a number, was \"1.5\"");
+    assertThat(biasProblem("high")).isEqualTo("must be a number, was \"high\"");
+    assertThat(biasProblem("true")).isEqualTo("must be a number, was true");
+    assertThat(biasProblem("[1]")).isEqualTo("must be a number, was a sequence");
+    assertThat(biasProblem("~")).isEqualTo("must be a number, was null");
+    assertThat(biasProblem(".nan")).isEqualTo("must be a number, was .nan");
+    assertThat(biasProblem(".inf")).isEqualTo("must be finite, was .inf");
+    assertThat(biasProblem("-.inf")).isEqualTo("must be >= 0, was -.inf");
+    assertThat(biasProblem("1e400")).isEqualTo("must be finite, was 1e400");
+    assertThat(biasProblem("!!float abc")).isEqualTo("must be a number, was abc");
+  }
+
+  @Test
+  void decayMustBeAPositiveDuration() throws IOException {
+    PoolConfigException zero = refused(ONE_BACKEND + "strategy:\n  name: peak-ewma\n  decay: 0s\n");
+    assertThat(problems(zero))
+        .containsExactly("backends.yaml:6:10: strategy.decay: must be > 0, was 0s");
+    assertThat(zero.line()).isEqualTo(6);
+    assertThat(zero.column()).isEqualTo(10);
+
+    assertThat(problems(refused(ONE_BACKEND + "strategy: {name: peak-ewma, decay: -1m}\n")))
+        .containsExactly("backends.yaml:4:36: strategy.decay: must be > 0, was -1m0s");
+    assertThat(problems(refused(ONE_BACKEND + "strategy: {name: peak-ewma, decay: 10}\n")))
+        .containsExactly(
+            "backends.yaml:4:36: strategy.decay: must be a duration such as 30s, was 10");
+  }
+
+  @Test
+  void affinityLoadFactorTakesIntegersAndFloatsFromOne() throws IOException {
+    assertThat(loadFactorOf("affinity:\n  loadFactor: 2\n")).isEqualTo(2.0);
+    assertThat(loadFactorOf("affinity: {loadFactor: 1}\n")).isEqualTo(1.0);
+    assertThat(loadFactorOf("affinity: {loadFactor: 1.75}\n")).isEqualTo(1.75);
+    assertThat(loadFactorOf("affinity: {loadFactor: 3e0}\n")).isEqualTo(3.0);
+    assertThat(loadFactorOf("affinity: {loadFactor: +2.}\n")).isEqualTo(2.0);
+    assertThat(loadFactorOf("affinity: {loadFactor: 0x10}\n")).isEqualTo(16.0);
+    assertThat(loadFactorOf("affinity: {loadFactor: 0o10}\n")).isEqualTo(8.0);
+    assertThat(loadFactorOf("affinity: {}\n")).isEqualTo(1.25);
+  }
+
+  @Test
+  void affinityLoadFactorBelowOneOrNotANumberIsRefused() throws IOException {
+    PoolConfigException e = refused(ONE_BACKEND + "affinity:\n  loadFactor: 0.5\n");
+    assertThat(problems(e))
+        .containsExactly("backends.yaml:5:15: affinity.loadFactor: must be >= 1, was 0.5");
+    assertThat(e.line()).isEqualTo(5);
+    assertThat(e.column()).isEqualTo(15);
+
+    assertThat(problems(refused(ONE_BACKEND + "affinity: {loadFactor: \"1.5\"}\n")))
+        .containsExactly("backends.yaml:4:24: affinity.loadFactor: must be a number, was \"1.5\"");
+    assertThat(problems(refused(ONE_BACKEND + "affinity: {loadFactor: .Inf}\n")))
+        .containsExactly("backends.yaml:4:24: affinity.loadFactor: must be finite, was .Inf");
+    assertThat(problems(refused(ONE_BACKEND + "affinity: {loadFactor: 0}\n")))
+        .containsExactly("backends.yaml:4:24: affinity.loadFactor: must be >= 1, was 0");
+  }
+
+  @Test
+  void affinityMustBeAMappingOfKnownKeys() throws IOException {
+    assertThat(problems(refused(ONE_BACKEND + "affinity: 1.5\n")))
+        .containsExactly("backends.yaml:4:11: affinity: must be a mapping, was 1.5");
+    assertThat(problems(refused(ONE_BACKEND + "affinity:\n  gamma: 2\n  loadfactor: 2\n")))
+        .containsExactly(
+            "backends.yaml:5:3: affinity.gamma: unknown key, expected one of loadFactor",
+            "backends.yaml:6:3: affinity.loadfactor: unknown key, did you mean loadFactor?");
+  }
+
+  @Test
+  void hugeNumbersAreRefusedQuicklyAndShownCut() throws IOException {
+    String digits = "1" + "0".repeat(100_000);
+
+    List<String> decimal =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(10),
+            () -> problems(refused(ONE_BACKEND + "affinity: {loadFactor: " + digits + "}\n")));
+    List<String> hex =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(10),
+            () -> problems(refused(ONE_BACKEND + "affinity: {loadFactor: 0x" + digits + "}\n")));
+
+    assertThat(decimal)
+        .containsExactly(
+            "backends.yaml:4:24: affinity.loadFactor: must be finite, was "
+                + digits.substring(0, 60)
+                + "...");
+    assertThat(hex)
+        .containsExactly(
+            "backends.yaml:4:24: affinity.loadFactor: must be finite, was 0x"
+                + digits.substring(0, 58)
+                + "...");
+  }
+
+  @Test
+  void slowStartTakesZeroToOneHour() throws IOException {
+    assertThat(YamlPoolConfigLoader.load(write(ONE_BACKEND + "slowStart: 0s\n")).slowStart())
+        .isZero();
+    assertThat(YamlPoolConfigLoader.load(write(ONE_BACKEND + "slowStart: 1m30s\n")).slowStart())
+        .isEqualTo(Duration.ofSeconds(90));
+    assertThat(YamlPoolConfigLoader.load(write(ONE_BACKEND + "slowStart: 1h\n")).slowStart())
+        .isEqualTo(PoolSettings.MAX_SLOW_START);
+  }
+
+  @Test
+  void slowStartOutsideZeroToOneHourIsRefused() throws IOException {
+    PoolConfigException e = refused(ONE_BACKEND + "slowStart: 2h\n");
+    assertThat(problems(e))
+        .containsExactly("backends.yaml:4:12: slowStart: must be <= 1h0m0s, was 2h0m0s");
+    assertThat(e.line()).isEqualTo(4);
+    assertThat(e.column()).isEqualTo(12);
+
+    assertThat(problems(refused(ONE_BACKEND + "slowStart: 1h0m0.001s\n")))
+        .containsExactly("backends.yaml:4:12: slowStart: must be <= 1h0m0s, was 1h0m0.001s");
+    assertThat(problems(refused(ONE_BACKEND + "slowStart: -5s\n")))
+        .containsExactly("backends.yaml:4:12: slowStart: must be >= 0, was -5s");
+    assertThat(problems(refused(ONE_BACKEND + "slowStart: 30\n")))
+        .containsExactly("backends.yaml:4:12: slowStart: must be a duration such as 30s, was 30");
+  }
+
+  @Test
+  void weightTakesIntegersFromOneToTheMaximum() throws IOException {
+    PoolSettings settings =
+        YamlPoolConfigLoader.load(
+            write(
+                """
+                backends:
+                  - {addr: tcp://a:1, arch: x86_64, weight: 1}
+                  - {addr: tcp://b:1, arch: x86_64, weight: 1000000}
+                  - {addr: tcp://c:1, arch: x86_64, weight: 0x10}
+                """));
+
+    assertThat(settings.backends()).extracting(Backend::weight).containsExactly(1, 1_000_000, 16);
+  }
+
+  @Test
+  void weightOutsideOneToTheMaximumOrNotAnIntegerIsRefused() throws IOException {
+    PoolConfigException e =
+        refused(
+            """
+            backends:
+              - addr: tcp://a:1
+                arch: x86_64
+                weight: 0
+              - {addr: tcp://b:1, arch: x86_64, weight: -2}
+              - {addr: tcp://c:1, arch: x86_64, weight: 1000001}
+              - {addr: tcp://d:1, arch: x86_64, weight: 1.5}
+              - {addr: tcp://e:1, arch: x86_64, weight: "3"}
+              - {addr: tcp://f:1, arch: x86_64, weight: -0}
+            """);
+
+    assertThat(problems(e))
+        .containsExactly(
+            "backends.yaml:4:13: backends[0].weight: must be >= 1, was 0",
+            "backends.yaml:5:45: backends[1].weight: must be >= 1, was -2",
+            "backends.yaml:6:45: backends[2].weight: must be <= 1000000, was 1000001",
+            "backends.yaml:7:45: backends[3].weight: must be an integer, was 1.5",
+            "backends.yaml:8:45: backends[4].weight: must be an integer, was \"3\"",
+            "backends.yaml:9:45: backends[5].weight: must be >= 1, was -0");
+    assertThat(e.line()).isEqualTo(4);
+    assertThat(e.column()).isEqualTo(13);
+  }
+
+  @Test
+  void routingProblemsAreReportedTogetherWithTheOthers() throws IOException {
+    PoolConfigException e =
+        refused(
+            """
+            strategy: {name: random, bias: 2}
+            backends:
+              - {addr: tcp://a:1, arch: x86_64, weight: 0, maxJobs: -1}
+            affinity: {loadFactor: 0.9}
+            slowStart: 2h
+            acquireTimeout: -1s
+            """);
+
+    assertThat(problems(e))
+        .containsExactly(
+            "backends.yaml:1:32: strategy.bias: applies only to weighted-least-request",
+            "backends.yaml:3:45: backends[0].weight: must be >= 1, was 0",
+            "backends.yaml:3:57: backends[0].maxJobs: must be >= 0, was -1",
+            "backends.yaml:4:24: affinity.loadFactor: must be >= 1, was 0.9",
+            "backends.yaml:5:12: slowStart: must be <= 1h0m0s, was 2h0m0s",
+            "backends.yaml:6:17: acquireTimeout: must be >= 0, was -1s");
+  }
+
+  private StrategySettings strategyOf(String yaml) throws IOException {
+    return YamlPoolConfigLoader.load(write(ONE_BACKEND + yaml + "\n")).strategy();
+  }
+
+  private double loadFactorOf(String yaml) throws IOException {
+    return YamlPoolConfigLoader.load(write(ONE_BACKEND + yaml)).affinityLoadFactor();
+  }
+
+  /** The one problem with {@code bias}, always at line 6, column 9, without its location. */
+  private String biasProblem(String value) throws IOException {
+    String yaml = "strategy:\n  name: weighted-least-request\n  bias: " + value + "\n";
+    List<String> problems = problems(refused(ONE_BACKEND + yaml));
+    assertThat(problems)
+        .singleElement()
+        .asString()
+        .startsWith("backends.yaml:6:9: strategy.bias: ");
+    return problems.get(0).substring("backends.yaml:6:9: strategy.bias: ".length());
   }
 
   private Path write(String yaml) throws IOException {
