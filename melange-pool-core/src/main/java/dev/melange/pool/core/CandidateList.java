@@ -31,9 +31,10 @@ final class CandidateList implements LoadBalancer.Candidates {
 
   /**
    * {@code cumulativeWeights[i]} is the sum of the configured weights of candidates 0 to i: for
-   * picking in proportion to weight with a binary search instead of a scan.
+   * picking in proportion to weight with a binary search instead of a scan. Built on first use,
+   * like the ring, so that only pools that pick by weight hold it.
    */
-  private final long[] cumulativeWeights;
+  private volatile long @Nullable [] cumulativeWeights;
 
   /** Built on the first acquire with an affinity key; a race builds it twice, identically. */
   private volatile @Nullable AffinityRing ring;
@@ -47,23 +48,32 @@ final class CandidateList implements LoadBalancer.Candidates {
       equal &= slot.weight == this.slots[0].weight;
     }
     this.weightsEqual = equal;
-    this.cumulativeWeights = new long[this.slots.length];
-    long sum = 0;
-    for (int i = 0; i < this.slots.length; i++) {
-      sum += this.slots[i].weight;
-      cumulativeWeights[i] = sum;
-    }
   }
 
   /** The sum of the candidates' configured weights. */
   long totalWeight() {
-    return cumulativeWeights.length == 0 ? 0 : cumulativeWeights[cumulativeWeights.length - 1];
+    long[] cumulative = cumulativeWeights();
+    return cumulative.length == 0 ? 0 : cumulative[cumulative.length - 1];
   }
 
   /** The candidate in whose share of the configured weights {@code point} falls. */
   int indexOfWeight(long point) {
-    int at = Arrays.binarySearch(cumulativeWeights, point + 1);
+    int at = Arrays.binarySearch(cumulativeWeights(), point + 1);
     return at >= 0 ? at : -at - 1;
+  }
+
+  private long[] cumulativeWeights() {
+    long[] cumulative = cumulativeWeights;
+    if (cumulative == null) {
+      cumulative = new long[slots.length];
+      long sum = 0;
+      for (int i = 0; i < slots.length; i++) {
+        sum += slots[i].weight;
+        cumulative[i] = sum;
+      }
+      cumulativeWeights = cumulative;
+    }
+    return cumulative;
   }
 
   boolean isEmpty() {
