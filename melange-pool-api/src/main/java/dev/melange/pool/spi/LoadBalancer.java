@@ -27,7 +27,9 @@ public interface LoadBalancer {
   /**
    * Chooses a candidate that can take a lease now ({@link Candidates#canTake}).
    *
-   * @return the chosen index, from 0 to {@code candidates.size() - 1}, or {@link #NONE}
+   * @return the chosen index, from 0 to {@code candidates.size() - 1}; or {@link #NONE}, which the
+   *     pool takes to mean that no candidate can take a lease now (it tries the backups, then
+   *     queues the caller), so return it only then
    */
   int pick(Candidates candidates);
 

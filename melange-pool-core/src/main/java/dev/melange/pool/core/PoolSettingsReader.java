@@ -39,8 +39,6 @@ final class PoolSettingsReader {
           "slowStart");
   static final List<String> BACKEND_KEYS =
       List.of("addr", "arch", "maxJobs", "labels", "weight", "backup");
-  static final List<String> STRATEGY_KEYS = List.of("name", "bias", "decay");
-  static final List<String> AFFINITY_KEYS = List.of("loadFactor");
 
   private final ConfigProblems problems;
   private final YamlValueReader values;
@@ -83,8 +81,9 @@ final class PoolSettingsReader {
         duration(fields, "recoveryTimeout", PoolSettings.DEFAULT_RECOVERY_TIMEOUT, false);
     Duration acquireTimeout =
         duration(fields, "acquireTimeout", PoolSettings.DEFAULT_ACQUIRE_TIMEOUT, true);
-    StrategySettings strategy = strategy(fields.get("strategy"));
-    double affinityLoadFactor = affinityLoadFactor(fields.get("affinity"));
+    RoutingSettingsReader routing = new RoutingSettingsReader(problems, values);
+    StrategySettings strategy = routing.strategy(fields.get("strategy"));
+    double affinityLoadFactor = routing.affinityLoadFactor(fields.get("affinity"));
     Duration slowStart = slowStart(fields.get("slowStart"));
     problems.throwIfAny();
     return new PoolSettings(
@@ -133,8 +132,8 @@ final class PoolSettingsReader {
     }
     int before = problems.count();
     Map<String, Node> fields = values.fields(mapping, path, BACKEND_KEYS);
-    ScalarNode addr = required(fields, "addr", mapping, path);
-    ScalarNode arch = required(fields, "arch", mapping, path);
+    ScalarNode addr = values.required(fields, "addr", mapping, path);
+    ScalarNode arch = values.required(fields, "arch", mapping, path);
     Node maxJobsNode = fields.get("maxJobs");
     Integer maxJobs =
         maxJobsNode == null
@@ -169,30 +168,6 @@ final class PoolSettingsReader {
       problems.add(mapping, path, String.valueOf(e.getMessage()));
       return null;
     }
-  }
-
-  /**
-   * The node of a required text value, or null when it is missing, which is reported. Null and
-   * blank count as missing, as they do in melange-server.
-   */
-  private @Nullable ScalarNode required(
-      Map<String, Node> fields, String key, MappingNode mapping, String path) {
-    Node node = fields.get(key);
-    if (node == null) {
-      problems.add(mapping, path, key + " is required");
-      return null;
-    }
-    if (YamlValueReader.isNull(node)
-        || (node instanceof ScalarNode scalar && scalar.getValue().isBlank())) {
-      problems.add(node, path + "." + key, key + " is required");
-      return null;
-    }
-    if (!(node instanceof ScalarNode scalar)) {
-      problems.add(
-          node, path + "." + key, "must be a string, was " + YamlValueReader.describe(node));
-      return null;
-    }
-    return scalar;
   }
 
   /** Refuses an address given before: melange would silently make the two one backend. */
@@ -232,98 +207,6 @@ final class PoolSettingsReader {
     Node node = fields.get(key);
     Integer value = node == null ? null : values.integer(node, key, 0, max);
     return value == null || value == 0 ? defaultValue : value;
-  }
-
-  /**
-   * {@code strategy: power-of-two}, or the mapping form {@code {name: ..., bias: ..., decay: ...}}
-   * that also carries the strategy's settings.
-   */
-  private StrategySettings strategy(@Nullable Node node) {
-    if (node == null) {
-      return StrategySettings.DEFAULT;
-    }
-    if (node instanceof MappingNode mapping) {
-      return strategy(mapping);
-    }
-    if (node instanceof ScalarNode scalar && !YamlValueReader.isNull(node)) {
-      String name = strategyName(scalar, "strategy");
-      return name == null ? StrategySettings.DEFAULT : StrategySettings.of(name);
-    }
-    problems.add(
-        node,
-        "strategy",
-        "must be a strategy name or a mapping, was " + YamlValueReader.describe(node));
-    return StrategySettings.DEFAULT;
-  }
-
-  private StrategySettings strategy(MappingNode mapping) {
-    Map<String, Node> fields = values.fields(mapping, "strategy", STRATEGY_KEYS);
-    ScalarNode nameNode = required(fields, "name", mapping, "strategy");
-    String name = nameNode == null ? null : strategyName(nameNode, "strategy.name");
-    double bias = StrategySettings.DEFAULT_BIAS;
-    Node biasNode = fields.get("bias");
-    if (biasNode != null
-        && appliesTo(biasNode, "strategy.bias", name, StrategySettings.WEIGHTED_LEAST_REQUEST)) {
-      Double value = values.finiteNumber(biasNode, "strategy.bias", 0);
-      bias = value == null ? bias : value;
-    }
-    Duration decay = StrategySettings.DEFAULT_DECAY;
-    Node decayNode = fields.get("decay");
-    if (decayNode != null
-        && appliesTo(decayNode, "strategy.decay", name, StrategySettings.PEAK_EWMA)) {
-      Duration value = values.duration(decayNode, "strategy.decay");
-      if (value != null && (value.isNegative() || value.isZero())) {
-        problems.add(decayNode, "strategy.decay", "must be > 0, was " + GoDuration.format(value));
-      } else if (value != null) {
-        decay = value;
-      }
-    }
-    return name == null ? StrategySettings.DEFAULT : new StrategySettings(name, bias, decay);
-  }
-
-  /** The name if it is a built-in strategy's; null when it is not, which is reported. */
-  private @Nullable String strategyName(ScalarNode node, String path) {
-    String name = node.getValue();
-    if (StrategySettings.NAMES.contains(name)) {
-      return name;
-    }
-    problems.add(
-        node,
-        path,
-        "unknown strategy \""
-            + YamlValueReader.shown(name)
-            + "\", "
-            + KeySuggestion.of(name, StrategySettings.NAMES));
-    return null;
-  }
-
-  /**
-   * Whether a strategy setting belongs to the strategy named; when it does not, that is reported,
-   * and the value is not worth checking. An unknown or missing name, reported already, cannot tell,
-   * so the value is checked.
-   */
-  private boolean appliesTo(Node setting, String path, @Nullable String name, String owner) {
-    if (name == null || name.equals(owner)) {
-      return true;
-    }
-    problems.add(setting, path, "applies only to " + owner);
-    return false;
-  }
-
-  private double affinityLoadFactor(@Nullable Node node) {
-    if (node == null) {
-      return PoolSettings.DEFAULT_AFFINITY_LOAD_FACTOR;
-    }
-    if (!(node instanceof MappingNode mapping)) {
-      problems.add(node, "affinity", "must be a mapping, was " + YamlValueReader.describe(node));
-      return PoolSettings.DEFAULT_AFFINITY_LOAD_FACTOR;
-    }
-    Node loadFactorNode = values.fields(mapping, "affinity", AFFINITY_KEYS).get("loadFactor");
-    Double value =
-        loadFactorNode == null
-            ? null
-            : values.finiteNumber(loadFactorNode, "affinity.loadFactor", 1);
-    return value == null ? PoolSettings.DEFAULT_AFFINITY_LOAD_FACTOR : value;
   }
 
   /** From zero (no ramp) to the most the ramp's arithmetic allows. */

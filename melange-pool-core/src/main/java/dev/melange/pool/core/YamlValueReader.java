@@ -89,6 +89,28 @@ final class YamlValueReader {
     return entries;
   }
 
+  /**
+   * The node of a required text value, or null when it is missing, which is reported. Null and
+   * blank count as missing, as they do in melange-server.
+   */
+  @Nullable ScalarNode required(
+      Map<String, Node> fields, String key, MappingNode mapping, String path) {
+    Node node = fields.get(key);
+    if (node == null) {
+      problems.add(mapping, path, key + " is required");
+      return null;
+    }
+    if (isNull(node) || (node instanceof ScalarNode scalar && scalar.getValue().isBlank())) {
+      problems.add(node, path + "." + key, key + " is required");
+      return null;
+    }
+    if (!(node instanceof ScalarNode scalar)) {
+      problems.add(node, path + "." + key, "must be a string, was " + describe(node));
+      return null;
+    }
+    return scalar;
+  }
+
   /** A mapping entry's key, which {@link #entries} made sure is a scalar. */
   static String keyText(NodeTuple entry) {
     return ((ScalarNode) entry.getKeyNode()).getValue();
