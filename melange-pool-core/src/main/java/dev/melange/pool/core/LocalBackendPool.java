@@ -51,7 +51,7 @@ final class LocalBackendPool implements BackendPool {
   private static final Logger log = LoggerFactory.getLogger(LocalBackendPool.class);
   private static final AtomicInteger TIMER_THREADS = new AtomicInteger();
 
-  /** Beyond one per candidate, how many useless picks {@link #tryLeaseAgain} tolerates. */
+  /** Beyond one per candidate, how many useless picks {@link #pickAndReserve} tolerates. */
   private static final int MAX_EXTRA_MISSES = 8;
 
   private final int defaultMaxJobs;
@@ -298,16 +298,16 @@ final class LocalBackendPool implements BackendPool {
 
   /** {@link #tryLease(Matches, String)} through the strategy's SPI or the key's ring. */
   private @Nullable PooledLease tryLeaseWith(Matches candidates, @Nullable String affinityKey) {
-    PooledLease lease = tryLease(candidates.primaries, candidates.primarySlots, affinityKey);
+    PooledLease lease = pickAndReserve(candidates.primaries, candidates.primarySlots, affinityKey);
     if (lease == null && candidates.hasBackups) {
-      lease = tryLease(candidates.backups, candidates.backups.slots, affinityKey);
+      lease = pickAndReserve(candidates.backups, candidates.backups.slots, affinityKey);
     }
     return lease;
   }
 
   /**
-   * The default strategy's case of {@link #tryLease(CandidateList, Slot[], String)}, kept apart and
-   * small: the JIT inlines it, and the scan hands over the slot itself.
+   * The default strategy's case of {@link #pickAndReserve}, kept apart and small: the JIT inlines
+   * it, and the scan hands over the slot itself.
    */
   private @Nullable PooledLease tryLeastLoaded(Slot[] slots) {
     Slot slot = LeastLoadedStrategy.pick(slots);
@@ -321,36 +321,17 @@ final class LocalBackendPool implements BackendPool {
       }
       giveBackUnused(slot);
     }
-    return tryLeaseAgain(null, slots, null);
+    return pickAndReserve(null, slots, null);
   }
 
   /**
-   * The chosen candidate's slot, reserved, with a permit; null when none can be had now. The first
-   * attempt is inline; a lost race or a refused permit goes to {@link #tryLeaseAgain}.
+   * The chosen candidate's slot, reserved, with a permit; null when none can be had now. Picks
+   * again after a lost race or a refused permit. A lost race is another thread's progress, so it
+   * may repeat; a pick of a candidate that is full, or whose breaker refuses the permit it seemed
+   * to admit, counts against a bound, so a strategy that keeps choosing one cannot spin. (The
+   * default strategy's first attempt is {@link #tryLeastLoaded}.)
    */
-  private @Nullable PooledLease tryLease(
-      CandidateList candidates, Slot[] slots, @Nullable String affinityKey) {
-    int index = pick(candidates, slots, affinityKey);
-    if (index == LoadBalancer.NONE) {
-      return null;
-    }
-    Slot slot = slots[index];
-    if (slot.tryReserve()) {
-      long permit = permit(slot);
-      if (permit >= 0) {
-        return newLease(slot, permit);
-      }
-      giveBackUnused(slot);
-    }
-    return tryLeaseAgain(candidates, slots, affinityKey);
-  }
-
-  /**
-   * Picks again after a lost race or a refused permit. A lost race is another thread's progress, so
-   * it may repeat; a pick of a candidate that is full, or whose breaker refuses the permit it
-   * seemed to admit, counts against a bound, so a strategy that keeps choosing one cannot spin.
-   */
-  private @Nullable PooledLease tryLeaseAgain(
+  private @Nullable PooledLease pickAndReserve(
       @Nullable CandidateList candidates, Slot[] slots, @Nullable String affinityKey) {
     int misses = 0;
     while (true) {
