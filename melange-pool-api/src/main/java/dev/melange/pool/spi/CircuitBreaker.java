@@ -94,7 +94,9 @@ public interface CircuitBreaker {
 
     /**
      * The circuit went from one state to another. Called by the thread that made the change, once
-     * per change; must be quick and must not throw.
+     * per change; must be quick and must not throw. (The default breaker reports a half-open
+     * circuit when a trial is taken; a trial that ends with no outcome frees the trial without a
+     * change of state, and the next trial reports {@code OPEN -> HALF_OPEN} again.)
      */
     void onStateChange(State from, State to);
   }

@@ -5,26 +5,31 @@ import java.util.Arrays;
 
 /**
  * Consistent hashing with bounded loads (Mirrokni, Thorup and Zadimoghaddam) over one {@link
- * CandidateList}: a ring of points, {@link #POINTS_PER_WEIGHT} per unit of a backend's weight, each
- * at a hash of the backend's address and the point's number. A key's order is the ring walked
- * clockwise from the key's hash; its home is the first backend in that order.
+ * CandidateList}: a ring of points, each at a hash of its backend's address and the point's number.
+ * A key's order is the ring walked clockwise from the key's hash; its home is the first backend in
+ * that order.
  *
- * <p>A point's place depends only on its backend's address, so a topology with one backend more or
- * less has the same points plus or minus that backend's: only keys whose home was removed, or whose
- * new home is the added backend, move. That holds while the candidates' total weight stays within
- * {@link #MAX_POINTS} / {@link #POINTS_PER_WEIGHT}; beyond, points per unit of weight shrink to
- * keep the ring at {@link #MAX_POINTS}, and a change that shrinks them further moves more keys.
+ * <p>A backend gets {@link #POINTS_PER_WEIGHT} points per unit of its weight relative to the
+ * candidates' mean weight (at least one), and the ring at most {@link #MAX_POINTS}: so its size
+ * follows the number of candidates, not the size of their weights. A point's place depends only on
+ * its backend's address, so with equal weights a topology with one backend more or less has the
+ * same points plus or minus that backend's: only keys whose home was removed, or whose new home is
+ * the added backend, move. (With unequal weights a change of the mean weight may add or drop a
+ * point here and there, moving a few more keys; past {@link #MAX_POINTS} / {@link
+ * #POINTS_PER_WEIGHT} candidates, points shrink to keep the ring at its cap, with the same effect.)
  *
  * <p>A pick walks the key's order and takes the first backend that can take a lease (below its
  * limit, circuit admitting) and whose active leases would stay within {@code ceil(loadFactor *
  * (total active + 1) / candidates)}. The total is summed only as far as the decision needs: a home
- * with no lease out is taken without summing anything, so a pick costs a binary search and a few
- * reads however many backends there are. When no backend within the bound can take the lease, the
- * first one in the key's order that can takes it: the bound spreads load, it does not leave
- * capacity idle.
+ * with no lease out is taken without summing anything, so on a lightly loaded pool a pick costs a
+ * lookup and a few reads however many backends there are; a busy home costs a partial sum. The walk
+ * first looks at {@code 4 × candidates} points (nearly every backend); only if none of those will
+ * do does it check every candidate and, if one will, walk on to it. When no backend within the
+ * bound can take the lease, the first one in the key's order that can takes it: the bound spreads
+ * load, it does not leave capacity idle.
  */
 final class AffinityRing {
-  /** Points per unit of weight: enough for a spread within about 15% before the bound evens it. */
+  /** Points per unit of (mean-relative) weight: a spread within about 15% before the bound. */
   static final int POINTS_PER_WEIGHT = 40;
 
   /** At most this many points (2 MiB): rings stay small however many backends and weights. */
@@ -54,18 +59,23 @@ final class AffinityRing {
     for (Slot slot : slots) {
       totalWeight += slot.weight;
     }
-    double perWeight = Math.min(POINTS_PER_WEIGHT, (double) MAX_POINTS / Math.max(1, totalWeight));
+    double meanWeight = (double) totalWeight / Math.max(1, slots.length);
+    double perBackend =
+        Math.min(POINTS_PER_WEIGHT, (double) MAX_POINTS / Math.max(1, slots.length));
     int[] counts = new int[slots.length];
     int total = 0;
     for (int i = 0; i < slots.length; i++) {
-      counts[i] = (int) Math.max(1, Math.floor(slots[i].weight * perWeight));
-      total += counts[i];
+      counts[i] =
+          (int)
+              Math.max(
+                  1, Math.min(MAX_POINTS, Math.round(slots[i].weight / meanWeight * perBackend)));
+      total = (int) Math.min(Integer.MAX_VALUE - 1, (long) total + counts[i]);
     }
     long[] ring = new long[total];
     int next = 0;
-    for (int i = 0; i < slots.length; i++) {
+    for (int i = 0; i < slots.length && next < total; i++) {
       long addrHash = hash64(slots[i].backend.addr());
-      for (int point = 0; point < counts[i]; point++) {
+      for (int point = 0; point < counts[i] && next < total; point++) {
         long hash = mix(addrHash + point) >>> 32;
         ring[next++] = hash << 32 | i;
       }
@@ -110,6 +120,9 @@ final class AffinityRing {
     Slot[] slots = candidates.slots;
     int n = slots.length;
     long[] ring = points;
+    if (ring.length == 0) {
+      return LoadBalancer.NONE;
+    }
     long position = keyHash << 32;
     int bucket = bucketOf(position);
     // The first point at or after the key: in its bucket, else the next bucket's first.
@@ -117,12 +130,12 @@ final class AffinityRing {
     if (at < 0) {
       at = -at - 1;
     }
-    // Walk far enough to see nearly every backend; past that, any backend that can take it.
-    int steps = Math.min(ring.length, 2 * n + 16);
+    int firstLook = (int) Math.min(ring.length, 4L * n + 16);
     int fallback = LoadBalancer.NONE;
     long total = 0;
     int summed = 0;
-    for (int step = 0; step < steps; step++, at++) {
+    int step = 0;
+    for (; step < firstLook; step++, at++) {
       if (at >= ring.length) {
         at = 0;
       }
@@ -131,7 +144,8 @@ final class AffinityRing {
         continue;
       }
       // Within the bound iff active + 1 <= ceil(f * (total + 1) / n), iff f * (total + 1) > n *
-      // active. Sum the total only until that holds.
+      // active. Sum the total only until that holds: a partial sum that already says yes is
+      // enough, since the whole can only be larger.
       double needed = (double) n * slots[index].active();
       while (loadFactor * (total + 1) <= needed && summed < n) {
         total += slots[summed++].active();
@@ -143,15 +157,58 @@ final class AffinityRing {
         fallback = index;
       }
     }
-    if (fallback != LoadBalancer.NONE) {
-      return fallback;
+    // Rare: nothing in the first look will do. Is there a backend within the bound at all?
+    while (summed < n) {
+      total += slots[summed++].active();
     }
-    for (int index = 0; index < n; index++) {
+    boolean anyWithin = false;
+    boolean anyTakes = fallback != LoadBalancer.NONE;
+    for (int index = 0; index < n && !anyWithin; index++) {
       if (candidates.canTake(index)) {
-        return index;
+        anyTakes = true;
+        anyWithin = loadFactor * (total + 1) > (double) n * slots[index].active();
       }
     }
-    return LoadBalancer.NONE;
+    if (!anyWithin) {
+      // None within the bound: the first in the key's order that can take it, which the first
+      // look found if it found any.
+      return anyTakes && fallback == LoadBalancer.NONE
+          ? walkOn(ring, at, step, total, n, loadFactor, false)
+          : fallback;
+    }
+    int found = walkOn(ring, at, step, total, n, loadFactor, true);
+    return found != LoadBalancer.NONE ? found : fallback;
+  }
+
+  /** How many points the ring has. */
+  int size() {
+    return points.length;
+  }
+
+  /**
+   * Walks the rest of the key's order for the first backend that can take a lease (within the
+   * bound, if asked); the first that can at all if the one seen a moment ago is gone.
+   */
+  private int walkOn(
+      long[] ring, int at, int step, long total, int n, double loadFactor, boolean withinBound) {
+    Slot[] slots = candidates.slots;
+    int fallback = LoadBalancer.NONE;
+    for (; step < ring.length; step++, at++) {
+      if (at >= ring.length) {
+        at = 0;
+      }
+      int index = (int) ring[at];
+      if (!candidates.canTake(index)) {
+        continue;
+      }
+      if (!withinBound || loadFactor * (total + 1) > (double) n * slots[index].active()) {
+        return index;
+      }
+      if (fallback == LoadBalancer.NONE) {
+        fallback = index;
+      }
+    }
+    return fallback;
   }
 
   /** FNV-1a over the characters, then mixed: addresses that share a 32-bit hash still differ. */

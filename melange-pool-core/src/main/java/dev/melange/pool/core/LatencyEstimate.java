@@ -6,11 +6,12 @@ import java.lang.invoke.VarHandle;
 import java.time.Duration;
 
 /**
- * One backend's peak-EWMA estimate of how long a lease takes (Finagle's and sozu's). A sample above
- * the estimate replaces it; a smaller one pulls it down by {@code w = exp(-elapsed / decay)}:
- * {@code estimate * w + sample * (1 - w)}, where {@code elapsed} is the time since the last sample.
- * Read, the estimate decays the same way towards zero (as if a zero sample arrived now), so a
- * backend left alone after a slow spell looks cheap again and gets tried.
+ * One backend's peak-EWMA estimate of how long a lease takes (Finagle's and sozu's). With {@code w
+ * = exp(-elapsed / decay)}, where {@code elapsed} is the time since the last sample: a sample above
+ * the estimate decayed to now ({@code estimate * w}) replaces it; a smaller one gives {@code
+ * estimate * w + sample * (1 - w)}. Read, the estimate decays the same way towards zero (as if a
+ * zero sample arrived now), so a backend left alone after a slow spell looks cheap again and gets
+ * tried.
  *
  * <p>Lock-free and allocation-free: the estimate is a {@code double} kept as bits in a {@code long}
  * and changed by compare-and-set; the time of the last sample is written after it. The two are not
@@ -53,14 +54,11 @@ final class LatencyEstimate {
     double sample = Math.max(0, sampleNanos);
     while (true) {
       long current = bits;
-      double estimate = Double.longBitsToDouble(current);
-      double next;
-      if (sample > estimate) {
-        next = sample;
-      } else {
-        double w = weight(nowNanos - stampNanos);
-        next = estimate * w + sample * (1 - w);
-      }
+      double w = weight(nowNanos - stampNanos);
+      // Decayed to now, as a read would see it: estimate * w + sample * (1 - w) is that plus the
+      // sample's share.
+      double decayed = Double.longBitsToDouble(current) * w;
+      double next = sample > decayed ? sample : decayed + sample * (1 - w);
       if (BITS.compareAndSet(this, current, Double.doubleToRawLongBits(next))) {
         stampNanos = nowNanos;
         return;
@@ -68,10 +66,14 @@ final class LatencyEstimate {
     }
   }
 
-  /** The estimate now, in nanoseconds, decayed since the last sample. */
+  /**
+   * The estimate now, in nanoseconds, decayed since the last sample; at least 1, so that a cost of
+   * {@code (active + 1) × estimate} still tells a busy backend from an idle one after a long quiet
+   * spell.
+   */
   long nanos() {
     double estimate = Double.longBitsToDouble(bits);
-    return (long) (estimate * weight(ticker.read() - stampNanos));
+    return Math.max(1, (long) (estimate * weight(ticker.read() - stampNanos)));
   }
 
   private double weight(long elapsedNanos) {

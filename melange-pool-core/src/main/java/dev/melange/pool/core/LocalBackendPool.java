@@ -174,7 +174,7 @@ final class LocalBackendPool implements BackendPool {
         waiters.remove(waiter);
       } else if (!waiter.future.isCompletedExceptionally()) {
         // Granted just as we were interrupted: give it back, the caller holds nothing.
-        waiter.future.join().close();
+        ((PooledLease) waiter.future.join()).closeUnused();
       }
       throw e;
     } catch (ExecutionException e) {
@@ -488,7 +488,12 @@ final class LocalBackendPool implements BackendPool {
       if (slot.isRetired()) {
         continue;
       }
-      if (slot.isRamping() && slot.active() >= slot.limit()) {
+      if (slot.hasRoom() && slot.breaker.isAdmitting()) {
+        // Room appeared between the scan that found none and this look (a ramp stepped up or
+        // ended, say): nothing else may come to say so, so look again now.
+        return 0;
+      }
+      if (slot.isRamping()) {
         min = Math.min(min, slot.nanosUntilRampStep());
       }
       CircuitBreaker.Snapshot circuit = slot.breaker.snapshot();

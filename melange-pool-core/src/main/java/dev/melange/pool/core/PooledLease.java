@@ -76,8 +76,26 @@ class PooledLease implements Lease {
     return ENDED.compareAndSet(this, false, true);
   }
 
+  /**
+   * Ends a lease its caller never saw (a grant that lost to a timeout, or an interrupt): like
+   * {@link #close()}, but not a lease that ran, so it is not timed.
+   */
+  void closeUnused() {
+    if (end()) {
+      try {
+        slot.breaker.onNoOutcome(permit);
+      } finally {
+        releaseSlot();
+      }
+    }
+  }
+
   /** Gives the slot back and serves waiters; once, after the breaker heard the outcome. */
   void giveBack() {
+    releaseSlot();
+  }
+
+  private void releaseSlot() {
     slot.release();
     slot.waiters.signal();
   }

@@ -5,8 +5,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Power of two choices by load: of two random candidates, the one with the lower {@code active /
- * maxJobs}. Unlike sozu's version, which keeps the two heaviest, the most loaded candidate never
- * wins while a lighter one can take the lease.
+ * maxJobs}. Unlike sozu's version, which keeps the two heaviest, a candidate more loaded than every
+ * other never wins while another can take the lease.
  */
 final class PowerOfTwoStrategy extends TwoChoicesStrategy {
 

@@ -154,12 +154,7 @@ final class Slot extends SlotPaddingAfter {
       return;
     }
     rampStartNanos = slowStart.ticker.read();
-    while (true) {
-      int current = active;
-      if ((current & RAMPING) != 0 || ACTIVE.compareAndSet(this, current, current | RAMPING)) {
-        return;
-      }
-    }
+    setFlag(true);
   }
 
   /**
@@ -173,7 +168,7 @@ final class Slot extends SlotPaddingAfter {
     long elapsed = slowStart.ticker.read() - rampStartNanos;
     int current = rampLimit();
     if (current >= maxJobs) {
-      return 0;
+      return Long.MAX_VALUE; // no step left: only a release frees room now, and it signals
     }
     // The limit becomes current + 1 once maxJobs * elapsed / nanos exceeds current. No overflow:
     // current < maxJobs <= 10^6 and nanos <= 3.6 * 10^12.
@@ -183,18 +178,31 @@ final class Slot extends SlotPaddingAfter {
 
   /** The ramp's limit now; ends the ramp (clears the flag) once it is over. */
   private int rampLimit() {
-    long elapsed = slowStart.ticker.read() - rampStartNanos;
+    long start = rampStartNanos;
+    long elapsed = slowStart.ticker.read() - start;
     if (elapsed >= slowStart.nanos) {
-      endRamp();
+      endRamp(start);
       return maxJobs;
     }
     return slowStart.scale(maxJobs, elapsed);
   }
 
-  private void endRamp() {
+  /**
+   * Clears the flag of the ramp that began at {@code start}. A ramp that started over meanwhile
+   * ({@link #startRamp} found the flag still set and left it) gets its flag back.
+   */
+  private void endRamp(long start) {
+    setFlag(false);
+    if (rampStartNanos != start) {
+      setFlag(true);
+    }
+  }
+
+  private void setFlag(boolean ramping) {
     while (true) {
       int current = active;
-      if ((current & RAMPING) == 0 || ACTIVE.compareAndSet(this, current, current & ~RAMPING)) {
+      int next = ramping ? current | RAMPING : current & ~RAMPING;
+      if (current == next || ACTIVE.compareAndSet(this, current, next)) {
         return;
       }
     }

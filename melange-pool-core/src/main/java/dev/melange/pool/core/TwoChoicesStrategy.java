@@ -5,10 +5,11 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The power of two choices: draw two distinct candidates that can take a lease, uniformly at
- * random, and take the better by {@link #compare} (a tie at random). The worst candidate can then
- * never be chosen while a better one can take the lease. When random draws keep finding candidates
- * that cannot take a lease (most are full), a scan takes the best of all that can, ties at random;
- * so a pick costs a few reads however many candidates there are, until nearly all are full.
+ * random, and take the better by {@link #compare} (a tie at random). A candidate worse than every
+ * other can then never be chosen while another can take the lease. When random draws keep finding
+ * candidates that cannot take a lease (most are full), a scan takes the best of all that can, ties
+ * at random; so a pick costs a few reads however many candidates there are, until nearly all are
+ * full.
  */
 abstract class TwoChoicesStrategy extends RandomizedStrategy {
 

@@ -27,12 +27,12 @@ final class Waiter {
   }
 
   /** Hands over a lease; false (and the lease is back in the pool) if the wait already ended. */
-  boolean grant(Lease lease) {
+  boolean grant(PooledLease lease) {
     if (future.complete(lease)) {
       cancelTimeout();
       return true;
     }
-    lease.close();
+    lease.closeUnused();
     return false;
   }
 

@@ -33,8 +33,10 @@ final class WeightedLeastRequestStrategy extends RandomizedStrategy {
         total += effectiveWeight(candidates, i);
       }
     }
-    if (total == 0) {
-      return NONE;
+    if (!(total > 0)) {
+      // Every effective weight underflowed (a large bias against many leases out): none is
+      // preferred by weight, so by load.
+      return equalWeights.pick(candidates);
     }
     double target = random().nextDouble() * total;
     int last = NONE;

@@ -5,8 +5,11 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A random candidate among those that can take a lease, with probability proportional to its weight
- * (scaled down while it ramps up): two passes over the candidates, one to sum the weights and one
- * to find where the draw falls.
+ * (scaled down while it ramps up). A pick draws by configured weight, with a binary search over the
+ * cumulative weights, and accepts the candidate if it can take a lease (and, while it ramps, with
+ * probability {@code ramped weight / weight}): rejection sampling, exact and about logarithmic in
+ * the number of candidates. When a few draws all miss (most are full), two passes: one sums the
+ * weights of those that can take a lease, one finds where a draw falls.
  */
 final class WeightedRandomStrategy extends RandomizedStrategy {
 

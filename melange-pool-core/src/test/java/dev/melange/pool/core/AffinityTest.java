@@ -181,4 +181,22 @@ class AffinityTest {
         .orElseThrow()
         .activeJobs();
   }
+
+  @Test
+  void theRingFollowsTheNumberOfBackendsNotTheSizeOfTheirWeights() {
+    List<Slot> slots = new ArrayList<>();
+    for (int i = 0; i < 70; i++) {
+      Backend backend = backend(i, 4).withWeight(i % 2 == 0 ? 100 : 300);
+      slots.add(
+          Slot.create(
+              backend,
+              4,
+              ConsecutiveFailuresCircuitBreaker.factory(3, Duration.ofSeconds(30)),
+              null,
+              new SlowStart(dev.melange.pool.Ticker.system(), Duration.ZERO),
+              null));
+    }
+    // 40 points for the mean weight (200): 20 for weight 100, 60 for weight 300.
+    assertThat(new AffinityRing(new CandidateList(slots)).size()).isEqualTo(35 * 20 + 35 * 60);
+  }
 }

@@ -309,4 +309,31 @@ class StrategiesTest {
       first.close();
     }
   }
+
+  @Test
+  void peakEwmaStillTellsLoadApartAfterALongQuietSpell() {
+    try (BackendPool pool = pool(seeded("peak-ewma"), backends(2, 10))) {
+      ticker.advance(Duration.ofHours(1)); // both estimates decay far below a nanosecond
+      List<Lease> held = load(pool, "b0", 3);
+      assertThat(countPicks(pool, 100)).containsOnlyKeys("b1");
+      held.forEach(Lease::close);
+    }
+  }
+
+  @Test
+  void weightedLeastRequestWithAHugeBiasStillPicks() {
+    List<Backend> backends =
+        List.of(backends(2, 100).get(0), backends(2, 100).get(1).withWeight(2));
+    LoadBalancer strategy =
+        Strategies.create(
+            new StrategySettings("weighted-least-request", 200, Duration.ofSeconds(10)),
+            new Random(42));
+    try (BackendPool pool = pool(strategy, backends)) {
+      List<Lease> held = new ArrayList<>(load(pool, "b0", 40));
+      held.addAll(load(pool, "b1", 50));
+      // (active + 1)^200 overflows: every effective weight is 0, and the pick goes by load.
+      assertThat(countPicks(pool, 100)).containsOnlyKeys("b0");
+      held.forEach(Lease::close);
+    }
+  }
 }
