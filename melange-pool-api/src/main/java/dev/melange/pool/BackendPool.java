@@ -139,6 +139,40 @@ public interface BackendPool extends AutoCloseable {
    */
   void remove(String addr);
 
+  /**
+   * Holds the backends whose address matches {@code pattern} out of new leases; their leases out
+   * finish normally. Draining backends stay draining.
+   *
+   * @param pattern a glob over addresses: {@code *} matches any run of characters, {@code ?} any
+   *     one, e.g. {@code tcp://buildkit-arm*} or {@code *:1234}
+   * @return the backends matched, in configuration order
+   * @throws BackendNotFoundException {@code no backend matches "<pattern>"}, and nothing changes
+   * @throws PoolException if the pool is closed
+   */
+  List<Backend> cordon(String pattern);
+
+  /**
+   * Lets cordoned backends whose address matches {@code pattern} take leases again.
+   *
+   * @return the backends matched, in configuration order
+   * @throws BackendNotFoundException {@code no backend matches "<pattern>"}, and nothing changes
+   * @throws PoolException {@code cannot uncordon draining backends: <addrs>} when the pattern
+   *     matches a draining backend, and nothing changes; or if the pool is closed
+   */
+  List<Backend> uncordon(String pattern);
+
+  /**
+   * Takes the backends whose address matches {@code pattern} out of the pool gracefully: no new
+   * leases from now on, and each is removed once its last lease ends. The future completes with the
+   * backends matched when all of them are gone; it fails if the pool closes first.
+   *
+   * @return the backends matched, in configuration order, once all are removed
+   * @throws BackendNotFoundException {@code no backend matches "<pattern>"}, and nothing changes
+   * @throws PoolException {@code cannot drain every backend} when no backend would remain, and
+   *     nothing changes; or if the pool is closed
+   */
+  CompletableFuture<List<Backend>> drain(String pattern);
+
   /** The backends, in configuration (then insertion) order. */
   List<Backend> backends();
 

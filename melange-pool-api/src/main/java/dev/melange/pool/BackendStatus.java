@@ -1,5 +1,6 @@
 package dev.melange.pool;
 
+import dev.melange.pool.spi.CircuitBreaker;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
@@ -25,6 +26,8 @@ import org.jspecify.annotations.Nullable;
  * @param lastFailure when the last failure was recorded, or null if never
  * @param latencyEstimate its peak-EWMA estimate of a lease's duration, decayed to now; null unless
  *     the pool's strategy measures latency ({@code peak-ewma})
+ * @param adminState what the operator wants of it: ready, cordoned or draining
+ * @param circuitState its circuit: closed, open, or half-open (open but letting a trial through)
  */
 public record BackendStatus(
     String addr,
@@ -38,7 +41,9 @@ public record BackendStatus(
     int failures,
     boolean circuitOpen,
     @Nullable Instant lastFailure,
-    @Nullable Duration latencyEstimate) {
+    @Nullable Duration latencyEstimate,
+    AdminState adminState,
+    CircuitBreaker.State circuitState) {
 
   /** Copies the labels, keeping their order. */
   public BackendStatus {

@@ -3,6 +3,7 @@ package dev.melange.pool;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.melange.pool.spi.CircuitBreaker;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -63,6 +64,19 @@ class BackendStatusTest {
 
   private static BackendStatus status(Map<String, String> labels, @Nullable Instant lastFailure) {
     return new BackendStatus(
-        "tcp://a:1234", "x86_64", labels, 4, 4, 1, 1, false, 2, true, lastFailure, null);
+        "tcp://a:1234",
+        "x86_64",
+        labels,
+        4,
+        4,
+        1,
+        1,
+        false,
+        2,
+        true,
+        lastFailure,
+        null,
+        AdminState.READY,
+        CircuitBreaker.State.OPEN);
   }
 }

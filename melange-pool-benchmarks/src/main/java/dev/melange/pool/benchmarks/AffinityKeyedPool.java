@@ -83,6 +83,21 @@ final class AffinityKeyedPool implements BackendPool {
   }
 
   @Override
+  public List<Backend> cordon(String pattern) {
+    return pool.cordon(pattern);
+  }
+
+  @Override
+  public List<Backend> uncordon(String pattern) {
+    return pool.uncordon(pattern);
+  }
+
+  @Override
+  public CompletableFuture<List<Backend>> drain(String pattern) {
+    return pool.drain(pattern);
+  }
+
+  @Override
   public List<Backend> backends() {
     return pool.backends();
   }

@@ -1,6 +1,7 @@
 package dev.melange.pool.core;
 
 import dev.melange.pool.AcquireOptions;
+import dev.melange.pool.AdminState;
 import dev.melange.pool.Backend;
 import dev.melange.pool.BackendNotFoundException;
 import dev.melange.pool.BackendPool;
@@ -18,8 +19,10 @@ import dev.melange.pool.spi.LoadBalancer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
@@ -79,6 +82,12 @@ final class LocalBackendPool implements BackendPool {
 
   /** Guarded by {@code topologyLock}; created on first need, shut down on close. */
   private @Nullable ScheduledThreadPoolExecutor timer;
+
+  /** Guarded by {@code topologyLock}: the backends draining, each with the future of its end. */
+  private final Map<Slot, CompletableFuture<Void>> drains = new HashMap<>();
+
+  /** The keys of {@code drains}, published for releases to check without the lock. */
+  private volatile Slot[] draining = new Slot[0];
 
   LocalBackendPool(
       PoolSettings settings,
@@ -563,8 +572,147 @@ final class LocalBackendPool implements BackendPool {
       topology = current.without(slot);
     }
     log.debug("removed backend {}", addr);
-    // Waiters whose only candidates were on it must fail now, not time out.
+    // Waiters whose only candidates were on it must fail now, not time out; and a draining
+    // backend removed here finishes its drain through this signal (or its last release).
     waiters.signal();
+  }
+
+  @Override
+  public List<Backend> cordon(String pattern) {
+    List<Backend> matched = new ArrayList<>();
+    synchronized (topologyLock) {
+      checkOpen();
+      for (Slot slot : matching(pattern)) {
+        if (slot.adminState() != AdminState.DRAINING) {
+          slot.holdOut(AdminState.CORDONED);
+        }
+        matched.add(slot.backend);
+      }
+    }
+    log.debug("cordoned {}", matched);
+    return List.copyOf(matched);
+  }
+
+  @Override
+  public List<Backend> uncordon(String pattern) {
+    List<Backend> matched = new ArrayList<>();
+    synchronized (topologyLock) {
+      checkOpen();
+      List<Slot> slots = matching(pattern);
+      List<String> draining = new ArrayList<>();
+      for (Slot slot : slots) {
+        if (slot.adminState() == AdminState.DRAINING) {
+          draining.add(slot.backend.addr());
+        }
+      }
+      if (!draining.isEmpty()) {
+        throw new PoolException(
+            "cannot uncordon draining backends: " + String.join(", ", draining));
+      }
+      for (Slot slot : slots) {
+        slot.readmit();
+        matched.add(slot.backend);
+      }
+    }
+    log.debug("uncordoned {}", matched);
+    waiters.signal();
+    return List.copyOf(matched);
+  }
+
+  @Override
+  public CompletableFuture<List<Backend>> drain(String pattern) {
+    List<Backend> matched = new ArrayList<>();
+    List<CompletableFuture<Void>> ends = new ArrayList<>();
+    int started = 0;
+    synchronized (topologyLock) {
+      checkOpen();
+      List<Slot> slots = matching(pattern);
+      int remaining = 0;
+      for (Slot slot : topology.slots) {
+        if (slot.adminState() != AdminState.DRAINING && !slots.contains(slot)) {
+          remaining++;
+        }
+      }
+      if (remaining == 0) {
+        throw new PoolException("cannot drain every backend: at least one must remain");
+      }
+      for (Slot slot : slots) {
+        CompletableFuture<Void> end = drains.get(slot);
+        if (end == null) {
+          end = new CompletableFuture<>();
+          drains.put(slot, end);
+          slot.holdOut(AdminState.DRAINING);
+          started++;
+        }
+        ends.add(end);
+        matched.add(slot.backend);
+      }
+      draining = drains.keySet().toArray(new Slot[0]);
+    }
+    // From now on every release looks in (WaitQueue.signal), and the last one finishes the drain;
+    // a backend already idle finishes now.
+    waiters.watchDrains(started);
+    finishIdleDrains();
+    log.debug("draining {}", matched);
+    List<Backend> result = List.copyOf(matched);
+    return CompletableFuture.allOf(ends.toArray(new CompletableFuture<?>[0]))
+        .thenApply(done -> result);
+  }
+
+  /**
+   * Finishes the drains whose backend holds no lease any more, on the timer: removal takes the
+   * pool's lock, which the thread that ended the last lease should not wait for.
+   */
+  void finishIdleDrains() {
+    for (Slot slot : draining) {
+      if (slot.active() == 0) {
+        schedule(() -> finishDrain(slot), 0);
+      }
+    }
+  }
+
+  /** A draining backend has no lease left: removes it (unless removed already) and says so. */
+  private void finishDrain(Slot slot) {
+    CompletableFuture<Void> end;
+    PoolException failure = null;
+    synchronized (topologyLock) {
+      end = drains.remove(slot);
+      if (end == null) {
+        return;
+      }
+      draining = drains.keySet().toArray(new Slot[0]);
+      Topology current = topology;
+      if (current.contains(slot)) {
+        if (current.slots.length == 1) {
+          failure = new PoolException("cannot remove the last backend");
+        } else {
+          slot.retire();
+          topology = current.without(slot);
+        }
+      }
+    }
+    waiters.watchDrains(-1);
+    if (failure != null) {
+      end.completeExceptionally(failure);
+      return;
+    }
+    log.debug("drained backend {}", slot.backend.addr());
+    end.complete(null);
+    waiters.signal();
+  }
+
+  /** The slots whose address matches, in configuration order; at least one. */
+  private List<Slot> matching(String pattern) {
+    List<Slot> matched = new ArrayList<>();
+    for (Slot slot : topology.slots) {
+      if (AddressPattern.matches(pattern, slot.backend.addr())) {
+        matched.add(slot);
+      }
+    }
+    if (matched.isEmpty()) {
+      throw BackendNotFoundException.noMatch(pattern);
+    }
+    return matched;
   }
 
   @Override
@@ -610,7 +758,9 @@ final class LocalBackendPool implements BackendPool {
               circuit.failures(),
               circuit.state() != CircuitBreaker.State.CLOSED,
               lastFailure,
-              latency == null ? null : Duration.ofNanos(latency.nanos())));
+              latency == null ? null : Duration.ofNanos(latency.nanos()),
+              slot.adminState(),
+              circuit.state()));
     }
     return List.copyOf(statuses);
   }
@@ -630,6 +780,11 @@ final class LocalBackendPool implements BackendPool {
       closed = true;
       toStop = timer;
       timer = null;
+      for (CompletableFuture<Void> end : drains.values()) {
+        end.completeExceptionally(new PoolException("the pool is closed"));
+      }
+      drains.clear();
+      draining = new Slot[0];
     }
     waiters.failAll();
     if (toStop != null) {

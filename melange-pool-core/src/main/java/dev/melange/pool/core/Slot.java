@@ -1,5 +1,6 @@
 package dev.melange.pool.core;
 
+import dev.melange.pool.AdminState;
 import dev.melange.pool.Backend;
 import dev.melange.pool.spi.CircuitBreaker;
 import java.lang.invoke.MethodHandles;
@@ -39,7 +40,13 @@ final class Slot extends SlotPaddingAfter {
   /** Set in the counter while the slot ramps up after a slow start; also above any maxJobs. */
   static final int RAMPING = 1 << 29;
 
-  private static final int FLAGS = RETIRED | RAMPING;
+  /**
+   * Set in the counter while an operator holds the backend out (cordoned or draining): like
+   * removal, it makes the slot read as full; unlike removal, it can be cleared.
+   */
+  static final int CORDONED = 1 << 28;
+
+  private static final int FLAGS = RETIRED | RAMPING | CORDONED;
 
   final Backend backend;
 
@@ -51,6 +58,9 @@ final class Slot extends SlotPaddingAfter {
 
   /** This slot's latency estimate, or null when the pool's strategy does not use latency. */
   final @Nullable LatencyEstimate latency;
+
+  /** What the operator wants of the backend; the CORDONED flag says the same to the hot path. */
+  private volatile AdminState adminState = AdminState.READY;
 
   private Slot(
       Backend backend,
@@ -101,6 +111,22 @@ final class Slot extends SlotPaddingAfter {
   /** Gives back a slot taken by {@link #tryReserve()}. */
   void release() {
     ACTIVE.getAndAdd(this, -1);
+  }
+
+  AdminState adminState() {
+    return adminState;
+  }
+
+  /** Holds the backend out of new leases ({@code CORDONED} or {@code DRAINING}); leases finish. */
+  void holdOut(AdminState state) {
+    adminState = state;
+    setFlag(CORDONED, true);
+  }
+
+  /** Back to {@code READY}: the slot takes leases again. */
+  void readmit() {
+    adminState = AdminState.READY;
+    setFlag(CORDONED, false);
   }
 
   /** Whether a reservation could succeed now (removed slots have none). */
@@ -154,7 +180,7 @@ final class Slot extends SlotPaddingAfter {
       return;
     }
     rampStartNanos = slowStart.ticker.read();
-    setFlag(true);
+    setFlag(RAMPING, true);
   }
 
   /**
@@ -192,16 +218,16 @@ final class Slot extends SlotPaddingAfter {
    * ({@link #startRamp} found the flag still set and left it) gets its flag back.
    */
   private void endRamp(long start) {
-    setFlag(false);
+    setFlag(RAMPING, false);
     if (rampStartNanos != start) {
-      setFlag(true);
+      setFlag(RAMPING, true);
     }
   }
 
-  private void setFlag(boolean ramping) {
+  private void setFlag(int flag, boolean on) {
     while (true) {
       int current = active;
-      int next = ramping ? current | RAMPING : current & ~RAMPING;
+      int next = on ? current | flag : current & ~flag;
       if (current == next || ACTIVE.compareAndSet(this, current, next)) {
         return;
       }

@@ -85,6 +85,15 @@ final class Topology {
     return new Topology(next);
   }
 
+  boolean contains(Slot slot) {
+    for (Slot each : slots) {
+      if (each == slot) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   @Nullable Slot find(String addr) {
     for (Slot slot : slots) {
       if (slot.backend.addr().equals(addr)) {

@@ -57,7 +57,18 @@ final class WaitQueue {
   /** Guarded by {@code lock}: tells the current re-check from ones replaced or cancelled. */
   private long recheckGeneration;
 
+  /** Waiters queued; guarded by {@code lock} for writes. */
   private volatile int size;
+
+  /**
+   * Waiters queued plus backends draining: whether a release must look in. One field, so that the
+   * release path stays one volatile read while nothing waits and nothing drains.
+   */
+  private volatile int watchers;
+
+  /** Guarded by {@code lock}: backends draining, whose last release ends their drain. */
+  private int draining;
+
   private volatile boolean drainRequested;
 
   WaitQueue(LocalBackendPool pool) {
@@ -68,11 +79,31 @@ final class WaitQueue {
     return size == 0;
   }
 
-  /** A slot may have become usable: serve waiters if there are any. */
+  /**
+   * A slot may have become usable, or a draining backend idle: serve waiters if there are any, and
+   * finish drains if any are under way.
+   */
   void signal() {
-    if (size != 0) {
+    if (watchers != 0) {
       drain();
     }
+  }
+
+  /** A backend started ({@code +1}) or ended ({@code -1}) draining: releases must look in. */
+  void watchDrains(int delta) {
+    lock.lock();
+    try {
+      draining += delta;
+      updateSize();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Guarded by {@code lock}. */
+  private void updateSize() {
+    size = queue.size();
+    watchers = size + draining;
   }
 
   /** Queues a waiter behind the others and serves the queue. Fails it if the pool is closed. */
@@ -81,7 +112,7 @@ final class WaitQueue {
     try {
       if (!pool.isClosed()) {
         queue.addLast(waiter);
-        size = queue.size();
+        updateSize();
       }
     } finally {
       lock.unlock();
@@ -97,7 +128,7 @@ final class WaitQueue {
     lock.lock();
     try {
       queue.remove(waiter);
-      size = queue.size();
+      updateSize();
     } finally {
       lock.unlock();
     }
@@ -110,7 +141,8 @@ final class WaitQueue {
     try {
       failed = new ArrayList<>(queue);
       queue.clear();
-      size = 0;
+      draining = 0;
+      updateSize();
       Future<?> pending = recheck;
       if (pending != null) {
         pending.cancel(false);
@@ -217,9 +249,13 @@ final class WaitQueue {
         completions.add(() -> waiter.future.completeExceptionally(failure));
       }
     }
-    size = queue.size();
+    updateSize();
     if (!queue.isEmpty() && nanosUntilRetry != Long.MAX_VALUE) {
       scheduleRecheck(nanosUntilRetry);
+    }
+    if (draining > 0) {
+      // Outside the lock, with the completions: finishing a drain takes the pool's lock.
+      completions.add(pool::finishIdleDrains);
     }
   }
 
