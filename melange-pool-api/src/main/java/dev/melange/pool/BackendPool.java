@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -172,6 +173,17 @@ public interface BackendPool extends AutoCloseable {
    *     nothing changes; or if the pool is closed
    */
   CompletableFuture<List<Backend>> drain(String pattern);
+
+  /**
+   * Calls {@code listener} with every {@link PoolEvent} from now on, in order, on the pool's event
+   * thread (one per pool, started with the first subscriber). A listener that throws is logged and
+   * goes on receiving; a slow one delays the listeners after it, never the pool; events beyond
+   * 10,000 waiting for delivery are dropped, with a warning. Without listeners, events cost
+   * nothing.
+   *
+   * @return closing it unsubscribes (idempotent)
+   */
+  AutoCloseable subscribe(Consumer<PoolEvent> listener);
 
   /** The backends, in configuration (then insertion) order. */
   List<Backend> backends();

@@ -5,11 +5,13 @@ import dev.melange.pool.Backend;
 import dev.melange.pool.BackendPool;
 import dev.melange.pool.BackendStatus;
 import dev.melange.pool.Lease;
+import dev.melange.pool.PoolEvent;
 import dev.melange.pool.Selector;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * A pool whose plain {@link #acquire(String, Selector)} acquires with the next of {@link #KEYS}
@@ -95,6 +97,11 @@ final class AffinityKeyedPool implements BackendPool {
   @Override
   public CompletableFuture<List<Backend>> drain(String pattern) {
     return pool.drain(pattern);
+  }
+
+  @Override
+  public AutoCloseable subscribe(Consumer<PoolEvent> listener) {
+    return pool.subscribe(listener);
   }
 
   @Override

@@ -10,6 +10,7 @@ import dev.melange.pool.DuplicateBackendException;
 import dev.melange.pool.Lease;
 import dev.melange.pool.NoBackendAvailableException;
 import dev.melange.pool.NoBackendAvailableException.Reason;
+import dev.melange.pool.PoolEvent;
 import dev.melange.pool.PoolException;
 import dev.melange.pool.Selector;
 import dev.melange.pool.Ticker;
@@ -34,6 +35,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,6 +78,7 @@ final class LocalBackendPool implements BackendPool {
   private final boolean timed;
 
   private final WaitQueue waiters = new WaitQueue(this);
+  private final PoolEvents events = new PoolEvents(this);
   private final Object topologyLock = new Object();
   private volatile Topology topology;
   private volatile boolean closed;
@@ -552,15 +555,18 @@ final class LocalBackendPool implements BackendPool {
       topology = current.with(slot);
     }
     log.debug("added backend {} ({})", backend.addr(), backend.arch());
+    events.backendAdded(backend.addr(), backend.arch());
     waiters.signal();
   }
 
   @Override
   public void remove(String addr) {
+    Slot slot;
+    boolean watchStarted = false;
     synchronized (topologyLock) {
       checkOpen();
       Topology current = topology;
-      Slot slot = current.find(addr);
+      slot = current.find(addr);
       if (slot == null) {
         throw new BackendNotFoundException(addr);
       }
@@ -570,6 +576,16 @@ final class LocalBackendPool implements BackendPool {
       // Retire before publishing: an acquirer still scanning the old topology finds it full.
       slot.retire();
       topology = current.without(slot);
+      if (events.active() && !drains.containsKey(slot)) {
+        // Listeners hear BackendDrained once its last lease ends, as for a drain.
+        drains.put(slot, new CompletableFuture<>());
+        draining = drains.keySet().toArray(new Slot[0]);
+        watchStarted = true;
+      }
+    }
+    events.backendRemoved(addr, slot.backend.arch());
+    if (watchStarted) {
+      waiters.watchDrains(1);
     }
     log.debug("removed backend {}", addr);
     // Waiters whose only candidates were on it must fail now, not time out; and a draining
@@ -583,8 +599,11 @@ final class LocalBackendPool implements BackendPool {
     synchronized (topologyLock) {
       checkOpen();
       for (Slot slot : matching(pattern)) {
-        if (slot.adminState() != AdminState.DRAINING) {
+        AdminState before = slot.adminState();
+        if (before != AdminState.DRAINING) {
           slot.holdOut(AdminState.CORDONED);
+          events.adminStateChanged(
+              slot.backend.addr(), slot.backend.arch(), before, AdminState.CORDONED);
         }
         matched.add(slot.backend);
       }
@@ -610,7 +629,10 @@ final class LocalBackendPool implements BackendPool {
             "cannot uncordon draining backends: " + String.join(", ", draining));
       }
       for (Slot slot : slots) {
+        AdminState before = slot.adminState();
         slot.readmit();
+        events.adminStateChanged(
+            slot.backend.addr(), slot.backend.arch(), before, AdminState.READY);
         matched.add(slot.backend);
       }
     }
@@ -641,7 +663,10 @@ final class LocalBackendPool implements BackendPool {
         if (end == null) {
           end = new CompletableFuture<>();
           drains.put(slot, end);
+          AdminState before = slot.adminState();
           slot.holdOut(AdminState.DRAINING);
+          events.adminStateChanged(
+              slot.backend.addr(), slot.backend.arch(), before, AdminState.DRAINING);
           started++;
         }
         ends.add(end);
@@ -675,6 +700,7 @@ final class LocalBackendPool implements BackendPool {
   private void finishDrain(Slot slot) {
     CompletableFuture<Void> end;
     PoolException failure = null;
+    boolean removedHere = false;
     synchronized (topologyLock) {
       end = drains.remove(slot);
       if (end == null) {
@@ -688,6 +714,7 @@ final class LocalBackendPool implements BackendPool {
         } else {
           slot.retire();
           topology = current.without(slot);
+          removedHere = true;
         }
       }
     }
@@ -697,6 +724,10 @@ final class LocalBackendPool implements BackendPool {
       return;
     }
     log.debug("drained backend {}", slot.backend.addr());
+    if (removedHere) {
+      events.backendRemoved(slot.backend.addr(), slot.backend.arch());
+    }
+    events.backendDrained(slot.backend.addr());
     end.complete(null);
     waiters.signal();
   }
@@ -713,6 +744,11 @@ final class LocalBackendPool implements BackendPool {
       throw BackendNotFoundException.noMatch(pattern);
     }
     return matched;
+  }
+
+  @Override
+  public AutoCloseable subscribe(Consumer<PoolEvent> listener) {
+    return events.subscribe(listener);
   }
 
   @Override
@@ -790,6 +826,7 @@ final class LocalBackendPool implements BackendPool {
     if (toStop != null) {
       toStop.shutdownNow();
     }
+    events.close();
     log.debug("closed pool of {} backends", topology.slots.length);
   }
 
@@ -843,7 +880,7 @@ final class LocalBackendPool implements BackendPool {
     int maxJobs = backend.maxJobs() == 0 ? defaultMaxJobs : backend.maxJobs();
     LatencyEstimate latency =
         latencyDecay == null ? null : new LatencyEstimate(ticker, latencyDecay);
-    return Slot.create(backend, maxJobs, breakers, waiters, slowStart, latency);
+    return Slot.create(backend, maxJobs, breakers, waiters, slowStart, latency, events);
   }
 
   private long timeoutNanos(AcquireOptions options) {

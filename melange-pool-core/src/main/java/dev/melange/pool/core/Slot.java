@@ -76,7 +76,8 @@ final class Slot extends SlotPaddingAfter {
   }
 
   /**
-   * A slot whose breaker reports to it: a circuit that closes again starts a ramp.
+   * A slot whose breaker reports to it: a circuit that closes again starts a ramp, and every change
+   * is an event.
    *
    * @param maxJobs the backend's effective limit (the pool's default for a {@code maxJobs} of 0)
    */
@@ -86,8 +87,9 @@ final class Slot extends SlotPaddingAfter {
       CircuitBreaker.Factory breakers,
       WaitQueue waiters,
       SlowStart slowStart,
-      @Nullable LatencyEstimate latency) {
-    RampOnClose listener = new RampOnClose();
+      @Nullable LatencyEstimate latency,
+      PoolEvents events) {
+    CircuitListener listener = new CircuitListener(events);
     CircuitBreaker breaker = breakers.create(backend, slowStart.ticker, listener);
     Slot slot = new Slot(backend, maxJobs, breaker, waiters, slowStart, latency);
     listener.slot = slot;
@@ -245,17 +247,27 @@ final class Slot extends SlotPaddingAfter {
   }
 }
 
-/** Starts its slot's ramp when the slot's circuit closes again. */
-final class RampOnClose implements CircuitBreaker.Listener {
+/** Starts its slot's ramp when the slot's circuit closes again, and tells the pool's listeners. */
+final class CircuitListener implements CircuitBreaker.Listener {
+  private final PoolEvents events;
+
   /** Set right after the breaker is made; a breaker changes state only once leases flow. */
   volatile @Nullable Slot slot;
+
+  CircuitListener(PoolEvents events) {
+    this.events = events;
+  }
 
   @Override
   public void onStateChange(CircuitBreaker.State from, CircuitBreaker.State to) {
     Slot target = slot;
-    if (to == CircuitBreaker.State.CLOSED && target != null) {
+    if (target == null) {
+      return;
+    }
+    if (to == CircuitBreaker.State.CLOSED) {
       target.startRamp();
     }
+    events.circuitChanged(target.backend.addr(), target.backend.arch(), to);
   }
 }
 

@@ -194,7 +194,8 @@ class AffinityTest {
               ConsecutiveFailuresCircuitBreaker.factory(3, Duration.ofSeconds(30)),
               null,
               new SlowStart(dev.melange.pool.Ticker.system(), Duration.ZERO),
-              null));
+              null,
+              new PoolEvents(null)));
     }
     // 40 points for the mean weight (200): 20 for weight 100, 60 for weight 300.
     assertThat(new AffinityRing(new CandidateList(slots)).size()).isEqualTo(35 * 20 + 35 * 60);

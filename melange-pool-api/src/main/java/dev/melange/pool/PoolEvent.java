@@ -1,0 +1,46 @@
+package dev.melange.pool;
+
+import java.time.Instant;
+
+/**
+ * Something that happened to the pool's backends, as {@link BackendPool#subscribe} delivers it: in
+ * the order it happened, on the pool's event thread, never on the thread that caused it.
+ */
+public sealed interface PoolEvent {
+
+  /** When it happened. */
+  Instant at();
+
+  /** A backend was added at run time. */
+  record BackendAdded(String addr, Instant at) implements PoolEvent {}
+
+  /** A backend was removed ({@link BackendPool#remove}, or at the end of a drain). */
+  record BackendRemoved(String addr, Instant at) implements PoolEvent {}
+
+  /** A draining backend's last lease ended and it is gone ({@link BackendPool#drain}). */
+  record BackendDrained(String addr, Instant at) implements PoolEvent {}
+
+  /** A backend's circuit opened: it takes no leases until its recovery timeout. */
+  record CircuitOpened(String addr, Instant at) implements PoolEvent {}
+
+  /** A backend's open circuit let a trial lease through. */
+  record CircuitHalfOpened(String addr, Instant at) implements PoolEvent {}
+
+  /** A backend's circuit closed again after a successful trial. */
+  record CircuitClosed(String addr, Instant at) implements PoolEvent {}
+
+  /**
+   * An operator changed what a backend may do ({@code cordon}, {@code uncordon}, {@code drain}).
+   */
+  record AdminStateChanged(String addr, AdminState from, AdminState to, Instant at)
+      implements PoolEvent {}
+
+  /**
+   * No backend of an arch can take leases any more: every one is cordoned, draining or
+   * circuit-open. An arch with no backends at all is never all down.
+   */
+  record AllDown(String arch, Instant at) implements PoolEvent {}
+
+  /** An arch that was {@link AllDown} has a backend that can take leases again. */
+  record Recovered(String arch, Instant at) implements PoolEvent {}
+}
