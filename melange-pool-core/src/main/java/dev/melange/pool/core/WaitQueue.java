@@ -17,11 +17,13 @@ import org.slf4j.LoggerFactory;
  * The callers waiting for a lease, oldest first, and the hand-off of freed slots to them.
  *
  * <p>Implementation notes for maintainers. Waiting is the slow path and takes a lock; the release
- * path does not, unless someone waits: {@link #signal()} is one volatile read of {@code size} when
- * the queue is empty. The ordering argument: a waiter is added (a volatile write of {@code size})
- * before its own drain scans the slots, and a release frees its slot (a volatile write) before
- * reading {@code size}; volatiles are sequentially consistent, so either the scan sees the freed
- * slot or the release sees the waiter and drains.
+ * path does not, unless someone waits or a backend drains: {@link #signal()} is one volatile read
+ * of {@code watchers} (waiters plus drains) when there is neither. The ordering argument: a waiter
+ * is added (a volatile write of {@code watchers}) before its own drain scans the slots, and a
+ * release frees its slot (a volatile write) before reading {@code watchers}; volatiles are
+ * sequentially consistent, so either the scan sees the freed slot or the release sees the waiter
+ * and drains. The same holds for a drain that starts (it counts itself, then looks whether its
+ * backend is idle) against the backend's last release.
  *
  * <p>A drain never blocks a releasing thread: it sets {@code drainRequested} and drains only if it
  * gets the lock; the holder re-checks the flag before unlocking (so freed slots are reserved
