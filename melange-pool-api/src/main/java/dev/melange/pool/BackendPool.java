@@ -175,6 +175,20 @@ public interface BackendPool extends AutoCloseable {
   CompletableFuture<List<Backend>> drain(String pattern);
 
   /**
+   * Overrides the health of the backends whose address matches {@code pattern}: {@link
+   * HealthOverride#HEALTHY} or {@link HealthOverride#UNHEALTHY} whatever is observed, or {@link
+   * HealthOverride#AUTO} to go back to what is observed (without a health check: healthy). An
+   * unhealthy backend gets no new leases (leases out finish), unless every candidate of a request
+   * is unhealthy and the pool fails open ({@link Builder#failOpen}); one that turns healthy again
+   * slow-starts.
+   *
+   * @return the backends matched, in configuration order
+   * @throws BackendNotFoundException {@code no backend matches "<pattern>"}, and nothing changes
+   * @throws PoolException if the pool is closed
+   */
+  List<Backend> setHealth(String pattern, HealthOverride override);
+
+  /**
    * Calls {@code listener} with every {@link PoolEvent} from now on, in order, on the pool's event
    * thread (one per pool, started with the first subscriber). A listener that throws is logged and
    * goes on receiving; a slow one delays the listeners after it, never the pool; events beyond
@@ -276,6 +290,12 @@ public interface BackendPool extends AutoCloseable {
      * @throws IllegalArgumentException if negative or above one hour
      */
     Builder slowStart(Duration d);
+
+    /**
+     * Whether a request whose every candidate is unhealthy goes to those whose circuit admits it
+     * (sozu's fail-open) rather than waiting for one to turn healthy. Default true.
+     */
+    Builder failOpen(boolean failOpen);
 
     /** The time source for timeouts and circuit breakers. Default {@link Ticker#system()}. */
     Builder ticker(Ticker ticker);

@@ -28,6 +28,9 @@ import org.jspecify.annotations.Nullable;
  *     the pool's strategy measures latency ({@code peak-ewma})
  * @param adminState what the operator wants of it: ready, cordoned or draining
  * @param circuitState its circuit: closed, open, or half-open (open but letting a trial through)
+ * @param health its health as the pool acts on it: an operator's override, else what is observed
+ *     (healthy without a health check)
+ * @param lastProbe when its health was last probed, or null if never (no health check)
  */
 public record BackendStatus(
     String addr,
@@ -43,7 +46,9 @@ public record BackendStatus(
     @Nullable Instant lastFailure,
     @Nullable Duration latencyEstimate,
     AdminState adminState,
-    CircuitBreaker.State circuitState) {
+    CircuitBreaker.State circuitState,
+    Health health,
+    @Nullable Instant lastProbe) {
 
   /** Copies the labels, keeping their order. */
   public BackendStatus {

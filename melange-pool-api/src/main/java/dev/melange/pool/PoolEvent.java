@@ -35,8 +35,20 @@ public sealed interface PoolEvent {
   record AdminStateChanged(String addr, AdminState from, AdminState to, Instant at)
       implements PoolEvent {}
 
+  /** A backend's health, as the pool acts on it, changed. */
+  record HealthChanged(String addr, Health from, Health to, Instant at) implements PoolEvent {}
+
   /**
-   * No backend of an arch can take leases any more: every one is cordoned, draining or
+   * Every candidate of a request for this arch was unhealthy, and the pool routed to them anyway
+   * (logged once, too).
+   */
+  record FailOpenEntered(String arch, Instant at) implements PoolEvent {}
+
+  /** An arch that was failing open has a healthy backend again. */
+  record FailOpenExited(String arch, Instant at) implements PoolEvent {}
+
+  /**
+   * No backend of an arch can take leases any more: every one is cordoned, draining, unhealthy or
    * circuit-open. An arch with no backends at all is never all down.
    */
   record AllDown(String arch, Instant at) implements PoolEvent {}

@@ -77,6 +77,8 @@ class BackendStatusTest {
         lastFailure,
         null,
         AdminState.READY,
-        CircuitBreaker.State.OPEN);
+        CircuitBreaker.State.OPEN,
+        Health.HEALTHY,
+        null);
   }
 }

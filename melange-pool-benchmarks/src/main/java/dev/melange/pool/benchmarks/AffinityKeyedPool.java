@@ -4,6 +4,7 @@ import dev.melange.pool.AcquireOptions;
 import dev.melange.pool.Backend;
 import dev.melange.pool.BackendPool;
 import dev.melange.pool.BackendStatus;
+import dev.melange.pool.HealthOverride;
 import dev.melange.pool.Lease;
 import dev.melange.pool.PoolEvent;
 import dev.melange.pool.Selector;
@@ -97,6 +98,11 @@ final class AffinityKeyedPool implements BackendPool {
   @Override
   public CompletableFuture<List<Backend>> drain(String pattern) {
     return pool.drain(pattern);
+  }
+
+  @Override
+  public List<Backend> setHealth(String pattern, HealthOverride override) {
+    return pool.setHealth(pattern, override);
   }
 
   @Override

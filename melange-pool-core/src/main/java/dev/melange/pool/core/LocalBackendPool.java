@@ -7,6 +7,8 @@ import dev.melange.pool.BackendNotFoundException;
 import dev.melange.pool.BackendPool;
 import dev.melange.pool.BackendStatus;
 import dev.melange.pool.DuplicateBackendException;
+import dev.melange.pool.Health;
+import dev.melange.pool.HealthOverride;
 import dev.melange.pool.Lease;
 import dev.melange.pool.NoBackendAvailableException;
 import dev.melange.pool.NoBackendAvailableException.Reason;
@@ -24,10 +26,12 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
@@ -35,6 +39,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -86,6 +91,15 @@ final class LocalBackendPool implements BackendPool {
   /** Guarded by {@code topologyLock}; created on first need, shut down on close. */
   private @Nullable ScheduledThreadPoolExecutor timer;
 
+  /** Whether requests whose every candidate is unhealthy go to them anyway. */
+  private final boolean failOpen;
+
+  /** The architectures failing open now: logged and told once on entering, once on leaving. */
+  private final Set<String> failingOpen = ConcurrentHashMap.newKeySet();
+
+  /** Leases handed out failing open, ever. */
+  private final LongAdder failOpenLeases = new LongAdder();
+
   /** Guarded by {@code topologyLock}: the backends draining, each with the future of its end. */
   private final Map<Slot, CompletableFuture<Void>> drains = new HashMap<>();
 
@@ -107,6 +121,7 @@ final class LocalBackendPool implements BackendPool {
     this.balancer = balancer;
     this.leastLoaded = balancer == LeastLoadedStrategy.INSTANCE;
     this.affinityLoadFactor = settings.affinityLoadFactor();
+    this.failOpen = settings.failOpen();
     this.slowStart = new SlowStart(ticker, settings.slowStart());
     this.latencyDecay = balancer.usesLatency() ? settings.strategy().decay() : null;
     this.timed = latencyDecay != null;
@@ -305,6 +320,9 @@ final class LocalBackendPool implements BackendPool {
     if (lease == null && candidates.hasBackups) {
       lease = tryLeastLoaded(candidates.backups.slots);
     }
+    if (lease == null && failOpen) {
+      lease = tryFailingOpen(candidates);
+    }
     return lease;
   }
 
@@ -314,7 +332,96 @@ final class LocalBackendPool implements BackendPool {
     if (lease == null && candidates.hasBackups) {
       lease = pickAndReserve(candidates.backups, candidates.backups.slots, affinityKey);
     }
+    if (lease == null && failOpen) {
+      lease = tryFailingOpen(candidates);
+    }
     return lease;
+  }
+
+  /**
+   * Fail-open (sozu's): when no candidate is both ready and healthy, but some ready ones are
+   * unhealthy, the least loaded of those whose circuit admits a lease takes it, primaries and
+   * backups alike. A slow path: it runs only once nothing else could take the lease.
+   */
+  private @Nullable PooledLease tryFailingOpen(Matches candidates) {
+    Slot[] primaries = candidates.primarySlots;
+    Slot[] backups = candidates.backups.slots;
+    if (anyReadyAndHealthy(primaries) || anyReadyAndHealthy(backups)) {
+      return null;
+    }
+    for (int attempt = 0; attempt <= primaries.length + backups.length; attempt++) {
+      Slot slot = lightestFailingOpen(primaries, lightestFailingOpen(backups, null));
+      if (slot == null) {
+        return null;
+      }
+      if (!slot.tryReserveFailingOpen()) {
+        continue;
+      }
+      long permit = permit(slot);
+      if (permit < 0) {
+        giveBackUnused(slot);
+        continue;
+      }
+      failOpenLeases.increment();
+      if (failingOpen.add(candidates.arch)) {
+        log.warn(
+            "failing open: every {} backend that matches {} is unhealthy; routing to them anyway",
+            candidates.arch,
+            candidates.selector.isEmpty() ? "any selector" : "\"" + candidates.selector + "\"");
+        events.failOpen(candidates.arch, true);
+      }
+      return newLease(slot, permit);
+    }
+    return null;
+  }
+
+  private static boolean anyReadyAndHealthy(Slot[] slots) {
+    for (Slot slot : slots) {
+      if (slot.isReadyAndHealthy()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The least loaded of {@code slots} that fail-open may use, or {@code best} if none is lighter.
+   */
+  private static @Nullable Slot lightestFailingOpen(Slot[] slots, @Nullable Slot best) {
+    long bestActive = best == null ? 0 : best.active();
+    long bestMax = best == null ? 1 : best.limit();
+    for (Slot slot : slots) {
+      if (!slot.isFailOpenCandidate()) {
+        continue;
+      }
+      int active = slot.active();
+      int max = slot.limit();
+      if (active >= max
+          || (best != null && active * bestMax >= bestActive * max)
+          || !slot.breaker.isAdmitting()) {
+        continue;
+      }
+      best = slot;
+      bestActive = active;
+      bestMax = max;
+    }
+    return best;
+  }
+
+  /** Ends fail-open for each arch that has a ready, healthy backend again. */
+  private void checkFailOpenExits() {
+    for (String arch : failingOpen) {
+      ArchGroup group = topology.group(arch);
+      if (group == null || anyReadyAndHealthy(group.slots)) {
+        if (failingOpen.remove(arch)) {
+          log.info(
+              "no longer failing open for {} ({} leases failed open so far in this pool)",
+              arch,
+              failOpenLeases.sum());
+          events.failOpen(arch, false);
+        }
+      }
+    }
   }
 
   /**
@@ -556,6 +663,7 @@ final class LocalBackendPool implements BackendPool {
     }
     log.debug("added backend {} ({})", backend.addr(), backend.arch());
     events.backendAdded(backend.addr(), backend.arch());
+    checkFailOpenExits();
     waiters.signal();
   }
 
@@ -637,6 +745,7 @@ final class LocalBackendPool implements BackendPool {
       }
     }
     log.debug("uncordoned {}", matched);
+    checkFailOpenExits();
     waiters.signal();
     return List.copyOf(matched);
   }
@@ -747,6 +856,24 @@ final class LocalBackendPool implements BackendPool {
   }
 
   @Override
+  public List<Backend> setHealth(String pattern, HealthOverride override) {
+    Objects.requireNonNull(override, "override");
+    List<Backend> matched = new ArrayList<>();
+    synchronized (topologyLock) {
+      checkOpen();
+      for (Slot slot : matching(pattern)) {
+        Health before = slot.override(override);
+        events.healthChanged(slot.backend.addr(), slot.backend.arch(), before, slot.health());
+        matched.add(slot.backend);
+      }
+    }
+    log.debug("health of {} set to {}", matched, override);
+    checkFailOpenExits();
+    waiters.signal();
+    return List.copyOf(matched);
+  }
+
+  @Override
   public AutoCloseable subscribe(Consumer<PoolEvent> listener) {
     return events.subscribe(listener);
   }
@@ -796,7 +923,9 @@ final class LocalBackendPool implements BackendPool {
               lastFailure,
               latency == null ? null : Duration.ofNanos(latency.nanos()),
               slot.adminState(),
-              circuit.state()));
+              circuit.state(),
+              slot.health(),
+              null));
     }
     return List.copyOf(statuses);
   }

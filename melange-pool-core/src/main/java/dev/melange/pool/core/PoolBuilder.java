@@ -22,6 +22,7 @@ final class PoolBuilder implements BackendPool.Builder {
   private @Nullable LoadBalancer customStrategy;
   private double affinityLoadFactor = PoolSettings.DEFAULT_AFFINITY_LOAD_FACTOR;
   private Duration slowStart = Duration.ZERO;
+  private boolean failOpen = true;
   private Ticker ticker = Ticker.system();
   private CircuitBreaker.@Nullable Factory breakers;
 
@@ -36,7 +37,8 @@ final class PoolBuilder implements BackendPool.Builder {
         .recoveryTimeout(settings.recoveryTimeout())
         .acquireTimeout(settings.acquireTimeout())
         .affinityLoadFactor(settings.affinityLoadFactor())
-        .slowStart(settings.slowStart());
+        .slowStart(settings.slowStart())
+        .failOpen(settings.failOpen());
   }
 
   @Override
@@ -116,6 +118,12 @@ final class PoolBuilder implements BackendPool.Builder {
   }
 
   @Override
+  public PoolBuilder failOpen(boolean failOpen) {
+    this.failOpen = failOpen;
+    return this;
+  }
+
+  @Override
   public PoolBuilder ticker(Ticker ticker) {
     this.ticker = Objects.requireNonNull(ticker, "ticker");
     return this;
@@ -142,7 +150,8 @@ final class PoolBuilder implements BackendPool.Builder {
             acquireTimeout,
             strategy,
             affinityLoadFactor,
-            slowStart);
+            slowStart,
+            failOpen);
     LoadBalancer balancer = customStrategy != null ? customStrategy : Strategies.create(strategy);
     return new LocalBackendPool(settings, ticker, factory, balancer);
   }

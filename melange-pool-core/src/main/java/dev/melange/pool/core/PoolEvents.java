@@ -1,6 +1,7 @@
 package dev.melange.pool.core;
 
 import dev.melange.pool.AdminState;
+import dev.melange.pool.Health;
 import dev.melange.pool.PoolEvent;
 import dev.melange.pool.spi.CircuitBreaker;
 import java.time.Instant;
@@ -108,6 +109,21 @@ final class PoolEvents {
     }
   }
 
+  void healthChanged(String addr, String arch, Health from, Health to) {
+    if (from != to) {
+      publish(() -> new PoolEvent.HealthChanged(addr, from, to, Instant.now()));
+      checkArch(arch);
+    }
+  }
+
+  void failOpen(String arch, boolean entered) {
+    publish(
+        () ->
+            entered
+                ? new PoolEvent.FailOpenEntered(arch, Instant.now())
+                : new PoolEvent.FailOpenExited(arch, Instant.now()));
+  }
+
   void circuitChanged(String addr, String arch, CircuitBreaker.State to) {
     if (!active()) {
       return;
@@ -150,8 +166,8 @@ final class PoolEvents {
   }
 
   /**
-   * Whether the arch's backends all cannot take leases: each cordoned, draining or with its circuit
-   * not closed; null when the arch has no backends at all (which is never down).
+   * Whether the arch's backends all cannot take leases: each cordoned, draining, unhealthy or with
+   * its circuit not closed; null when the arch has no backends at all (which is never down).
    */
   private @Nullable Boolean isDown(String arch) {
     ArchGroup group = pool.topology().group(arch);
@@ -159,8 +175,7 @@ final class PoolEvents {
       return null;
     }
     for (Slot slot : group.slots) {
-      if (slot.adminState() == AdminState.READY
-          && !slot.isRetired()
+      if (slot.isReadyAndHealthy()
           && slot.breaker.snapshot().state() == CircuitBreaker.State.CLOSED) {
         return false;
       }

@@ -17,6 +17,7 @@ import java.util.List;
  *     least 1
  * @param slowStart how long a backend that becomes eligible ramps up; zero for no ramp, at most
  *     {@link #MAX_SLOW_START}
+ * @param failOpen whether a request whose every candidate is unhealthy goes to them anyway
  */
 record PoolSettings(
     List<Backend> backends,
@@ -26,7 +27,8 @@ record PoolSettings(
     Duration acquireTimeout,
     StrategySettings strategy,
     double affinityLoadFactor,
-    Duration slowStart) {
+    Duration slowStart,
+    boolean failOpen) {
 
   static final int DEFAULT_MAX_JOBS = 4;
   static final int DEFAULT_FAILURE_THRESHOLD = 3;

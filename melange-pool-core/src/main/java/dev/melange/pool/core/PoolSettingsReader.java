@@ -36,7 +36,8 @@ final class PoolSettingsReader {
           "acquireTimeout",
           "strategy",
           "affinity",
-          "slowStart");
+          "slowStart",
+          "failOpen");
   static final List<String> BACKEND_KEYS =
       List.of("addr", "arch", "maxJobs", "labels", "weight", "backup");
 
@@ -85,6 +86,8 @@ final class PoolSettingsReader {
     StrategySettings strategy = routing.strategy(fields.get("strategy"));
     double affinityLoadFactor = routing.affinityLoadFactor(fields.get("affinity"));
     Duration slowStart = slowStart(fields.get("slowStart"));
+    Node failOpenNode = fields.get("failOpen");
+    Boolean failOpen = failOpenNode == null ? Boolean.TRUE : values.bool(failOpenNode, "failOpen");
     problems.throwIfAny();
     return new PoolSettings(
         backends,
@@ -94,7 +97,8 @@ final class PoolSettingsReader {
         acquireTimeout,
         strategy,
         affinityLoadFactor,
-        slowStart);
+        slowStart,
+        failOpen == null || failOpen);
   }
 
   private List<Backend> backends(@Nullable Node node, MappingNode root) {

@@ -2,6 +2,8 @@ package dev.melange.pool.core;
 
 import dev.melange.pool.AdminState;
 import dev.melange.pool.Backend;
+import dev.melange.pool.Health;
+import dev.melange.pool.HealthOverride;
 import dev.melange.pool.spi.CircuitBreaker;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -46,7 +48,13 @@ final class Slot extends SlotPaddingAfter {
    */
   static final int CORDONED = 1 << 28;
 
-  private static final int FLAGS = RETIRED | RAMPING | CORDONED;
+  /**
+   * Set in the counter while the backend is unhealthy (by override, later by probe): it reads as
+   * full, except to a request that fails open ({@link #tryReserveFailingOpen}).
+   */
+  static final int UNHEALTHY = 1 << 27;
+
+  private static final int FLAGS = RETIRED | RAMPING | CORDONED | UNHEALTHY;
 
   final Backend backend;
 
@@ -61,6 +69,12 @@ final class Slot extends SlotPaddingAfter {
 
   /** What the operator wants of the backend; the CORDONED flag says the same to the hot path. */
   private volatile AdminState adminState = AdminState.READY;
+
+  /** What is observed of its health: healthy, as long as nothing checks it. */
+  private volatile Health observed = Health.HEALTHY;
+
+  /** The operator's word on its health, which beats {@code observed}. */
+  private volatile HealthOverride healthOverride = HealthOverride.AUTO;
 
   private Slot(
       Backend backend,
@@ -117,6 +131,54 @@ final class Slot extends SlotPaddingAfter {
 
   AdminState adminState() {
     return adminState;
+  }
+
+  /** The health the pool acts on: the override, else what is observed. */
+  Health health() {
+    return switch (healthOverride) {
+      case HEALTHY -> Health.HEALTHY;
+      case UNHEALTHY -> Health.UNHEALTHY;
+      case AUTO -> observed;
+    };
+  }
+
+  /**
+   * Sets the operator's word and the UNHEALTHY flag to match; a backend that turns healthy from
+   * unhealthy slow-starts. Returns the health before.
+   */
+  Health override(HealthOverride override) {
+    Health before = health();
+    healthOverride = override;
+    Health after = health();
+    setFlag(UNHEALTHY, after == Health.UNHEALTHY);
+    if (before == Health.UNHEALTHY && after != Health.UNHEALTHY) {
+      startRamp();
+    }
+    return before;
+  }
+
+  /**
+   * Reserves a slot of an unhealthy backend for a request that fails open: as {@link #tryReserve},
+   * but ignoring only the UNHEALTHY flag (removed and cordoned backends stay out).
+   */
+  boolean tryReserveFailingOpen() {
+    int current = active;
+    if ((current & (RETIRED | CORDONED)) != 0) {
+      return false;
+    }
+    int jobs = current & ~(UNHEALTHY | RAMPING);
+    int limit = (current & RAMPING) == 0 ? maxJobs : rampLimit();
+    return jobs < limit && ACTIVE.compareAndSet(this, current, current + 1);
+  }
+
+  /** Whether the slot is in the pool, ready, and unhealthy: what fail-open may route to. */
+  boolean isFailOpenCandidate() {
+    return (active & (RETIRED | CORDONED | UNHEALTHY)) == UNHEALTHY;
+  }
+
+  /** Whether the slot is in the pool, ready and healthy: a reason not to fail open. */
+  boolean isReadyAndHealthy() {
+    return (active & (RETIRED | CORDONED | UNHEALTHY)) == 0;
   }
 
   /** Holds the backend out of new leases ({@code CORDONED} or {@code DRAINING}); leases finish. */

@@ -909,6 +909,17 @@ class YamlPoolConfigLoaderTest {
             "backends.yaml:6:17: acquireTimeout: must be >= 0, was -1s");
   }
 
+  @Test
+  void failOpenIsOnUnlessSetToFalse() throws Exception {
+    assertThat(YamlPoolConfigLoader.load(write(ONE_BACKEND)).failOpen()).isTrue();
+    assertThat(YamlPoolConfigLoader.load(write(ONE_BACKEND + "failOpen: false\n")).failOpen())
+        .isFalse();
+    assertThat(problems(refused(ONE_BACKEND + "failOpen: no\n")))
+        .singleElement()
+        .asString()
+        .endsWith("failOpen: must be true or false, was \"no\"");
+  }
+
   private StrategySettings strategyOf(String yaml) throws IOException {
     return YamlPoolConfigLoader.load(write(ONE_BACKEND + yaml + "\n")).strategy();
   }
