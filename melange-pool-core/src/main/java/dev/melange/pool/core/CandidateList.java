@@ -111,11 +111,11 @@ final class CandidateList implements LoadBalancer.Candidates {
     return latency == null ? 0 : latency.nanos();
   }
 
-  /** A removed slot (still listed in an old topology) admits nothing. */
+  /** A removed, cordoned, draining or unhealthy slot admits nothing. */
   @Override
   public boolean isAdmitting(int index) {
     Slot slot = slots[index];
-    return !slot.isRetired() && slot.breaker.isAdmitting();
+    return slot.isReadyAndHealthy() && slot.breaker.isAdmitting();
   }
 
   @Override

@@ -24,6 +24,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -94,8 +95,11 @@ final class LocalBackendPool implements BackendPool {
   /** Whether requests whose every candidate is unhealthy go to them anyway. */
   private final boolean failOpen;
 
-  /** The architectures failing open now: logged and told once on entering, once on leaving. */
-  private final Set<String> failingOpen = ConcurrentHashMap.newKeySet();
+  /**
+   * The requests (arch and selector) failing open now: logged and told once on entering, once on
+   * leaving. Entering and leaving take its monitor, so their logs and events keep their order.
+   */
+  private final Set<FailOpen> failingOpen = ConcurrentHashMap.newKeySet();
 
   /** Leases handed out failing open, ever. */
   private final LongAdder failOpenLeases = new LongAdder();
@@ -350,7 +354,8 @@ final class LocalBackendPool implements BackendPool {
       return null;
     }
     for (int attempt = 0; attempt <= primaries.length + backups.length; attempt++) {
-      Slot slot = lightestFailingOpen(primaries, lightestFailingOpen(backups, null));
+      // A backup must be strictly lighter to win: primaries first, as everywhere.
+      Slot slot = lightestFailingOpen(backups, lightestFailingOpen(primaries, null));
       if (slot == null) {
         return null;
       }
@@ -363,12 +368,9 @@ final class LocalBackendPool implements BackendPool {
         continue;
       }
       failOpenLeases.increment();
-      if (failingOpen.add(candidates.arch)) {
-        log.warn(
-            "failing open: every {} backend that matches {} is unhealthy; routing to them anyway",
-            candidates.arch,
-            candidates.selector.isEmpty() ? "any selector" : "\"" + candidates.selector + "\"");
-        events.failOpen(candidates.arch, true);
+      FailOpen request = new FailOpen(candidates.arch, candidates.selector);
+      if (!failingOpen.contains(request)) {
+        enterFailOpen(request);
       }
       return newLease(slot, permit);
     }
@@ -408,19 +410,50 @@ final class LocalBackendPool implements BackendPool {
     return best;
   }
 
-  /** Ends fail-open for each arch that has a ready, healthy backend again. */
+  private void enterFailOpen(FailOpen request) {
+    synchronized (failingOpen) {
+      if (!failingOpen.add(request)) {
+        return;
+      }
+      log.warn("failing open: every {} is unhealthy; routing to them anyway", request);
+      events.failOpen(request.arch(), true);
+    }
+    // A backend may have turned healthy while this lease was being taken, before the request was
+    // marked: look once more, so that leaving is not missed.
+    checkFailOpenExits();
+  }
+
+  /** Ends fail-open for each request that has a ready, healthy candidate again (or none at all). */
   private void checkFailOpenExits() {
-    for (String arch : failingOpen) {
-      ArchGroup group = topology.group(arch);
-      if (group == null || anyReadyAndHealthy(group.slots)) {
-        if (failingOpen.remove(arch)) {
+    if (failingOpen.isEmpty()) {
+      return;
+    }
+    synchronized (failingOpen) {
+      Topology current = topology;
+      for (Iterator<FailOpen> it = failingOpen.iterator(); it.hasNext(); ) {
+        FailOpen request = it.next();
+        Matches candidates = current.candidates(request.arch(), request.selector());
+        if (candidates.isEmpty()
+            || anyReadyAndHealthy(candidates.primarySlots)
+            || anyReadyAndHealthy(candidates.backups.slots)) {
+          it.remove();
           log.info(
-              "no longer failing open for {} ({} leases failed open so far in this pool)",
-              arch,
+              "no longer failing open: {} ({} leases failed open so far in this pool)",
+              request,
               failOpenLeases.sum());
-          events.failOpen(arch, false);
+          events.failOpen(request.arch(), false);
         }
       }
+    }
+  }
+
+  /** A request that fails open: its arch and selector. */
+  private record FailOpen(String arch, Selector selector) {
+    @Override
+    public String toString() {
+      return arch
+          + " backend that matches "
+          + (selector.isEmpty() ? "any selector" : "\"" + selector + "\"");
     }
   }
 
@@ -596,15 +629,17 @@ final class LocalBackendPool implements BackendPool {
    * The shortest time until an open circuit among the candidates lets a trial through, or a ramp
    * raises a limit that holds a waiter back.
    */
-  static long nanosUntilRetry(Matches candidates) {
+  long nanosUntilRetry(Matches candidates) {
     return Math.min(
         nanosUntilRetry(candidates.primaries.slots), nanosUntilRetry(candidates.backups.slots));
   }
 
-  private static long nanosUntilRetry(Slot[] candidates) {
+  private long nanosUntilRetry(Slot[] candidates) {
     long min = Long.MAX_VALUE;
     for (Slot slot : candidates) {
-      if (slot.isRetired()) {
+      // Only backends a waiter could get: not removed, cordoned or draining, and healthy unless
+      // the pool fails open. (A held-out backend's circuit never gets its trial.)
+      if (!slot.isReadyAndHealthy() && !(failOpen && slot.isFailOpenCandidate())) {
         continue;
       }
       if (slot.hasRoom() && slot.breaker.isAdmitting()) {
@@ -660,26 +695,29 @@ final class LocalBackendPool implements BackendPool {
       Slot slot = newSlot(backend);
       slot.startRamp();
       topology = current.with(slot);
+      // Told under the lock, so that listeners hear add and remove in the order they happened.
+      events.backendAdded(backend.addr(), backend.arch());
     }
     log.debug("added backend {} ({})", backend.addr(), backend.arch());
-    events.backendAdded(backend.addr(), backend.arch());
     checkFailOpenExits();
     waiters.signal();
   }
 
   @Override
   public void remove(String addr) {
-    Slot slot;
-    boolean watchStarted = false;
     synchronized (topologyLock) {
       checkOpen();
       Topology current = topology;
-      slot = current.find(addr);
+      Slot slot = current.find(addr);
       if (slot == null) {
         throw new BackendNotFoundException(addr);
       }
       if (current.slots.length == 1) {
         throw new PoolException("cannot remove the last backend");
+      }
+      if (slot.adminState() != AdminState.DRAINING && remainingAfter(List.of(slot)) == 0) {
+        // The others all drain: removing this one would leave a pool that can only empty.
+        throw new PoolException("cannot remove the last backend that is not draining");
       }
       // Retire before publishing: an acquirer still scanning the old topology finds it full.
       slot.retire();
@@ -688,12 +726,9 @@ final class LocalBackendPool implements BackendPool {
         // Listeners hear BackendDrained once its last lease ends, as for a drain.
         drains.put(slot, new CompletableFuture<>());
         draining = drains.keySet().toArray(new Slot[0]);
-        watchStarted = true;
+        waiters.watchDrains(1);
       }
-    }
-    events.backendRemoved(addr, slot.backend.arch());
-    if (watchStarted) {
-      waiters.watchDrains(1);
+      events.backendRemoved(addr, slot.backend.arch());
     }
     log.debug("removed backend {}", addr);
     // Waiters whose only candidates were on it must fail now, not time out; and a draining
@@ -717,6 +752,7 @@ final class LocalBackendPool implements BackendPool {
       }
     }
     log.debug("cordoned {}", matched);
+    waiters.signal(); // waiters may now have to fail open
     return List.copyOf(matched);
   }
 
@@ -754,17 +790,10 @@ final class LocalBackendPool implements BackendPool {
   public CompletableFuture<List<Backend>> drain(String pattern) {
     List<Backend> matched = new ArrayList<>();
     List<CompletableFuture<Void>> ends = new ArrayList<>();
-    int started = 0;
     synchronized (topologyLock) {
       checkOpen();
       List<Slot> slots = matching(pattern);
-      int remaining = 0;
-      for (Slot slot : topology.slots) {
-        if (slot.adminState() != AdminState.DRAINING && !slots.contains(slot)) {
-          remaining++;
-        }
-      }
-      if (remaining == 0) {
+      if (remainingAfter(slots) == 0) {
         throw new PoolException("cannot drain every backend: at least one must remain");
       }
       for (Slot slot : slots) {
@@ -774,9 +803,10 @@ final class LocalBackendPool implements BackendPool {
           drains.put(slot, end);
           AdminState before = slot.adminState();
           slot.holdOut(AdminState.DRAINING);
+          // Counted here, under the lock, before anything can finish this drain.
+          waiters.watchDrains(1);
           events.adminStateChanged(
               slot.backend.addr(), slot.backend.arch(), before, AdminState.DRAINING);
-          started++;
         }
         ends.add(end);
         matched.add(slot.backend);
@@ -784,18 +814,18 @@ final class LocalBackendPool implements BackendPool {
       draining = drains.keySet().toArray(new Slot[0]);
     }
     // From now on every release looks in (WaitQueue.signal), and the last one finishes the drain;
-    // a backend already idle finishes now.
-    waiters.watchDrains(started);
+    // a backend already idle finishes now. Waiters may now have to fail open.
     finishIdleDrains();
     log.debug("draining {}", matched);
+    waiters.signal();
     List<Backend> result = List.copyOf(matched);
     return CompletableFuture.allOf(ends.toArray(new CompletableFuture<?>[0]))
         .thenApply(done -> result);
   }
 
   /**
-   * Finishes the drains whose backend holds no lease any more, on the timer: removal takes the
-   * pool's lock, which the thread that ended the last lease should not wait for.
+   * Finishes the drains whose backend holds no lease any more, on the timer: the removal itself
+   * then runs there, not on the thread that ended the last lease (which only hands it over).
    */
   void finishIdleDrains() {
     for (Slot slot : draining) {
@@ -816,29 +846,47 @@ final class LocalBackendPool implements BackendPool {
         return;
       }
       draining = drains.keySet().toArray(new Slot[0]);
+      waiters.watchDrains(-1);
       Topology current = topology;
       if (current.contains(slot)) {
         if (current.slots.length == 1) {
+          // Cannot happen while remove() and drain() keep a backend that is not draining; if it
+          // does, the backend stays, cordoned, for an operator to uncordon.
           failure = new PoolException("cannot remove the last backend");
+          slot.holdOut(AdminState.CORDONED);
+          events.adminStateChanged(
+              slot.backend.addr(), slot.backend.arch(), AdminState.DRAINING, AdminState.CORDONED);
         } else {
           slot.retire();
           topology = current.without(slot);
           removedHere = true;
         }
       }
+      if (failure == null) {
+        if (removedHere) {
+          events.backendRemoved(slot.backend.addr(), slot.backend.arch());
+        }
+        events.backendDrained(slot.backend.addr());
+      }
     }
-    waiters.watchDrains(-1);
     if (failure != null) {
       end.completeExceptionally(failure);
       return;
     }
     log.debug("drained backend {}", slot.backend.addr());
-    if (removedHere) {
-      events.backendRemoved(slot.backend.addr(), slot.backend.arch());
-    }
-    events.backendDrained(slot.backend.addr());
     end.complete(null);
     waiters.signal();
+  }
+
+  /** How many backends would be neither draining nor among {@code leaving}. Under the lock. */
+  private int remainingAfter(List<Slot> leaving) {
+    int remaining = 0;
+    for (Slot slot : topology.slots) {
+      if (slot.adminState() != AdminState.DRAINING && !leaving.contains(slot)) {
+        remaining++;
+      }
+    }
+    return remaining;
   }
 
   /** The slots whose address matches, in configuration order; at least one. */
@@ -938,6 +986,7 @@ final class LocalBackendPool implements BackendPool {
   @Override
   public void close() {
     ScheduledThreadPoolExecutor toStop;
+    List<CompletableFuture<Void>> unfinished;
     synchronized (topologyLock) {
       if (closed) {
         return;
@@ -945,11 +994,14 @@ final class LocalBackendPool implements BackendPool {
       closed = true;
       toStop = timer;
       timer = null;
-      for (CompletableFuture<Void> end : drains.values()) {
-        end.completeExceptionally(new PoolException("the pool is closed"));
-      }
+      unfinished = new ArrayList<>(drains.values());
+      waiters.watchDrains(-drains.size());
       drains.clear();
       draining = new Slot[0];
+    }
+    // Outside the lock: completing runs the callers' stages.
+    for (CompletableFuture<Void> end : unfinished) {
+      end.completeExceptionally(new PoolException("the pool is closed"));
     }
     waiters.failAll();
     if (toStop != null) {

@@ -54,14 +54,17 @@ final class PoolEvents {
 
   AutoCloseable subscribe(Consumer<PoolEvent> listener) {
     Consumer<PoolEvent> subscriber = Objects.requireNonNull(listener, "listener");
+    // Each subscription its own object, so that closing one handle never removes another's.
+    Consumer<PoolEvent> subscription = subscriber::accept;
     synchronized (this) {
       if (thread == null) {
         thread = newThread();
       }
-    }
-    synchronized (this) {
-      if (listeners.isEmpty()) {
-        // Where things stand now, so that the next change is told against it.
+      boolean first = listeners.isEmpty();
+      // Listening first, then the baseline: a change from now on waits for this monitor in
+      // checkArch, and so is judged against the baseline queued here.
+      listeners.add(subscription);
+      if (first) {
         Map<String, Boolean> now = new HashMap<>();
         for (String arch : pool.architectures()) {
           Boolean isDown = isDown(arch);
@@ -75,9 +78,8 @@ final class PoolEvents {
               down.putAll(now);
             });
       }
-      listeners.add(subscriber);
     }
-    return () -> listeners.remove(subscriber);
+    return () -> listeners.remove(subscription);
   }
 
   /** Delivers the event made by {@code event}, if anyone listens (only then is it made). */
@@ -153,7 +155,7 @@ final class PoolEvents {
       onEventThread(
           () -> {
             if (now == null) {
-              down.remove(arch); // no backends left: neither down nor recovered
+              // No backends left: nothing to tell; what was last told stands until one is added.
               return;
             }
             Boolean before = down.put(arch, now);

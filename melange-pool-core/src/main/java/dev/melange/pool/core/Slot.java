@@ -14,11 +14,11 @@ import org.jspecify.annotations.Nullable;
  * whether it has been removed. A backend removed and added again gets a new slot, so a late release
  * of the old incarnation never touches the new one.
  *
- * <p>Invariants: the jobs running are {@code active & ~(RETIRED | RAMPING)}, from 0 to {@code
- * maxJobs}. Only {@link #tryReserve()} increments {@code active}, by a compare-and-set that fails
- * at the limit; only {@link #release()} decrements it, and each lease calls it exactly once for its
- * one successful reservation. Removal adds {@link #RETIRED} once, before the topology without this
- * slot is published: from then on every reservation sees the slot full and fails, while the leases
+ * <p>Invariants: the jobs running are {@code active & ~FLAGS}, from 0 to {@code maxJobs}. Only
+ * {@link #tryReserve()} increments {@code active}, by a compare-and-set that fails at the limit;
+ * only {@link #release()} decrements it, and each lease calls it exactly once for its one
+ * successful reservation. Removal adds {@link #RETIRED} once, before the topology without this slot
+ * is published: from then on every reservation sees the slot full and fails, while the leases
  * already out release as before. So "removed" and "full" are one check on one word, and no lease
  * can slip in between them.
  *
@@ -150,10 +150,10 @@ final class Slot extends SlotPaddingAfter {
     Health before = health();
     healthOverride = override;
     Health after = health();
-    setFlag(UNHEALTHY, after == Health.UNHEALTHY);
     if (before == Health.UNHEALTHY && after != Health.UNHEALTHY) {
-      startRamp();
+      startRamp(); // before the flag clears, so that no lease slips in at the full limit
     }
+    setFlag(UNHEALTHY, after == Health.UNHEALTHY);
     return before;
   }
 

@@ -2,6 +2,8 @@ package dev.melange.pool.core;
 
 import dev.melange.pool.NoBackendAvailableException;
 import dev.melange.pool.core.ArchGroup.Matches;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -64,12 +66,27 @@ final class WaitQueue {
 
   /**
    * Waiters queued plus backends draining: whether a release must look in. One field, so that the
-   * release path stays one volatile read while nothing waits and nothing drains.
+   * release path stays one volatile read while nothing waits and nothing drains. Changed only by
+   * atomic adds (the waiters' part under {@code lock}), so drains may count themselves from under
+   * the pool's lock without taking this queue's.
    */
   private volatile int watchers;
 
-  /** Guarded by {@code lock}: backends draining, whose last release ends their drain. */
-  private int draining;
+  /** Backends draining, whose last release ends their drain; changed by atomic adds. */
+  private volatile int draining;
+
+  private static final VarHandle WATCHERS;
+  private static final VarHandle DRAINING;
+
+  static {
+    try {
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
+      WATCHERS = lookup.findVarHandle(WaitQueue.class, "watchers", int.class);
+      DRAINING = lookup.findVarHandle(WaitQueue.class, "draining", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   private volatile boolean drainRequested;
 
@@ -91,21 +108,21 @@ final class WaitQueue {
     }
   }
 
-  /** A backend started ({@code +1}) or ended ({@code -1}) draining: releases must look in. */
+  /**
+   * A backend started ({@code +1}) or ended ({@code -1}) draining: releases must look in while any
+   * does. Call it under the pool's lock, where the drain itself starts or ends, so that the count
+   * never runs ahead of the drains.
+   */
   void watchDrains(int delta) {
-    lock.lock();
-    try {
-      draining += delta;
-      updateSize();
-    } finally {
-      lock.unlock();
-    }
+    DRAINING.getAndAdd(this, delta);
+    WATCHERS.getAndAdd(this, delta);
   }
 
   /** Guarded by {@code lock}. */
   private void updateSize() {
+    int before = size;
     size = queue.size();
-    watchers = size + draining;
+    WATCHERS.getAndAdd(this, size - before);
   }
 
   /** Queues a waiter behind the others and serves the queue. Fails it if the pool is closed. */
@@ -143,7 +160,6 @@ final class WaitQueue {
     try {
       failed = new ArrayList<>(queue);
       queue.clear();
-      draining = 0;
       updateSize();
       Future<?> pending = recheck;
       if (pending != null) {
@@ -230,8 +246,7 @@ final class WaitQueue {
           lease = pool.tryLease(candidates, waiter.affinityKey);
           if (lease == null) {
             exhausted.add(candidates);
-            nanosUntilRetry =
-                Math.min(nanosUntilRetry, LocalBackendPool.nanosUntilRetry(candidates));
+            nanosUntilRetry = Math.min(nanosUntilRetry, pool.nanosUntilRetry(candidates));
           }
         }
       } catch (RuntimeException | Error e) {

@@ -191,4 +191,25 @@ class EventsTest {
       marker.close();
     }
   }
+
+  @Test
+  void anArchEmptiedWhileDownRecoversWhenAHealthyBackendComesBack() throws Exception {
+    BackendPool pool =
+        BackendPool.builder()
+            .backend(Backend.of("tcp://x:1", ARCH))
+            .backend(Backend.of("tcp://arm:1", "aarch64"))
+            .acquireTimeout(Duration.ZERO)
+            .build();
+    try (pool) {
+      pool.subscribe(heard::add);
+      pool.cordon("tcp://x:1");
+      assertThat(names(next(2)))
+          .containsExactly("AdminStateChanged tcp://x:1 READY->CORDONED", "AllDown x86_64");
+      pool.remove("tcp://x:1"); // idle: drained right after, on the timer thread
+      assertThat(names(next(2)))
+          .containsExactly("BackendRemoved tcp://x:1", "BackendDrained tcp://x:1");
+      pool.add(Backend.of("tcp://x2:1", ARCH));
+      assertThat(names(next(2))).containsExactly("BackendAdded tcp://x2:1", "Recovered x86_64");
+    }
+  }
 }

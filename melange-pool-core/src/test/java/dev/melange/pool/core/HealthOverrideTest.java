@@ -152,4 +152,50 @@ class HealthOverrideTest {
       held.subList(1, 4).forEach(Lease::close);
     }
   }
+
+  @Test
+  void failingOpenPrefersPrimariesToBackups() {
+    BackendPool pool =
+        BackendPool.builder()
+            .backend(Backend.of("tcp://spare:1", ARCH).withMaxJobs(4).withBackup(true))
+            .backend(Backend.of("tcp://main:1", ARCH).withMaxJobs(4))
+            .acquireTimeout(Duration.ZERO)
+            .build();
+    try (pool) {
+      pool.setHealth("*", HealthOverride.UNHEALTHY);
+      for (int i = 0; i < 5; i++) {
+        assertThat(take(pool)).isEqualTo("tcp://main:1");
+      }
+    }
+  }
+
+  @Test
+  void failingOpenIsPerRequestSoAnotherSelectorsHealthyBackendDoesNotEndIt() throws Exception {
+    BackendPool pool =
+        BackendPool.builder()
+            .backend(Backend.of("tcp://gpu:1", ARCH).withLabels(java.util.Map.of("gpu", "t4")))
+            .backend(Backend.of("tcp://cpu:1", ARCH))
+            .acquireTimeout(Duration.ZERO)
+            .build();
+    try (pool) {
+      BlockingQueue<PoolEvent> heard = new LinkedBlockingQueue<>();
+      pool.subscribe(heard::add);
+      pool.setHealth("tcp://gpu:1", HealthOverride.UNHEALTHY);
+      Selector gpu = Selector.parse("gpu");
+      pool.tryAcquire(ARCH, gpu).orElseThrow().close(); // fails open
+      pool.uncordon("tcp://cpu:1"); // a healthy backend, but not a gpu one
+      pool.tryAcquire(ARCH, gpu).orElseThrow().close(); // still failing open, not entered again
+      pool.setHealth("tcp://gpu:1", HealthOverride.AUTO);
+      List<Class<?>> kinds = new ArrayList<>();
+      PoolEvent event;
+      while ((event = heard.poll(2, TimeUnit.SECONDS)) != null) {
+        if (event instanceof PoolEvent.FailOpenEntered
+            || event instanceof PoolEvent.FailOpenExited) {
+          kinds.add(event.getClass());
+        }
+      }
+      assertThat(kinds)
+          .containsExactly(PoolEvent.FailOpenEntered.class, PoolEvent.FailOpenExited.class);
+    }
+  }
 }

@@ -175,6 +175,20 @@ class LifecycleTest {
   }
 
   @Test
+  void theLastBackendThatIsNotDrainingCannotBeRemoved() throws Exception {
+    try (BackendPool pool = pool(1, "tcp://a:1", "tcp://b:1")) {
+      Lease onA = pool.tryAcquire(ARCH, Selector.any()).orElseThrow();
+      CompletableFuture<List<Backend>> drained = pool.drain("tcp://a:1");
+      assertThatThrownBy(() -> pool.remove("tcp://b:1"))
+          .isInstanceOf(PoolException.class)
+          .hasMessage("cannot remove the last backend that is not draining");
+      onA.close();
+      assertThat(addrs(drained.get(10, TimeUnit.SECONDS))).containsExactly("tcp://a:1");
+      assertThat(addrs(pool.backends())).containsExactly("tcp://b:1");
+    }
+  }
+
+  @Test
   void closingThePoolFailsADrainInProgress() {
     BackendPool pool = pool(1, "tcp://a:1", "tcp://b:1");
     Lease onA = pool.tryAcquire(ARCH, Selector.any()).orElseThrow();
