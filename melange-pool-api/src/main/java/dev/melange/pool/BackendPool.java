@@ -136,7 +136,8 @@ public interface BackendPool extends AutoCloseable {
    * A backend added later with the same address starts afresh.
    *
    * @throws BackendNotFoundException {@code backend not found: <addr>}
-   * @throws PoolException {@code cannot remove the last backend}, or if the pool is closed
+   * @throws PoolException {@code cannot remove the last backend}, {@code cannot remove the last
+   *     backend that is not draining}, or if the pool is closed
    */
   void remove(String addr);
 
