@@ -39,6 +39,8 @@ final class CandidateList implements LoadBalancer.Candidates {
   /** Built on the first acquire with an affinity key; a race builds it twice, identically. */
   private volatile @Nullable AffinityRing ring;
 
+  /** Read and written only through {@link #TICKET}. */
+  @SuppressWarnings("UnusedVariable")
   private volatile long ticket;
 
   CandidateList(List<Slot> slots) {

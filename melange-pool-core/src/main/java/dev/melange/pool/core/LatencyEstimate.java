@@ -41,7 +41,7 @@ final class LatencyEstimate {
     this.ticker = ticker;
     this.decayNanos = decay.toNanos();
     this.stampNanos = ticker.read();
-    this.bits = Double.doubleToRawLongBits(SEED.toNanos());
+    this.bits = Double.doubleToRawLongBits((double) SEED.toNanos());
   }
 
   /** The ticker this estimate reads, which also times the leases that feed it. */

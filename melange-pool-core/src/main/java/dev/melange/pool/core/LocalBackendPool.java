@@ -830,7 +830,8 @@ final class LocalBackendPool implements BackendPool {
   void finishIdleDrains() {
     for (Slot slot : draining) {
       if (slot.active() == 0) {
-        schedule(() -> finishDrain(slot), 0);
+        // Null once the pool is closed, which fails the drains itself.
+        Future<?> unused = schedule(() -> finishDrain(slot), 0);
       }
     }
   }

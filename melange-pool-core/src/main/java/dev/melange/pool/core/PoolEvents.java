@@ -55,7 +55,7 @@ final class PoolEvents {
   AutoCloseable subscribe(Consumer<PoolEvent> listener) {
     Consumer<PoolEvent> subscriber = Objects.requireNonNull(listener, "listener");
     // Each subscription its own object, so that closing one handle never removes another's.
-    Consumer<PoolEvent> subscription = subscriber::accept;
+    Consumer<PoolEvent> subscription = event -> subscriber.accept(event);
     synchronized (this) {
       if (thread == null) {
         thread = newThread();

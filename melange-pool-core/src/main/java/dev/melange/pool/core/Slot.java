@@ -196,7 +196,8 @@ final class Slot extends SlotPaddingAfter {
   /** Whether a reservation could succeed now (removed slots have none). */
   boolean hasRoom() {
     int current = active;
-    return current < maxJobs || (current & FLAGS) == RAMPING && (current & ~RAMPING) < rampLimit();
+    return current < maxJobs
+        || ((current & FLAGS) == RAMPING && (current & ~RAMPING) < rampLimit());
   }
 
   /** The jobs running on this slot now. */

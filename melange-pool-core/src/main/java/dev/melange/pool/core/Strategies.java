@@ -23,27 +23,21 @@ final class Strategies {
    * tests; it must be thread-safe if picks run concurrently).
    */
   static LoadBalancer create(StrategySettings settings, @Nullable RandomGenerator random) {
-    switch (settings.name()) {
-      case StrategySettings.LEAST_LOADED:
-        return LeastLoadedStrategy.INSTANCE;
-      case StrategySettings.ROUND_ROBIN:
-        return RoundRobinStrategy.INSTANCE;
-      case StrategySettings.RANDOM:
-        return new RandomStrategy(random);
-      case StrategySettings.WEIGHTED_RANDOM:
-        return new WeightedRandomStrategy(random);
-      case StrategySettings.POWER_OF_TWO:
-        return new PowerOfTwoStrategy(random);
-      case StrategySettings.WEIGHTED_LEAST_REQUEST:
-        return new WeightedLeastRequestStrategy(settings.bias(), random);
-      case StrategySettings.PEAK_EWMA:
-        return new PeakEwmaStrategy(random);
-      default:
-        throw new IllegalArgumentException(
-            "unknown strategy \""
-                + settings.name()
-                + "\", "
-                + KeySuggestion.of(settings.name(), StrategySettings.NAMES));
-    }
+    return switch (settings.name()) {
+      case StrategySettings.LEAST_LOADED -> LeastLoadedStrategy.INSTANCE;
+      case StrategySettings.ROUND_ROBIN -> RoundRobinStrategy.INSTANCE;
+      case StrategySettings.RANDOM -> new RandomStrategy(random);
+      case StrategySettings.WEIGHTED_RANDOM -> new WeightedRandomStrategy(random);
+      case StrategySettings.POWER_OF_TWO -> new PowerOfTwoStrategy(random);
+      case StrategySettings.WEIGHTED_LEAST_REQUEST ->
+          new WeightedLeastRequestStrategy(settings.bias(), random);
+      case StrategySettings.PEAK_EWMA -> new PeakEwmaStrategy(random);
+      default ->
+          throw new IllegalArgumentException(
+              "unknown strategy \""
+                  + settings.name()
+                  + "\", "
+                  + KeySuggestion.of(settings.name(), StrategySettings.NAMES));
+    };
   }
 }

@@ -126,10 +126,11 @@ class AffinityTest {
         long bound = (long) Math.ceil(loadFactor * (total + 1) / n);
         Lease lease = pool.tryAcquire(ARCH, Selector.any(), key("hot")).orElseThrow();
         held.add(lease);
-        assertThat(active(pool, lease.backend().addr())).isLessThanOrEqualTo((int) bound);
+        assertThat(PoolStatus.of(pool, lease.backend().addr()).activeJobs())
+            .isLessThanOrEqualTo((int) bound);
       }
       // The home takes as much as the bound allows, and the others share the rest.
-      assertThat(active(pool, home)).isEqualTo(32); // ceil(1.25 * 100 / 4)
+      assertThat(PoolStatus.of(pool, home).activeJobs()).isEqualTo(32); // ceil(1.25 * 100 / 4)
       assertThat(pool.status()).extracting(BackendStatus::activeJobs).allMatch(a -> a <= 32);
       held.forEach(Lease::close);
       assertThat(home(pool, "hot")).isEqualTo(home);
@@ -172,14 +173,6 @@ class AffinityTest {
         }
       }
     }
-  }
-
-  private static int active(BackendPool pool, String addr) {
-    return pool.status().stream()
-        .filter(status -> status.addr().equals(addr))
-        .findFirst()
-        .orElseThrow()
-        .activeJobs();
   }
 
   @Test

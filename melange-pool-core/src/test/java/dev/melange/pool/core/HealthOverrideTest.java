@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.melange.pool.Backend;
 import dev.melange.pool.BackendNotFoundException;
 import dev.melange.pool.BackendPool;
-import dev.melange.pool.BackendStatus;
 import dev.melange.pool.Health;
 import dev.melange.pool.HealthOverride;
 import dev.melange.pool.Lease;
@@ -47,15 +46,11 @@ class HealthOverrideTest {
     }
   }
 
-  private static BackendStatus status(BackendPool pool, String addr) {
-    return pool.status().stream().filter(s -> s.addr().equals(addr)).findFirst().orElseThrow();
-  }
-
   @Test
   void withoutAHealthCheckABackendIsHealthyAndNeverProbed() {
     try (BackendPool pool = pool(true, "tcp://a:1")) {
-      assertThat(status(pool, "tcp://a:1").health()).isEqualTo(Health.HEALTHY);
-      assertThat(status(pool, "tcp://a:1").lastProbe()).isNull();
+      assertThat(PoolStatus.of(pool, "tcp://a:1").health()).isEqualTo(Health.HEALTHY);
+      assertThat(PoolStatus.of(pool, "tcp://a:1").lastProbe()).isNull();
     }
   }
 
@@ -66,16 +61,16 @@ class HealthOverrideTest {
       assertThat(pool.setHealth("tcp://a:*", HealthOverride.UNHEALTHY))
           .extracting(Backend::addr)
           .containsExactly("tcp://a:1");
-      assertThat(status(pool, "tcp://a:1").health()).isEqualTo(Health.UNHEALTHY);
+      assertThat(PoolStatus.of(pool, "tcp://a:1").health()).isEqualTo(Health.UNHEALTHY);
       for (int i = 0; i < 5; i++) {
         assertThat(take(pool)).isEqualTo("tcp://b:1");
       }
       onA.recordSuccess(); // its lease finishes normally
       pool.setHealth("tcp://a:1", HealthOverride.AUTO);
-      assertThat(status(pool, "tcp://a:1").health()).isEqualTo(Health.HEALTHY);
-      assertThat(status(pool, "tcp://a:1").effectiveMaxJobs()).isEqualTo(1); // ramping
+      assertThat(PoolStatus.of(pool, "tcp://a:1").health()).isEqualTo(Health.HEALTHY);
+      assertThat(PoolStatus.of(pool, "tcp://a:1").effectiveMaxJobs()).isEqualTo(1); // ramping
       ticker.advance(Duration.ofSeconds(10));
-      assertThat(status(pool, "tcp://a:1").effectiveMaxJobs()).isEqualTo(4);
+      assertThat(PoolStatus.of(pool, "tcp://a:1").effectiveMaxJobs()).isEqualTo(4);
     }
   }
 
@@ -85,7 +80,7 @@ class HealthOverrideTest {
       assertThatThrownBy(() -> pool.setHealth("tcp://z*", HealthOverride.UNHEALTHY))
           .isInstanceOf(BackendNotFoundException.class)
           .hasMessage("no backend matches \"tcp://z*\"");
-      assertThat(status(pool, "tcp://a:1").health()).isEqualTo(Health.HEALTHY);
+      assertThat(PoolStatus.of(pool, "tcp://a:1").health()).isEqualTo(Health.HEALTHY);
     }
   }
 

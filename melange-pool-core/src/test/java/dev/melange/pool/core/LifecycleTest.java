@@ -23,6 +23,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -45,10 +46,6 @@ class LifecycleTest {
     }
   }
 
-  private static BackendStatus status(BackendPool pool, String addr) {
-    return pool.status().stream().filter(s -> s.addr().equals(addr)).findFirst().orElseThrow();
-  }
-
   private static List<String> addrs(List<Backend> backends) {
     return backends.stream().map(Backend::addr).toList();
   }
@@ -59,7 +56,7 @@ class LifecycleTest {
     try (BackendPool pool = pool(1, "tcp://a:1", "tcp://b:1")) {
       Lease onA = pool.tryAcquire(ARCH, Selector.any()).orElseThrow();
       assertThat(addrs(pool.cordon("tcp://b:*"))).containsExactly("tcp://b:1");
-      assertThat(status(pool, "tcp://b:1").adminState()).isEqualTo(AdminState.CORDONED);
+      assertThat(PoolStatus.of(pool, "tcp://b:1").adminState()).isEqualTo(AdminState.CORDONED);
       assertThat(pool.tryAcquire(ARCH, Selector.any())).isEmpty(); // a full, b cordoned
 
       CompletableFuture<Lease> waiting =
@@ -67,10 +64,10 @@ class LifecycleTest {
       assertThat(waiting).isNotDone();
       assertThat(addrs(pool.uncordon("tcp://b:1"))).containsExactly("tcp://b:1");
       assertThat(waiting.get(10, TimeUnit.SECONDS).backend().addr()).isEqualTo("tcp://b:1");
-      assertThat(status(pool, "tcp://b:1").adminState()).isEqualTo(AdminState.READY);
+      assertThat(PoolStatus.of(pool, "tcp://b:1").adminState()).isEqualTo(AdminState.READY);
       waiting.join().close();
       onA.recordSuccess();
-      assertThat(status(pool, "tcp://a:1").activeJobs()).isZero();
+      assertThat(PoolStatus.of(pool, "tcp://a:1").activeJobs()).isZero();
     }
   }
 
@@ -81,7 +78,7 @@ class LifecycleTest {
       pool.cordon("tcp://a:1");
       assertThat(take(pool)).isEqualTo("tcp://b:1");
       onA.recordSuccess();
-      assertThat(status(pool, "tcp://a:1").activeJobs()).isZero();
+      assertThat(PoolStatus.of(pool, "tcp://a:1").activeJobs()).isZero();
       assertThat(take(pool)).isEqualTo("tcp://b:1"); // still cordoned
     }
   }
@@ -113,7 +110,8 @@ class LifecycleTest {
           .containsExactly("tcp://arm-1:1234", "tcp://arm-2:1234");
 
       CompletableFuture<List<Backend>> drained = pool.drain("tcp://arm-*");
-      assertThat(status(pool, "tcp://arm-1:1234").adminState()).isEqualTo(AdminState.DRAINING);
+      assertThat(PoolStatus.of(pool, "tcp://arm-1:1234").adminState())
+          .isEqualTo(AdminState.DRAINING);
       assertThat(take(pool)).isEqualTo("tcp://x86:1234");
       first.close();
       assertThat(drained).isNotDone(); // arm-2 still has its lease
@@ -134,31 +132,34 @@ class LifecycleTest {
   }
 
   @Test
-  void drainingEveryBackendIsRefusedAndChangesNothing() {
+  void drainingEveryBackendIsRefusedAndChangesNothing() throws Exception {
     try (BackendPool pool = pool(1, "tcp://a:1", "tcp://b:1")) {
-      pool.drain("tcp://a:1");
+      CompletableFuture<List<Backend>> drainingA = pool.drain("tcp://a:1");
       assertThatThrownBy(() -> pool.drain("tcp://b:1"))
           .isInstanceOf(PoolException.class)
           .hasMessage("cannot drain every backend: at least one must remain");
-      assertThat(status(pool, "tcp://b:1").adminState()).isEqualTo(AdminState.READY);
+      assertThat(addrs(drainingA.get(10, TimeUnit.SECONDS))).containsExactly("tcp://a:1");
+      assertThat(PoolStatus.of(pool, "tcp://b:1").adminState()).isEqualTo(AdminState.READY);
       assertThat(take(pool)).isEqualTo("tcp://b:1");
     }
   }
 
   @Test
-  void uncordoningADrainingBackendIsRefusedAndChangesNothing() {
+  void uncordoningADrainingBackendIsRefusedAndChangesNothing() throws Exception {
     try (BackendPool pool = pool(1, "tcp://a:1", "tcp://b:1", "tcp://c:1")) {
       Lease onA = pool.tryAcquire(ARCH, Selector.any()).orElseThrow();
-      pool.drain("tcp://a:1");
+      CompletableFuture<List<Backend>> drainingA = pool.drain("tcp://a:1");
       pool.cordon("tcp://b:1");
       assertThatThrownBy(() -> pool.uncordon("tcp://*"))
           .isInstanceOf(PoolException.class)
           .hasMessage("cannot uncordon draining backends: tcp://a:1");
-      assertThat(status(pool, "tcp://b:1").adminState()).isEqualTo(AdminState.CORDONED);
+      assertThat(PoolStatus.of(pool, "tcp://b:1").adminState()).isEqualTo(AdminState.CORDONED);
       // cordon leaves a draining backend draining
       pool.cordon("tcp://a:1");
-      assertThat(status(pool, "tcp://a:1").adminState()).isEqualTo(AdminState.DRAINING);
+      assertThat(PoolStatus.of(pool, "tcp://a:1").adminState()).isEqualTo(AdminState.DRAINING);
+      assertThat(drainingA).isNotDone();
       onA.close();
+      assertThat(addrs(drainingA.get(10, TimeUnit.SECONDS))).containsExactly("tcp://a:1");
     }
   }
 
@@ -210,9 +211,11 @@ class LifecycleTest {
             .acquireTimeout(Duration.ZERO)
             .build();
     try (pool) {
-      assertThat(status(pool, "tcp://a:1").circuitState()).isEqualTo(CircuitBreaker.State.CLOSED);
+      assertThat(PoolStatus.of(pool, "tcp://a:1").circuitState())
+          .isEqualTo(CircuitBreaker.State.CLOSED);
       pool.tryAcquire(ARCH, Selector.any()).orElseThrow().recordFailure(new Exception("boom"));
-      assertThat(status(pool, "tcp://a:1").circuitState()).isEqualTo(CircuitBreaker.State.OPEN);
+      assertThat(PoolStatus.of(pool, "tcp://a:1").circuitState())
+          .isEqualTo(CircuitBreaker.State.OPEN);
     }
   }
 
@@ -292,7 +295,7 @@ class LifecycleTest {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (taken.get() < target) {
       assertThat(System.nanoTime() - deadline).as("workers stalled").isNegative();
-      Thread.yield();
+      LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(100));
     }
   }
 }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.melange.pool.Backend;
 import dev.melange.pool.BackendPool;
-import dev.melange.pool.BackendStatus;
 import dev.melange.pool.Lease;
 import dev.melange.pool.Selector;
 import java.time.Duration;
@@ -34,10 +33,6 @@ class SlowStartTest {
     return builder.build();
   }
 
-  private static BackendStatus status(BackendPool pool, String addr) {
-    return pool.status().stream().filter(s -> s.addr().equals(addr)).findFirst().orElseThrow();
-  }
-
   /** Takes leases on {@code addr} until it is full (for now); returns them. */
   private static List<Lease> fill(BackendPool pool, String addr) {
     List<Lease> leases = new ArrayList<>();
@@ -61,20 +56,20 @@ class SlowStartTest {
   void aBackendAddedAtRunTimeRampsItsLimitLinearly() {
     try (BackendPool pool = pool(Duration.ofSeconds(10), backend("a", 4))) {
       pool.add(backend("b", 10));
-      assertThat(status(pool, "tcp://b:1").effectiveMaxJobs()).isEqualTo(1);
-      assertThat(status(pool, "tcp://b:1").maxJobs()).isEqualTo(10);
+      assertThat(PoolStatus.of(pool, "tcp://b:1").effectiveMaxJobs()).isEqualTo(1);
+      assertThat(PoolStatus.of(pool, "tcp://b:1").maxJobs()).isEqualTo(10);
       List<Lease> held = fill(pool, "tcp://b:1");
       assertThat(held).hasSize(1);
 
       ticker.advance(Duration.ofMillis(4_500)); // ceil(10 * 0.45) = 5
       held.addAll(fill(pool, "tcp://b:1"));
       assertThat(held).hasSize(5);
-      assertThat(status(pool, "tcp://b:1").effectiveMaxJobs()).isEqualTo(5);
+      assertThat(PoolStatus.of(pool, "tcp://b:1").effectiveMaxJobs()).isEqualTo(5);
 
       ticker.advance(Duration.ofMillis(5_500)); // the ramp is over
       held.addAll(fill(pool, "tcp://b:1"));
       assertThat(held).hasSize(10);
-      assertThat(status(pool, "tcp://b:1").effectiveMaxJobs()).isEqualTo(10);
+      assertThat(PoolStatus.of(pool, "tcp://b:1").effectiveMaxJobs()).isEqualTo(10);
       held.forEach(Lease::close);
     }
   }
@@ -83,7 +78,7 @@ class SlowStartTest {
   void backendsPresentAtStartUpDoNotRamp() {
     try (BackendPool pool = pool(Duration.ofSeconds(10), backend("a", 4))) {
       assertThat(fill(pool, "tcp://a:1")).hasSize(4);
-      assertThat(status(pool, "tcp://a:1").effectiveMaxJobs()).isEqualTo(4);
+      assertThat(PoolStatus.of(pool, "tcp://a:1").effectiveMaxJobs()).isEqualTo(4);
     }
   }
 
@@ -102,10 +97,10 @@ class SlowStartTest {
       assertThat(pool.tryAcquire(ARCH, Selector.any())).isEmpty(); // open
       ticker.advance(Duration.ofSeconds(1));
       pool.tryAcquire(ARCH, Selector.any()).orElseThrow().recordSuccess(); // the trial closes it
-      assertThat(status(pool, "tcp://a:1").effectiveMaxJobs()).isEqualTo(1);
+      assertThat(PoolStatus.of(pool, "tcp://a:1").effectiveMaxJobs()).isEqualTo(1);
       assertThat(fill(pool, "tcp://a:1")).hasSize(1).allSatisfy(Lease::close);
       ticker.advance(Duration.ofSeconds(10));
-      assertThat(status(pool, "tcp://a:1").effectiveMaxJobs()).isEqualTo(8);
+      assertThat(PoolStatus.of(pool, "tcp://a:1").effectiveMaxJobs()).isEqualTo(8);
     }
   }
 
