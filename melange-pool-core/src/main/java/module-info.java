@@ -8,7 +8,10 @@ module dev.melange.pool.core {
   requires com.github.benmanes.caffeine;
   requires org.snakeyaml.engine.v2;
   requires org.slf4j;
+  requires java.net.http;
   requires static org.jspecify;
+
+  uses dev.melange.pool.spi.HealthProbe.Factory;
 
   provides dev.melange.pool.spi.PoolProvider with
       dev.melange.pool.core.CorePoolProvider;

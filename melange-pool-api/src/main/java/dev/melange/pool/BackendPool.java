@@ -1,6 +1,7 @@
 package dev.melange.pool;
 
 import dev.melange.pool.spi.CircuitBreaker;
+import dev.melange.pool.spi.HealthProbe;
 import dev.melange.pool.spi.LoadBalancer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -200,6 +201,45 @@ public interface BackendPool extends AutoCloseable {
    */
   AutoCloseable subscribe(Consumer<PoolEvent> listener);
 
+  /**
+   * Reloads the pool's configuration from a YAML file of the same format as {@link
+   * #fromYaml(Path)}'s, keeping what has not changed. The whole file is checked first; then:
+   *
+   * <ul>
+   *   <li>backends still listed keep their slots, leases, circuit, health and counters; a changed
+   *       {@code maxJobs}, {@code labels}, {@code weight} or {@code backup} applies in place, a
+   *       changed health check starts the new one (from the health the backend has now, when no
+   *       other pool probes it with those settings yet);
+   *   <li>backends no longer listed drain (as {@link #drain}): no new leases, removed once their
+   *       last lease ends;
+   *   <li>new backends are added, and slow-start;
+   *   <li>a backend listed with another {@code arch} is replaced: the old one is removed at once
+   *       (its leases finish), the new one added;
+   *   <li>{@code acquireTimeout}, {@code defaultMaxJobs}, {@code failOpen} and {@code watch} take
+   *       effect. Operators' states stay: a cordoned backend stays cordoned, a draining one keeps
+   *       draining.
+   * </ul>
+   *
+   * @throws PoolConfigException on any problem with the file, located as {@link #fromYaml(Path)}
+   *     locates it, or when it changes a setting a running pool cannot change ({@code strategy},
+   *     {@code affinity}, {@code slowStart}, {@code failureThreshold}, {@code recoveryTimeout});
+   *     the pool is left exactly as it was
+   * @throws PoolException if the pool is closed
+   */
+  void reload(Path path);
+
+  /**
+   * Like {@link #reload(Path)}, from a configuration given in code: the backends and settings
+   * {@code config} holds, as {@link Builder#build()} would take them.
+   *
+   * @throws IllegalArgumentException naming what is wrong, or what a running pool cannot change
+   *     (its strategy, affinity load factor, slow start, ticker or circuit breakers); the pool is
+   *     left exactly as it was
+   * @throws PoolException if the configuration has no backend, or the pool is closed
+   * @throws DuplicateBackendException when two backends share an address
+   */
+  void reload(Builder config);
+
   /** The backends, in configuration (then insertion) order. */
   List<Backend> backends();
 
@@ -297,6 +337,28 @@ public interface BackendPool extends AutoCloseable {
      * (sozu's fail-open) rather than waiting for one to turn healthy. Default true.
      */
     Builder failOpen(boolean failOpen);
+
+    /**
+     * Checks every backend's health with {@code check} (unless {@link #healthCheck(String,
+     * HealthCheck)} says otherwise for a backend); null for none, the default. A backend under a
+     * health check gets leases only while healthy; its first probe runs as soon as it joins the
+     * pool.
+     */
+    Builder healthCheck(@Nullable HealthCheck check);
+
+    /**
+     * Checks the health of the backend at {@code addr} with {@code check} instead of the pool-wide
+     * check; null for no check of that backend.
+     *
+     * @throws IllegalArgumentException from {@link #build()} if no backend has that address
+     */
+    Builder healthCheck(String addr, @Nullable HealthCheck check);
+
+    /**
+     * Makes health checks of {@code factory.type()} use {@code factory}, in this pool, ahead of the
+     * built-in types and those {@link java.util.ServiceLoader} finds.
+     */
+    Builder healthProbe(HealthProbe.Factory factory);
 
     /** The time source for timeouts and circuit breakers. Default {@link Ticker#system()}. */
     Builder ticker(Ticker ticker);

@@ -30,7 +30,9 @@ import org.jspecify.annotations.Nullable;
  * @param circuitState its circuit: closed, open, or half-open (open but letting a trial through)
  * @param health its health as the pool acts on it: an operator's override, else what is observed
  *     (healthy without a health check)
- * @param lastProbe when its health was last probed, or null if never (no health check)
+ * @param lastProbe when its health check last answered (or timed out), or null if never
+ * @param lastProbeResult what that answer was ({@code ok}, {@code HTTP 503}, {@code connection
+ *     refused}, {@code timed out after 2s}), or null if never
  */
 public record BackendStatus(
     String addr,
@@ -48,7 +50,8 @@ public record BackendStatus(
     AdminState adminState,
     CircuitBreaker.State circuitState,
     Health health,
-    @Nullable Instant lastProbe) {
+    @Nullable Instant lastProbe,
+    @Nullable String lastProbeResult) {
 
   /** Copies the labels, keeping their order. */
   public BackendStatus {

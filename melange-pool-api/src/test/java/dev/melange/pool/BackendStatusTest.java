@@ -79,6 +79,7 @@ class BackendStatusTest {
         AdminState.READY,
         CircuitBreaker.State.OPEN,
         Health.HEALTHY,
+        null,
         null);
   }
 }

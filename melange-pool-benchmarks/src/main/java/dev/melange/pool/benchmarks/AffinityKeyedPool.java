@@ -8,6 +8,7 @@ import dev.melange.pool.HealthOverride;
 import dev.melange.pool.Lease;
 import dev.melange.pool.PoolEvent;
 import dev.melange.pool.Selector;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -108,6 +109,16 @@ final class AffinityKeyedPool implements BackendPool {
   @Override
   public AutoCloseable subscribe(Consumer<PoolEvent> listener) {
     return pool.subscribe(listener);
+  }
+
+  @Override
+  public void reload(Path path) {
+    pool.reload(path);
+  }
+
+  @Override
+  public void reload(Builder config) {
+    pool.reload(config);
   }
 
   @Override

@@ -8,17 +8,21 @@ import dev.melange.pool.BackendPool;
 import dev.melange.pool.BackendStatus;
 import dev.melange.pool.DuplicateBackendException;
 import dev.melange.pool.Health;
+import dev.melange.pool.HealthCheck;
 import dev.melange.pool.HealthOverride;
 import dev.melange.pool.Lease;
 import dev.melange.pool.NoBackendAvailableException;
 import dev.melange.pool.NoBackendAvailableException.Reason;
+import dev.melange.pool.PoolConfigException;
 import dev.melange.pool.PoolEvent;
 import dev.melange.pool.PoolException;
 import dev.melange.pool.Selector;
 import dev.melange.pool.Ticker;
 import dev.melange.pool.core.ArchGroup.Matches;
 import dev.melange.pool.spi.CircuitBreaker;
+import dev.melange.pool.spi.HealthProbe;
 import dev.melange.pool.spi.LoadBalancer;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -42,6 +46,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,8 +71,15 @@ final class LocalBackendPool implements BackendPool {
   /** Beyond one per candidate, how many useless picks {@link #pickAndReserve} tolerates. */
   private static final int MAX_EXTRA_MISSES = 8;
 
-  private final int defaultMaxJobs;
-  private final long acquireTimeoutNanos;
+  /** The configuration now: set at build, replaced by each reload. */
+  private volatile PoolConfig config;
+
+  /** Reloadable: the limit of backends configured with 0. */
+  private volatile int defaultMaxJobs;
+
+  /** Reloadable: how long a plain acquire waits. */
+  private volatile long acquireTimeoutNanos;
+
   private final Ticker ticker;
   private final CircuitBreaker.Factory breakers;
   private final LoadBalancer balancer;
@@ -92,8 +105,11 @@ final class LocalBackendPool implements BackendPool {
   /** Guarded by {@code topologyLock}; created on first need, shut down on close. */
   private @Nullable ScheduledThreadPoolExecutor timer;
 
-  /** Whether requests whose every candidate is unhealthy go to them anyway. */
-  private final boolean failOpen;
+  /** Reloadable: whether requests whose every candidate is unhealthy go to them anyway. */
+  private volatile boolean failOpen;
+
+  /** Reloads the configuration file when it changes, while the configuration says to. */
+  private final ConfigWatch watch = new ConfigWatch(this);
 
   /**
    * The requests (arch and selector) failing open now: logged and told once on entering, once on
@@ -110,19 +126,17 @@ final class LocalBackendPool implements BackendPool {
   /** The keys of {@code drains}, published for releases to check without the lock. */
   private volatile Slot[] draining = new Slot[0];
 
-  LocalBackendPool(
-      PoolSettings settings,
-      Ticker ticker,
-      CircuitBreaker.Factory breakers,
-      LoadBalancer balancer) {
+  LocalBackendPool(PoolConfig config) {
+    PoolSettings settings = config.settings();
     if (settings.backends().isEmpty()) {
       throw new PoolException("at least one backend is required");
     }
+    this.config = config;
     this.defaultMaxJobs = settings.defaultMaxJobs();
     this.acquireTimeoutNanos = timeoutNanos(settings.acquireTimeout());
-    this.ticker = ticker;
-    this.breakers = breakers;
-    this.balancer = balancer;
+    this.ticker = config.ticker();
+    this.breakers = config.breakers();
+    this.balancer = config.balancer();
     this.leastLoaded = balancer == LeastLoadedStrategy.INSTANCE;
     this.affinityLoadFactor = settings.affinityLoadFactor();
     this.failOpen = settings.failOpen();
@@ -131,13 +145,22 @@ final class LocalBackendPool implements BackendPool {
     this.timed = latencyDecay != null;
     Set<String> addrs = new HashSet<>();
     List<Slot> slots = new ArrayList<>();
-    for (Backend backend : settings.backends()) {
-      if (!addrs.add(backend.addr())) {
-        throw new DuplicateBackendException(backend.addr());
+    try {
+      for (Backend backend : settings.backends()) {
+        if (!addrs.add(backend.addr())) {
+          throw new DuplicateBackendException(backend.addr());
+        }
+        Slot slot = newSlot(backend, defaultMaxJobs);
+        slots.add(slot);
+        HealthCheck check = settings.healthCheckOf(backend);
+        follow(slot, check, subscribe(slot, check, null, config.probes()), this);
       }
-      slots.add(newSlot(backend));
+    } catch (RuntimeException | Error e) {
+      slots.forEach(LocalBackendPool::unfollow);
+      throw e;
     }
     this.topology = new Topology(slots);
+    watch.configure(settings);
   }
 
   // The plain acquire is the one schedulers call in a loop: its fast path is written out here, not
@@ -350,7 +373,7 @@ final class LocalBackendPool implements BackendPool {
   private @Nullable PooledLease tryFailingOpen(Matches candidates) {
     Slot[] primaries = candidates.primarySlots;
     Slot[] backups = candidates.backups.slots;
-    if (anyReadyAndHealthy(primaries) || anyReadyAndHealthy(backups)) {
+    if (anyReadyAndNotUnhealthy(primaries) || anyReadyAndNotUnhealthy(backups)) {
       return null;
     }
     for (int attempt = 0; attempt <= primaries.length + backups.length; attempt++) {
@@ -377,9 +400,12 @@ final class LocalBackendPool implements BackendPool {
     return null;
   }
 
-  private static boolean anyReadyAndHealthy(Slot[] slots) {
+  /**
+   * Whether some slot is ready and healthy, or ready and not probed yet: no reason to fail open.
+   */
+  private static boolean anyReadyAndNotUnhealthy(Slot[] slots) {
     for (Slot slot : slots) {
-      if (slot.isReadyAndHealthy()) {
+      if (slot.isReadyAndNotUnhealthy()) {
         return true;
       }
     }
@@ -434,8 +460,8 @@ final class LocalBackendPool implements BackendPool {
         FailOpen request = it.next();
         Matches candidates = current.candidates(request.arch(), request.selector());
         if (candidates.isEmpty()
-            || anyReadyAndHealthy(candidates.primarySlots)
-            || anyReadyAndHealthy(candidates.backups.slots)) {
+            || anyReadyAndNotUnhealthy(candidates.primarySlots)
+            || anyReadyAndNotUnhealthy(candidates.backups.slots)) {
           it.remove();
           log.info(
               "no longer failing open: {} ({} leases failed open so far in this pool)",
@@ -692,7 +718,9 @@ final class LocalBackendPool implements BackendPool {
       if (current.find(backend.addr()) != null) {
         throw new DuplicateBackendException(backend.addr());
       }
-      Slot slot = newSlot(backend);
+      Slot slot = newSlot(backend, defaultMaxJobs);
+      HealthCheck check = config.settings().healthCheckOf(backend);
+      follow(slot, check, subscribe(slot, check, null, config.probes()), this);
       slot.startRamp();
       topology = current.with(slot);
       // Told under the lock, so that listeners hear add and remove in the order they happened.
@@ -720,7 +748,7 @@ final class LocalBackendPool implements BackendPool {
         throw new PoolException("cannot remove the last backend that is not draining");
       }
       // Retire before publishing: an acquirer still scanning the old topology finds it full.
-      slot.retire();
+      retire(slot);
       topology = current.without(slot);
       if (events.active() && !drains.containsKey(slot)) {
         // Listeners hear BackendDrained once its last lease ends, as for a drain.
@@ -797,18 +825,7 @@ final class LocalBackendPool implements BackendPool {
         throw new PoolException("cannot drain every backend: at least one must remain");
       }
       for (Slot slot : slots) {
-        CompletableFuture<Void> end = drains.get(slot);
-        if (end == null) {
-          end = new CompletableFuture<>();
-          drains.put(slot, end);
-          AdminState before = slot.adminState();
-          slot.holdOut(AdminState.DRAINING);
-          // Counted here, under the lock, before anything can finish this drain.
-          waiters.watchDrains(1);
-          events.adminStateChanged(
-              slot.backend.addr(), slot.backend.arch(), before, AdminState.DRAINING);
-        }
-        ends.add(end);
+        ends.add(startDrain(slot));
         matched.add(slot.backend);
       }
       draining = drains.keySet().toArray(new Slot[0]);
@@ -821,6 +838,25 @@ final class LocalBackendPool implements BackendPool {
     List<Backend> result = List.copyOf(matched);
     return CompletableFuture.allOf(ends.toArray(new CompletableFuture<?>[0]))
         .thenApply(done -> result);
+  }
+
+  /**
+   * Holds the slot out as DRAINING toward its removal, unless it drains already; returns the future
+   * of its end. Under the lock; the caller republishes {@code draining}.
+   */
+  private CompletableFuture<Void> startDrain(Slot slot) {
+    CompletableFuture<Void> end = drains.get(slot);
+    if (end == null) {
+      end = new CompletableFuture<>();
+      drains.put(slot, end);
+      AdminState before = slot.adminState();
+      slot.holdOut(AdminState.DRAINING);
+      // Counted here, under the lock, before anything can finish this drain.
+      waiters.watchDrains(1);
+      events.adminStateChanged(
+          slot.backend.addr(), slot.backend.arch(), before, AdminState.DRAINING);
+    }
+    return end;
   }
 
   /**
@@ -858,7 +894,7 @@ final class LocalBackendPool implements BackendPool {
           events.adminStateChanged(
               slot.backend.addr(), slot.backend.arch(), AdminState.DRAINING, AdminState.CORDONED);
         } else {
-          slot.retire();
+          retire(slot);
           topology = current.without(slot);
           removedHere = true;
         }
@@ -923,6 +959,164 @@ final class LocalBackendPool implements BackendPool {
   }
 
   @Override
+  public void reload(Path path) {
+    Objects.requireNonNull(path, "path");
+    PoolSettings settings = YamlPoolConfigLoader.load(path);
+    try {
+      apply(
+          current ->
+              new PoolConfig(
+                  settings,
+                  current.ticker(),
+                  current.customStrategy(),
+                  current.customBreakers(),
+                  current.probes()),
+          problems -> {
+            List<String> lines = new ArrayList<>();
+            problems.forEach(problem -> lines.add(path + ": " + problem));
+            return new PoolConfigException(lines, 0, 0, null);
+          });
+    } catch (IllegalArgumentException e) {
+      // A probe factory refused a backend: the file's problem, reported as the file's.
+      throw new PoolConfigException(List.of(path + ": " + e.getMessage()), 0, 0, e);
+    }
+  }
+
+  @Override
+  public void reload(Builder builder) {
+    Objects.requireNonNull(builder, "config");
+    if (!(builder instanceof PoolBuilder poolBuilder)) {
+      throw new IllegalArgumentException(
+          "config must come from BackendPool.builder(), was " + builder.getClass().getName());
+    }
+    PoolConfig next = poolBuilder.config();
+    apply(current -> next, problems -> new IllegalArgumentException(String.join("; ", problems)));
+  }
+
+  /**
+   * Applies a configuration to the running pool, keeping what has not changed: see {@link
+   * BackendPool#reload(Path)}. Everything that can fail (settings a running pool cannot change, a
+   * probe that cannot be made) fails before anything changes.
+   *
+   * @param next the configuration to apply, made from the current one under the lock
+   * @param refusal the exception for settings that cannot change
+   */
+  private void apply(
+      UnaryOperator<PoolConfig> next, Function<List<String>, RuntimeException> refusal) {
+    PoolSettings applied;
+    String summary;
+    synchronized (topologyLock) {
+      checkOpen();
+      PoolConfig before = config;
+      PoolConfig after = next.apply(before);
+      List<String> fixed = Reload.unchangeable(before, after);
+      if (!fixed.isEmpty()) {
+        throw refusal.apply(fixed);
+      }
+      Reload reload = prepare(after);
+      summary = reload.changes() == 0 ? "" : reload.toString();
+      commit(reload);
+      applied = after.settings();
+    }
+    watch.configure(applied);
+    finishIdleDrains();
+    checkFailOpenExits();
+    waiters.signal();
+    if (summary.isEmpty()) {
+      log.debug("reloaded: nothing changed");
+    } else {
+      log.info("reloaded: {}", summary);
+    }
+  }
+
+  /**
+   * Works out a reload and makes what it needs that can fail: the new backends' slots and every new
+   * health subscription. Nothing visible changes; on failure, what was made is let go. Under the
+   * lock.
+   */
+  private Reload prepare(PoolConfig next) {
+    PoolSettings settings = next.settings();
+    Reload reload = new Reload(next);
+    Map<String, Slot> current = new HashMap<>();
+    for (Slot slot : topology.slots) {
+      current.put(slot.backend.addr(), slot);
+    }
+    try {
+      for (Backend backend : settings.backends()) {
+        Slot old = current.remove(backend.addr());
+        HealthCheck check = settings.healthCheckOf(backend);
+        if (old != null && old.backend.arch().equals(backend.arch())) {
+          reload.kept.put(old, backend);
+          reload.ordered.add(old);
+          if (!Reload.sameCheck(old, check, next.probes())) {
+            Health seed = old.observed() == Health.UNKNOWN ? null : old.observed();
+            reload.resubscribed.put(
+                old, Optional.ofNullable(subscribe(old, check, seed, next.probes())));
+          }
+          continue;
+        }
+        if (old != null) {
+          reload.replaced.add(old);
+        }
+        Slot slot = newSlot(backend, settings.defaultMaxJobs());
+        reload.added.put(slot, Optional.ofNullable(subscribe(slot, check, null, next.probes())));
+        reload.ordered.add(slot);
+      }
+    } catch (RuntimeException | Error e) {
+      reload.abandon();
+      throw e;
+    }
+    // What the file no longer lists drains, and stays in the topology until it is drained.
+    for (Slot slot : topology.slots) {
+      if (current.containsKey(slot.backend.addr())) {
+        reload.leaving.add(slot);
+        reload.ordered.add(slot);
+      }
+    }
+    return reload;
+  }
+
+  /** Makes a prepared reload visible. Cannot fail. Under the lock. */
+  private void commit(Reload reload) {
+    PoolSettings settings = reload.config.settings();
+    config = reload.config;
+    defaultMaxJobs = settings.defaultMaxJobs();
+    acquireTimeoutNanos = timeoutNanos(settings.acquireTimeout());
+    failOpen = settings.failOpen();
+    reload.kept.forEach(
+        (slot, backend) ->
+            slot.reconfigure(
+                backend, backend.maxJobs() == 0 ? settings.defaultMaxJobs() : backend.maxJobs()));
+    reload.resubscribed.forEach(
+        (slot, subscription) -> {
+          Health before = slot.health();
+          follow(slot, settings.healthCheckOf(slot.backend), subscription.orElse(null), this);
+          if (slot.health() != before) {
+            events.healthChanged(slot.backend.addr(), slot.backend.arch(), before, slot.health());
+          }
+        });
+    for (Slot slot : reload.replaced) {
+      retire(slot);
+      if (events.active() && !drains.containsKey(slot)) {
+        drains.put(slot, new CompletableFuture<>()); // for BackendDrained, as remove() does
+        waiters.watchDrains(1);
+      }
+      events.backendRemoved(slot.backend.addr(), slot.backend.arch());
+    }
+    for (Slot slot : reload.leaving) {
+      CompletableFuture<Void> unused = startDrain(slot);
+    }
+    reload.added.forEach(
+        (slot, subscription) -> {
+          follow(slot, settings.healthCheckOf(slot.backend), subscription.orElse(null), this);
+          slot.startRamp();
+          events.backendAdded(slot.backend.addr(), slot.backend.arch());
+        });
+    draining = drains.keySet().toArray(new Slot[0]);
+    topology = new Topology(reload.ordered);
+  }
+
+  @Override
   public AutoCloseable subscribe(Consumer<PoolEvent> listener) {
     return events.subscribe(listener);
   }
@@ -957,6 +1151,7 @@ final class LocalBackendPool implements BackendPool {
       }
       Backend backend = slot.backend;
       LatencyEstimate latency = slot.latency;
+      HealthService.Subscription health = slot.subscription();
       statuses.add(
           new BackendStatus(
               backend.addr(),
@@ -974,7 +1169,8 @@ final class LocalBackendPool implements BackendPool {
               slot.adminState(),
               circuit.state(),
               slot.health(),
-              null));
+              health == null ? null : health.monitor.lastProbe(),
+              health == null ? null : health.monitor.lastResult()));
     }
     return List.copyOf(statuses);
   }
@@ -999,6 +1195,10 @@ final class LocalBackendPool implements BackendPool {
       waiters.watchDrains(-drains.size());
       drains.clear();
       draining = new Slot[0];
+      for (Slot slot : topology.slots) {
+        unfollow(slot); // a probe no other pool needs stops
+      }
+      watch.stop();
     }
     // Outside the lock: completing runs the callers' stages.
     for (CompletableFuture<Void> end : unfinished) {
@@ -1058,7 +1258,88 @@ final class LocalBackendPool implements BackendPool {
     return executor;
   }
 
-  private Slot newSlot(Backend backend) {
+  /**
+   * Makes the slot follow {@code subscription} to {@code check} (or no check, for null), replacing
+   * what it followed; its health is the check's from here on. Under the lock, or before the pool is
+   * published.
+   */
+  private static void follow(
+      Slot slot,
+      @Nullable HealthCheck check,
+      HealthService.@Nullable Subscription subscription,
+      Object noCheck) {
+    HealthService.Subscription before = slot.subscription();
+    if (subscription == null) {
+      slot.follow(null, null, noCheck);
+    } else {
+      slot.follow(check, subscription, subscription.subscriber());
+    }
+    if (before != null && before != subscription) {
+      before.close();
+    }
+  }
+
+  /**
+   * A subscription to {@code check} for the slot, which buffers what it observes until the slot
+   * follows it; null for no check. A monitor made for it (none probes this backend with this check
+   * yet) starts from {@code seed}.
+   *
+   * @throws IllegalArgumentException when the check's probe cannot probe this backend
+   */
+  private HealthService.@Nullable Subscription subscribe(
+      Slot slot,
+      @Nullable HealthCheck check,
+      @Nullable Health seed,
+      Map<String, HealthProbe.Factory> probes) {
+    if (check == null) {
+      return null;
+    }
+    HealthProbe.Factory factory = HealthService.factory(check.type(), probes);
+    if (factory == null) {
+      throw new IllegalArgumentException(
+          "unknown health check type \"" + check.type() + "\" for " + slot.backend.addr());
+    }
+    return HealthService.SHARED.subscribe(
+        slot.backend, check, factory, seed, new HealthFollower(this, slot));
+  }
+
+  /** Stops following the slot's health check, if any: its probe stops when no pool needs it. */
+  private static void unfollow(Slot slot) {
+    HealthService.Subscription subscription = slot.subscription();
+    if (subscription != null) {
+      subscription.close();
+    }
+  }
+
+  /** Refuses the slot every new lease, for good, and stops following its health. Under the lock. */
+  private static void retire(Slot slot) {
+    slot.retire();
+    unfollow(slot);
+  }
+
+  /**
+   * A health the slot's check observed, on the thread that finished the probe: the slot takes it
+   * (unless it is stale), listeners hear of the change, and waiters look again on the timer.
+   */
+  void healthObserved(Slot slot, Object from, Health health, long version) {
+    Health before = slot.observe(from, health, version);
+    if (before == null) {
+      return;
+    }
+    Health after = slot.health();
+    if (after != before) {
+      events.healthChanged(slot.backend.addr(), slot.backend.arch(), before, after);
+    }
+    Future<?> unused =
+        schedule(
+            () -> {
+              checkFailOpenExits();
+              waiters.signal();
+            },
+            0);
+  }
+
+  private Slot newSlot(Backend backend, int defaultMaxJobs) {
     int maxJobs = backend.maxJobs() == 0 ? defaultMaxJobs : backend.maxJobs();
     LatencyEstimate latency =
         latencyDecay == null ? null : new LatencyEstimate(ticker, latencyDecay);

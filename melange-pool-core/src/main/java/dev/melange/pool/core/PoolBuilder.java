@@ -2,13 +2,24 @@ package dev.melange.pool.core;
 
 import dev.melange.pool.Backend;
 import dev.melange.pool.BackendPool;
+import dev.melange.pool.DuplicateBackendException;
+import dev.melange.pool.HealthCheck;
+import dev.melange.pool.PoolException;
 import dev.melange.pool.Ticker;
 import dev.melange.pool.spi.CircuitBreaker;
+import dev.melange.pool.spi.HealthProbe;
 import dev.melange.pool.spi.LoadBalancer;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /** {@link BackendPool.Builder}: validates each setting as it is given, names the bad value. */
@@ -25,12 +36,27 @@ final class PoolBuilder implements BackendPool.Builder {
   private boolean failOpen = true;
   private Ticker ticker = Ticker.system();
   private CircuitBreaker.@Nullable Factory breakers;
+  private @Nullable HealthCheck healthCheck;
+
+  /** Per-backend checks by address; an empty optional turns the pool-wide check off. */
+  private final Map<String, Optional<HealthCheck>> healthChecks = new LinkedHashMap<>();
+
+  private final Map<String, HealthProbe.Factory> probes = new HashMap<>();
+  private boolean watch;
+  private @Nullable Path source;
 
   /** A builder preloaded with a whole configuration, as the YAML loader makes it. */
   static PoolBuilder from(PoolSettings settings) {
     PoolBuilder builder = new PoolBuilder();
     settings.backends().forEach(builder::backend);
+    for (Backend backend : settings.backends()) {
+      builder.healthChecks.put(
+          backend.addr(), Optional.ofNullable(settings.healthChecks().get(backend.addr())));
+    }
     builder.strategy = settings.strategy();
+    builder.healthCheck = settings.healthCheck();
+    builder.watch = settings.watch();
+    builder.source = settings.source();
     return builder
         .defaultMaxJobs(settings.defaultMaxJobs())
         .failureThreshold(settings.failureThreshold())
@@ -124,6 +150,27 @@ final class PoolBuilder implements BackendPool.Builder {
   }
 
   @Override
+  public PoolBuilder healthCheck(@Nullable HealthCheck check) {
+    healthCheck = check;
+    return this;
+  }
+
+  @Override
+  public PoolBuilder healthCheck(String addr, @Nullable HealthCheck check) {
+    healthChecks.put(Objects.requireNonNull(addr, "addr"), Optional.ofNullable(check));
+    return this;
+  }
+
+  @Override
+  public PoolBuilder healthProbe(HealthProbe.Factory factory) {
+    Objects.requireNonNull(factory, "factory");
+    String type = Objects.requireNonNull(factory.type(), "factory.type()");
+    requireArgument(!type.isBlank(), "a probe factory's type must not be blank");
+    probes.put(type, factory);
+    return this;
+  }
+
+  @Override
   public PoolBuilder ticker(Ticker ticker) {
     this.ticker = Objects.requireNonNull(ticker, "ticker");
     return this;
@@ -137,10 +184,51 @@ final class PoolBuilder implements BackendPool.Builder {
 
   @Override
   public BackendPool build() {
-    CircuitBreaker.Factory factory =
-        breakers != null
-            ? breakers
-            : ConsecutiveFailuresCircuitBreaker.factory(failureThreshold, recoveryTimeout);
+    return new LocalBackendPool(config());
+  }
+
+  /**
+   * The configuration held, checked as a whole: backends, their addresses, and each health check's
+   * backend and probe type.
+   *
+   * @throws PoolException when there is no backend
+   * @throws DuplicateBackendException when two backends share an address
+   * @throws IllegalArgumentException for a health check of an unknown backend or probe type
+   */
+  PoolConfig config() {
+    if (backends.isEmpty()) {
+      throw new PoolException("at least one backend is required");
+    }
+    Set<String> addrs = new HashSet<>();
+    for (Backend backend : backends) {
+      if (!addrs.add(backend.addr())) {
+        throw new DuplicateBackendException(backend.addr());
+      }
+    }
+    for (String addr : healthChecks.keySet()) {
+      requireArgument(
+          addrs.contains(addr), "healthCheck is given for " + addr + ", which is not a backend");
+    }
+    Map<String, HealthCheck> checks = new HashMap<>();
+    for (Backend backend : backends) {
+      Optional<HealthCheck> own = healthChecks.get(backend.addr());
+      HealthCheck check = own != null ? own.orElse(null) : healthCheck;
+      if (check == null) {
+        continue;
+      }
+      if (HealthService.factory(check.type(), probes) == null) {
+        List<String> known = new ArrayList<>(HealthService.knownTypes());
+        known.addAll(probes.keySet());
+        throw new IllegalArgumentException(
+            "unknown health check type \""
+                + check.type()
+                + "\" for "
+                + backend.addr()
+                + ", "
+                + KeySuggestion.of(check.type(), known));
+      }
+      checks.put(backend.addr(), check);
+    }
     PoolSettings settings =
         new PoolSettings(
             backends,
@@ -151,9 +239,12 @@ final class PoolBuilder implements BackendPool.Builder {
             strategy,
             affinityLoadFactor,
             slowStart,
-            failOpen);
-    LoadBalancer balancer = customStrategy != null ? customStrategy : Strategies.create(strategy);
-    return new LocalBackendPool(settings, ticker, factory, balancer);
+            failOpen,
+            healthCheck,
+            checks,
+            watch,
+            source);
+    return new PoolConfig(settings, ticker, customStrategy, breakers, probes);
   }
 
   private static void requireArgument(boolean valid, String message) {

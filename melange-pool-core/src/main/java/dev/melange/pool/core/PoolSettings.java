@@ -1,8 +1,12 @@
 package dev.melange.pool.core;
 
 import dev.melange.pool.Backend;
+import dev.melange.pool.HealthCheck;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A whole pool configuration, validated, as the YAML loader and the builder produce it.
@@ -18,6 +22,10 @@ import java.util.List;
  * @param slowStart how long a backend that becomes eligible ramps up; zero for no ramp, at most
  *     {@link #MAX_SLOW_START}
  * @param failOpen whether a request whose every candidate is unhealthy goes to them anyway
+ * @param healthCheck the pool-wide health check, for backends added later; null for none
+ * @param healthChecks each configured backend's health check, by address (none for the others)
+ * @param watch whether the pool reloads {@code source} when it changes
+ * @param source the file the settings came from, or null for settings made in code
  */
 record PoolSettings(
     List<Backend> backends,
@@ -28,7 +36,11 @@ record PoolSettings(
     StrategySettings strategy,
     double affinityLoadFactor,
     Duration slowStart,
-    boolean failOpen) {
+    boolean failOpen,
+    @Nullable HealthCheck healthCheck,
+    Map<String, HealthCheck> healthChecks,
+    boolean watch,
+    @Nullable Path source) {
 
   static final int DEFAULT_MAX_JOBS = 4;
   static final int DEFAULT_FAILURE_THRESHOLD = 3;
@@ -41,5 +53,36 @@ record PoolSettings(
 
   PoolSettings {
     backends = List.copyOf(backends);
+    healthChecks = Map.copyOf(healthChecks);
+  }
+
+  /** These settings, as read from {@code file}. */
+  PoolSettings withSource(Path file) {
+    return new PoolSettings(
+        backends,
+        defaultMaxJobs,
+        failureThreshold,
+        recoveryTimeout,
+        acquireTimeout,
+        strategy,
+        affinityLoadFactor,
+        slowStart,
+        failOpen,
+        healthCheck,
+        healthChecks,
+        watch,
+        file);
+  }
+
+  /**
+   * The health check of a backend: its own as configured, or, for one added later, the pool-wide
+   * one.
+   */
+  @Nullable HealthCheck healthCheckOf(Backend backend) {
+    HealthCheck own = healthChecks.get(backend.addr());
+    if (own != null || backends.stream().anyMatch(b -> b.addr().equals(backend.addr()))) {
+      return own;
+    }
+    return healthCheck;
   }
 }

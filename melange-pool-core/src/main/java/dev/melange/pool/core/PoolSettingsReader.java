@@ -1,12 +1,14 @@
 package dev.melange.pool.core;
 
 import dev.melange.pool.Backend;
+import dev.melange.pool.HealthCheck;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
@@ -37,9 +39,11 @@ final class PoolSettingsReader {
           "strategy",
           "affinity",
           "slowStart",
-          "failOpen");
+          "failOpen",
+          "healthCheck",
+          "watch");
   static final List<String> BACKEND_KEYS =
-      List.of("addr", "arch", "maxJobs", "labels", "weight", "backup");
+      List.of("addr", "arch", "maxJobs", "labels", "weight", "backup", "healthCheck");
 
   private final ConfigProblems problems;
   private final YamlValueReader values;
@@ -47,9 +51,22 @@ final class PoolSettingsReader {
   /** Each address seen so far and the node it was first given at, to refuse repeats. */
   private final Map<String, Node> addresses = new HashMap<>();
 
+  /** Each checked backend's health check, by address. */
+  private final Map<String, HealthCheck> healthChecks = new HashMap<>();
+
+  /** The probe types a {@code healthCheck.type} may name. */
+  private final List<String> probeTypes;
+
+  private @Nullable HealthCheckReader healthCheckReader;
+
   PoolSettingsReader(String file) {
+    this(file, HealthService.knownTypes());
+  }
+
+  PoolSettingsReader(String file, List<String> probeTypes) {
     this.problems = new ConfigProblems(file);
     this.values = new YamlValueReader(problems);
+    this.probeTypes = List.copyOf(probeTypes);
   }
 
   /**
@@ -72,6 +89,8 @@ final class PoolSettingsReader {
       throw problems.toException();
     }
     Map<String, Node> fields = values.fields(mapping, "", TOP_LEVEL_KEYS);
+    healthCheckReader =
+        new HealthCheckReader(problems, values, fields.get("healthCheck"), probeTypes);
     List<Backend> backends = backends(fields.get("backends"), mapping);
     int defaultMaxJobs =
         orDefault(fields, "defaultMaxJobs", PoolSettings.DEFAULT_MAX_JOBS, Backend.MAX_JOBS_LIMIT);
@@ -88,6 +107,8 @@ final class PoolSettingsReader {
     Duration slowStart = slowStart(fields.get("slowStart"));
     Node failOpenNode = fields.get("failOpen");
     Boolean failOpen = failOpenNode == null ? Boolean.TRUE : values.bool(failOpenNode, "failOpen");
+    Node watchNode = fields.get("watch");
+    Boolean watch = watchNode == null ? Boolean.FALSE : values.bool(watchNode, "watch");
     problems.throwIfAny();
     return new PoolSettings(
         backends,
@@ -98,7 +119,11 @@ final class PoolSettingsReader {
         strategy,
         affinityLoadFactor,
         slowStart,
-        failOpen == null || failOpen);
+        failOpen == null || failOpen,
+        Objects.requireNonNull(healthCheckReader).poolCheck(),
+        healthChecks,
+        watch != null && watch,
+        null);
   }
 
   private List<Backend> backends(@Nullable Node node, MappingNode root) {
@@ -156,6 +181,11 @@ final class PoolSettingsReader {
     if (addr != null) {
       requireNewAddr(addr, path + ".addr");
     }
+    HealthCheck check =
+        Objects.requireNonNull(healthCheckReader).forBackend(fields.get("healthCheck"), path);
+    if (addr != null && check != null) {
+      requireProbeable(addr, check, path + ".addr");
+    }
     if (problems.count() > before
         || addr == null
         || arch == null
@@ -165,12 +195,29 @@ final class PoolSettingsReader {
       return null;
     }
     try {
-      return new Backend(addr.getValue(), arch.getValue(), maxJobs, labels, weight, backup);
+      Backend backend =
+          new Backend(addr.getValue(), arch.getValue(), maxJobs, labels, weight, backup);
+      if (check != null) {
+        healthChecks.put(backend.addr(), check);
+      }
+      return backend;
     } catch (IllegalArgumentException e) {
       // Backend checks what it checks for every caller (a blank label key, say); whatever it
       // refuses that the walk above let through is still the file's problem, so say where.
       problems.add(mapping, path, String.valueOf(e.getMessage()));
       return null;
+    }
+  }
+
+  /** Refuses an address the built-in probes cannot reach (a unix socket, say). */
+  private void requireProbeable(ScalarNode addr, HealthCheck check, String path) {
+    if (!check.type().equals(HealthCheck.TCP) && !check.type().equals(HealthCheck.HTTP)) {
+      return; // another type's factory judges its addresses when the pool is built
+    }
+    try {
+      ProbeEndpoint.of(addr.getValue(), check.port(), check.type());
+    } catch (IllegalArgumentException e) {
+      problems.add(addr, path, String.valueOf(e.getMessage()));
     }
   }
 

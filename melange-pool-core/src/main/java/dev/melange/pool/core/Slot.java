@@ -3,6 +3,7 @@ package dev.melange.pool.core;
 import dev.melange.pool.AdminState;
 import dev.melange.pool.Backend;
 import dev.melange.pool.Health;
+import dev.melange.pool.HealthCheck;
 import dev.melange.pool.HealthOverride;
 import dev.melange.pool.spi.CircuitBreaker;
 import java.lang.invoke.MethodHandles;
@@ -49,14 +50,33 @@ final class Slot extends SlotPaddingAfter {
   static final int CORDONED = 1 << 28;
 
   /**
-   * Set in the counter while the backend is unhealthy (by override, later by probe): it reads as
-   * full, except to a request that fails open ({@link #tryReserveFailingOpen}).
+   * Set in the counter while the backend is unhealthy (by override or probe): it reads as full,
+   * except to a request that fails open ({@link #tryReserveFailingOpen}).
    */
   static final int UNHEALTHY = 1 << 27;
 
-  private static final int FLAGS = RETIRED | RAMPING | CORDONED | UNHEALTHY;
+  /**
+   * Set in the counter while the backend's health is unknown (its check has not answered yet): it
+   * reads as full to every request, failing open or not, and does not make a request fail open.
+   */
+  static final int UNPROBED = 1 << 26;
 
-  final Backend backend;
+  private static final int FLAGS = RETIRED | RAMPING | CORDONED | UNHEALTHY | UNPROBED;
+
+  /** The backend as configured now; a reload may change its labels, limit or weight in place. */
+  volatile Backend backend;
+
+  /** Its health check, or null; changed by reloads under the pool's topology lock. */
+  volatile @Nullable HealthCheck check;
+
+  /** Following its health check's monitor, or null without a check. */
+  private volatile HealthService.@Nullable Subscription subscription;
+
+  /** The subscriber of the current subscription: observations from an older one are ignored. */
+  private @Nullable Object follower;
+
+  /** Guarded by {@code this}: the version of the observation last taken. */
+  private long observedVersion = -1;
 
   /** The pool's slow start; its ticker times the ramp. */
   private final SlowStart slowStart;
@@ -146,24 +166,98 @@ final class Slot extends SlotPaddingAfter {
    * Sets the operator's word and the UNHEALTHY flag to match; a backend that turns healthy from
    * unhealthy slow-starts. Returns the health before.
    */
-  Health override(HealthOverride override) {
+  synchronized Health override(HealthOverride override) {
     Health before = health();
     healthOverride = override;
-    Health after = health();
-    if (before == Health.UNHEALTHY && after != Health.UNHEALTHY) {
-      startRamp(); // before the flag clears, so that no lease slips in at the full limit
-    }
-    setFlag(UNHEALTHY, after == Health.UNHEALTHY);
+    applyHealth(before);
     return before;
   }
 
   /**
+   * Takes a health its check observed, unless it comes from a subscription since replaced or is
+   * older than one taken. Returns the health before, or null when the observation was ignored.
+   */
+  synchronized @Nullable Health observe(Object from, Health health, long version) {
+    if (from != follower || version < observedVersion) {
+      return null;
+    }
+    observedVersion = version;
+    Health before = health();
+    observed = health;
+    applyHealth(before);
+    return before;
+  }
+
+  /**
+   * Follows a new health check (or none), replacing the one followed; the health observed starts
+   * from the subscription's. Returns the health before. The caller closes the old subscription.
+   */
+  synchronized Health follow(
+      @Nullable HealthCheck check, HealthService.@Nullable Subscription subscription, Object from) {
+    Health before = health();
+    this.check = check;
+    this.subscription = subscription;
+    this.follower = from;
+    if (subscription == null) {
+      observedVersion = -1;
+      observed = Health.HEALTHY;
+    } else {
+      HealthMonitor.Observation start =
+          from instanceof HealthFollower follower
+              ? follower.attach(subscription.start)
+              : subscription.start;
+      observedVersion = start.version();
+      observed = start.health();
+    }
+    applyHealth(before);
+    return before;
+  }
+
+  /** The subscription followed now, or null. */
+  HealthService.@Nullable Subscription subscription() {
+    return subscription;
+  }
+
+  /**
+   * Sets the UNHEALTHY and UNPROBED flags to match the health now; a backend that turns healthy
+   * from unhealthy slow-starts.
+   */
+  private void applyHealth(Health before) {
+    Health after = health();
+    if (before == Health.UNHEALTHY && after == Health.HEALTHY) {
+      startRamp(); // before the flag clears, so that no lease slips in at the full limit
+    }
+    int bits =
+        switch (after) {
+          case HEALTHY -> 0;
+          case UNHEALTHY -> UNHEALTHY;
+          case UNKNOWN -> UNPROBED;
+        };
+    setFlags(UNHEALTHY | UNPROBED, bits);
+  }
+
+  /** The health its check observes (healthy without one), whatever the override. */
+  Health observed() {
+    return observed;
+  }
+
+  /**
+   * Takes a reload's new configuration of the same backend: its labels, weight, backup, and limit
+   * apply in place. Under the pool's topology lock; the pool publishes a new topology after.
+   */
+  void reconfigure(Backend backend, int maxJobs) {
+    this.backend = backend;
+    this.maxJobs = maxJobs;
+    this.weight = backend.weight();
+  }
+
+  /**
    * Reserves a slot of an unhealthy backend for a request that fails open: as {@link #tryReserve},
-   * but ignoring only the UNHEALTHY flag (removed and cordoned backends stay out).
+   * but ignoring only the UNHEALTHY flag (removed, cordoned and unprobed backends stay out).
    */
   boolean tryReserveFailingOpen() {
     int current = active;
-    if ((current & (RETIRED | CORDONED)) != 0) {
+    if ((current & (RETIRED | CORDONED | UNPROBED)) != 0) {
       return false;
     }
     int jobs = current & ~(UNHEALTHY | RAMPING);
@@ -171,13 +265,21 @@ final class Slot extends SlotPaddingAfter {
     return jobs < limit && ACTIVE.compareAndSet(this, current, current + 1);
   }
 
-  /** Whether the slot is in the pool, ready, and unhealthy: what fail-open may route to. */
+  /** Whether the slot is in the pool, ready, and known unhealthy: what fail-open may route to. */
   boolean isFailOpenCandidate() {
-    return (active & (RETIRED | CORDONED | UNHEALTHY)) == UNHEALTHY;
+    return (active & (RETIRED | CORDONED | UNHEALTHY | UNPROBED)) == UNHEALTHY;
   }
 
-  /** Whether the slot is in the pool, ready and healthy: a reason not to fail open. */
+  /** Whether the slot is in the pool, ready and healthy. */
   boolean isReadyAndHealthy() {
+    return (active & (RETIRED | CORDONED | UNHEALTHY | UNPROBED)) == 0;
+  }
+
+  /**
+   * Whether the slot is in the pool, ready and not known unhealthy (healthy, or not probed yet): a
+   * reason not to fail open.
+   */
+  boolean isReadyAndNotUnhealthy() {
     return (active & (RETIRED | CORDONED | UNHEALTHY)) == 0;
   }
 
@@ -290,9 +392,14 @@ final class Slot extends SlotPaddingAfter {
   }
 
   private void setFlag(int flag, boolean on) {
+    setFlags(flag, on ? flag : 0);
+  }
+
+  /** Sets the flags of {@code mask} to {@code bits}, in one compare-and-set. */
+  private void setFlags(int mask, int bits) {
     while (true) {
       int current = active;
-      int next = on ? current | flag : current & ~flag;
+      int next = (current & ~mask) | bits;
       if (current == next || ACTIVE.compareAndSet(this, current, next)) {
         return;
       }
@@ -423,8 +530,14 @@ abstract class SlotHotFields extends SlotPaddingBefore {
 
   volatile int active;
 
-  final int maxJobs;
-  final int weight;
+  /**
+   * Plain fields, not final, only so that a reload can change them in place (under the topology
+   * lock, followed by a new topology's volatile publication); the JIT treats final instance fields
+   * as ordinary ones anyway. A reader that sees the old value for a moment errs by one lease.
+   */
+  int maxJobs;
+
+  int weight;
 
   final CircuitBreaker breaker;
 

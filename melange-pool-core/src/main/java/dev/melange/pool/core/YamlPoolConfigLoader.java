@@ -52,7 +52,7 @@ final class YamlPoolConfigLoader {
    */
   static PoolSettings load(Path path) {
     Optional<Node> root = compose(path);
-    return new PoolSettingsReader(path.toString()).read(root.orElse(null));
+    return new PoolSettingsReader(path.toString()).read(root.orElse(null)).withSource(path);
   }
 
   /**

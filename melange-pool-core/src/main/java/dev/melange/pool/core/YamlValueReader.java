@@ -203,6 +203,31 @@ final class YamlValueReader {
   }
 
   /**
+   * A percentage from 0 to 100: a plain number ({@code 50}, {@code 12.5}) or the same with a
+   * percent sign ({@code 50%}); null when it is neither, which is reported. Every percentage
+   * setting reads through here, so all take both forms.
+   */
+  @Nullable Double percentage(Node node, String path) {
+    Double value = null;
+    if (node instanceof ScalarNode scalar) {
+      value = numberValue(scalar);
+      String text = scalar.getValue();
+      if (value == null
+          && scalar.getTag().equals(Tag.STR)
+          && text.endsWith("%")
+          && DECIMAL_NUMBER.matcher(text.substring(0, text.length() - 1)).matches()) {
+        value = Double.parseDouble(text.substring(0, text.length() - 1));
+      }
+    }
+    if (value == null || value < 0 || value > 100) {
+      problems.add(
+          node, path, "must be a percentage from 0 to 100 (50 or 50%), was " + describe(node));
+      return null;
+    }
+    return value;
+  }
+
+  /**
    * The value of an integer or float scalar written in the core schema's syntax, null for anything
    * else, NaN included. The syntax is checked again rather than trusted to the tag, because an
    * explicit {@code !!float} tag may sit on any text, and Java's parser takes more than YAML's

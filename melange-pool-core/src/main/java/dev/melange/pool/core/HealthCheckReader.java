@@ -1,0 +1,263 @@
+package dev.melange.pool.core;
+
+import dev.melange.pool.HealthCheck;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.Tag;
+
+/**
+ * Reads {@code healthCheck}, pool-wide and per backend, for {@link PoolSettingsReader}. A backend's
+ * own {@code healthCheck} mapping overrides the pool's key by key; {@code healthCheck: false} turns
+ * the check off for that backend. Each value is checked where it is written; what only the whole
+ * check can tell (a threshold above the window) is reported at the mapping that completes it.
+ */
+final class HealthCheckReader {
+  static final List<String> KEYS =
+      List.of(
+          "type",
+          "interval",
+          "timeout",
+          "jitter",
+          "model",
+          "healthyThreshold",
+          "unhealthyThreshold",
+          "window",
+          "threshold",
+          "initial",
+          "path",
+          "expectedStatus",
+          "port");
+
+  private static final List<String> MODELS = List.of("consecutive", "window");
+  private static final List<String> HTTP_ONLY = List.of("path", "expectedStatus");
+  private static final List<String> CONSECUTIVE_ONLY =
+      List.of("healthyThreshold", "unhealthyThreshold");
+  private static final List<String> WINDOW_ONLY = List.of("window", "threshold", "initial");
+
+  private final ConfigProblems problems;
+  private final YamlValueReader values;
+
+  /** The pool-wide values read, by key; empty when there is no pool-wide check. */
+  private final Map<String, Object> poolValues;
+
+  private final @Nullable HealthCheck poolCheck;
+
+  /** The probe types that may be named. */
+  private final List<String> types;
+
+  /**
+   * Reads the pool-wide {@code healthCheck} (null when absent).
+   *
+   * @param types the probe types that may be named
+   */
+  HealthCheckReader(
+      ConfigProblems problems, YamlValueReader values, @Nullable Node node, List<String> types) {
+    this.problems = problems;
+    this.values = values;
+    this.types = types;
+    Map<String, Object> read = new LinkedHashMap<>();
+    HealthCheck check = null;
+    if (node != null && !isOff(node)) {
+      if (node instanceof MappingNode mapping) {
+        int before = problems.count();
+        Map<String, Node> fields = values.fields(mapping, "healthCheck", KEYS);
+        read = read(fields, "healthCheck");
+        check = build(read, fields, mapping, "healthCheck", before);
+      } else {
+        problems.add(
+            node,
+            "healthCheck",
+            "must be a mapping or false, was " + YamlValueReader.describe(node));
+      }
+    }
+    this.poolValues = check == null ? Map.of() : read;
+    this.poolCheck = check;
+  }
+
+  /** The pool-wide check; null when there is none (or it is wrong, which is reported). */
+  @Nullable HealthCheck poolCheck() {
+    return poolCheck;
+  }
+
+  /**
+   * The check of one backend: the pool's, overridden by its own {@code healthCheck} mapping, or
+   * none for {@code healthCheck: false}.
+   *
+   * @param path the backend's path, {@code backends[2]}
+   */
+  @Nullable HealthCheck forBackend(@Nullable Node node, String path) {
+    if (node == null) {
+      return poolCheck;
+    }
+    if (isOff(node)) {
+      return null;
+    }
+    String where = path + ".healthCheck";
+    if (!(node instanceof MappingNode mapping)) {
+      problems.add(
+          node, where, "must be a mapping or false, was " + YamlValueReader.describe(node));
+      return null;
+    }
+    int before = problems.count();
+    Map<String, Node> fields = values.fields(mapping, where, KEYS);
+    Map<String, Object> own = read(fields, where);
+    Map<String, Object> merged = new LinkedHashMap<>(poolValues);
+    if (own.containsKey("type") && !own.get("type").equals(poolValues.get("type"))) {
+      // Another probe: the pool's settings for its own type do not carry over.
+      HTTP_ONLY.forEach(merged::remove);
+    }
+    merged.putAll(own);
+    return build(merged, fields, mapping, where, before);
+  }
+
+  private static boolean isOff(Node node) {
+    return YamlValueReader.isNull(node)
+        || (node instanceof ScalarNode scalar
+            && scalar.getTag().equals(Tag.BOOL)
+            && scalar.getValue().equalsIgnoreCase("false"));
+  }
+
+  /** Each value of one mapping, checked on its own; a wrong one is reported and left out. */
+  private Map<String, Object> read(Map<String, Node> fields, String path) {
+    Map<String, Object> read = new LinkedHashMap<>();
+    fields.forEach(
+        (key, node) -> {
+          String at = path + "." + key;
+          Object value =
+              switch (key) {
+                case "type" -> type(node, at);
+                case "interval", "timeout" -> positiveDuration(node, at);
+                case "jitter" -> values.percentage(node, at);
+                case "model" -> model(node, at);
+                case "healthyThreshold", "unhealthyThreshold" ->
+                    values.integer(node, at, 1, Integer.MAX_VALUE);
+                case "window", "threshold" -> values.integer(node, at, 1, HealthCheck.MAX_WINDOW);
+                case "initial" -> values.integer(node, at, 0, HealthCheck.MAX_WINDOW);
+                case "path" -> values.text(node, at);
+                case "expectedStatus" -> values.integer(node, at, 100, 599);
+                case "port" -> values.integer(node, at, 1, 65535);
+                default -> throw new IllegalStateException("unread key " + key);
+              };
+          if (value != null) {
+            read.put(key, value);
+          }
+        });
+    return read;
+  }
+
+  /** Refuses, where they are written, settings of another probe type or model than the check's. */
+  private void requireApplicable(
+      Map<String, Node> fields, String type, HealthCheck.Model model, String path) {
+    fields.forEach(
+        (key, node) -> {
+          if (HTTP_ONLY.contains(key) && !type.equals(HealthCheck.HTTP)) {
+            problems.add(node, path + "." + key, "applies only to type http, not " + type);
+          } else if (CONSECUTIVE_ONLY.contains(key) && model == HealthCheck.Model.WINDOW) {
+            problems.add(node, path + "." + key, "applies only to model consecutive");
+          } else if (WINDOW_ONLY.contains(key) && model == HealthCheck.Model.CONSECUTIVE) {
+            problems.add(node, path + "." + key, "applies only to model window");
+          }
+        });
+  }
+
+  /**
+   * The check the values describe (defaults for the rest); null when they do not make one, which is
+   * reported at {@code mapping}, or when a value of the mapping was wrong already.
+   *
+   * @param before the count of problems before the mapping was read
+   */
+  private @Nullable HealthCheck build(
+      Map<String, Object> merged,
+      Map<String, Node> fields,
+      MappingNode mapping,
+      String path,
+      int before) {
+    String type = (String) merged.getOrDefault("type", HealthCheck.TCP);
+    HealthCheck defaults = HealthCheck.of(type);
+    HealthCheck.Model model =
+        "window".equals(merged.get("model"))
+            ? HealthCheck.Model.WINDOW
+            : HealthCheck.Model.CONSECUTIVE;
+    requireApplicable(fields, type, model, path);
+    if (problems.count() > before) {
+      return null;
+    }
+    int window = (Integer) merged.getOrDefault("window", defaults.window());
+    int threshold =
+        (Integer) merged.getOrDefault("threshold", Math.min(defaults.threshold(), window));
+    int initial = (Integer) merged.getOrDefault("initial", threshold - 1);
+    boolean http = type.equals(HealthCheck.HTTP);
+    try {
+      return new HealthCheck(
+          type,
+          (Duration) merged.getOrDefault("interval", defaults.interval()),
+          (Duration) merged.getOrDefault("timeout", defaults.timeout()),
+          (Double) merged.getOrDefault("jitter", defaults.jitter()),
+          model,
+          (Integer) merged.getOrDefault("healthyThreshold", defaults.healthyThreshold()),
+          (Integer) merged.getOrDefault("unhealthyThreshold", defaults.unhealthyThreshold()),
+          window,
+          threshold,
+          initial,
+          http ? (String) merged.getOrDefault("path", "/") : null,
+          http ? (Integer) merged.getOrDefault("expectedStatus", 0) : 0,
+          (Integer) merged.getOrDefault("port", 0));
+    } catch (IllegalArgumentException e) {
+      problems.add(mapping, path, String.valueOf(e.getMessage()));
+      return null;
+    }
+  }
+
+  private @Nullable String type(Node node, String path) {
+    String type = values.text(node, path);
+    if (type == null) {
+      return null;
+    }
+    if (!types.contains(type)) {
+      problems.add(
+          node,
+          path,
+          "unknown health check type \""
+              + YamlValueReader.shown(type)
+              + "\", "
+              + KeySuggestion.of(type, types));
+      return null;
+    }
+    return type;
+  }
+
+  private @Nullable String model(Node node, String path) {
+    String model = values.text(node, path);
+    if (model == null) {
+      return null;
+    }
+    String lower = model.toLowerCase(Locale.ROOT);
+    if (!MODELS.contains(lower)) {
+      problems.add(
+          node,
+          path,
+          "unknown model \""
+              + YamlValueReader.shown(model)
+              + "\", "
+              + KeySuggestion.of(model, MODELS));
+      return null;
+    }
+    return lower;
+  }
+
+  private @Nullable Duration positiveDuration(Node node, String path) {
+    Duration value = values.duration(node, path);
+    if (value != null && (value.isNegative() || value.isZero())) {
+      problems.add(node, path, "must be > 0, was " + GoDuration.format(value));
+      return null;
+    }
+    return value;
+  }
+}

@@ -1,0 +1,50 @@
+package dev.melange.pool.core;
+
+import dev.melange.pool.Health;
+
+/**
+ * One slot's subscriber to a {@link HealthMonitor}. A subscription exists before the slot follows
+ * it (a reload subscribes to every new check before it changes anything, so that a probe that
+ * cannot be made changes nothing), and the monitor's first probe may answer meanwhile: until the
+ * slot takes it over ({@link #attach}), the follower keeps the latest observation for it.
+ */
+final class HealthFollower implements HealthMonitor.Subscriber {
+  private final LocalBackendPool pool;
+  private final Slot slot;
+
+  /** Guarded by {@code this}. */
+  private boolean attached;
+
+  /** Guarded by {@code this}: the latest observation before attaching, or null. */
+  private HealthMonitor.@org.jspecify.annotations.Nullable Observation pending;
+
+  HealthFollower(LocalBackendPool pool, Slot slot) {
+    this.pool = pool;
+    this.slot = slot;
+  }
+
+  @Override
+  public void observed(Health health, long version) {
+    synchronized (this) {
+      if (!attached) {
+        if (pending == null || version > pending.version()) {
+          pending = new HealthMonitor.Observation(health, version);
+        }
+        return;
+      }
+    }
+    pool.healthObserved(slot, this, health, version);
+  }
+
+  /**
+   * From now on observations go to the slot; returns the one to start from: {@code start}, or one
+   * that came later. The slot calls it holding its own monitor, so an observation passed on from
+   * here on waits until the slot follows this one.
+   */
+  synchronized HealthMonitor.Observation attach(HealthMonitor.Observation start) {
+    attached = true;
+    HealthMonitor.Observation later = pending;
+    pending = null;
+    return later != null && later.version() > start.version() ? later : start;
+  }
+}

@@ -1,0 +1,251 @@
+package dev.melange.pool.core;
+
+import dev.melange.pool.Health;
+import dev.melange.pool.HealthCheck;
+import dev.melange.pool.spi.HealthProbe;
+import java.net.ConnectException;
+import java.net.UnknownHostException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The health of one physical backend under one check: its probe, run every interval on the shared
+ * scheduler with never two in flight, the {@link HealthModel} that turns results into health, and
+ * the slots (of any number of pools) that follow it. Made and ended by {@link HealthService}.
+ */
+final class HealthMonitor {
+  private static final Logger log = LoggerFactory.getLogger(HealthMonitor.class);
+
+  /** Told each change of health, with a version that grows with each change. */
+  interface Subscriber {
+    void observed(Health health, long version);
+  }
+
+  final HealthService.Key key;
+  private final HealthProbe probe;
+  private final ScheduledExecutorService scheduler;
+  private final long intervalNanos;
+  private final long jitterNanos;
+  private final long timeoutNanos;
+  private final String timeoutText;
+
+  /** Guarded by {@code this}. */
+  private final HealthModel model;
+
+  private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
+
+  /** Guarded by {@code this}: bumped with each change of health. */
+  private long version;
+
+  /** Guarded by {@code this}: the next probe, or the one in flight's timeout. */
+  private @Nullable Future<?> next;
+
+  /** Guarded by {@code this}. */
+  private boolean stopped;
+
+  private volatile @Nullable Instant lastProbe;
+  private volatile @Nullable String lastResult;
+  private final AtomicLong probes = new AtomicLong();
+
+  HealthMonitor(
+      HealthService.Key key,
+      HealthProbe probe,
+      ScheduledExecutorService scheduler,
+      @Nullable Health seed) {
+    HealthCheck check = key.check();
+    this.key = key;
+    this.probe = probe;
+    this.scheduler = scheduler;
+    this.intervalNanos = check.interval().toNanos();
+    this.jitterNanos = (long) (intervalNanos * (check.jitter() / 100));
+    this.timeoutNanos = check.timeout().toNanos();
+    this.timeoutText = "timed out after " + GoDuration.format(check.timeout());
+    this.model = seed == null ? new HealthModel(check) : new HealthModel(check, seed);
+  }
+
+  /** Runs the first probe now. */
+  synchronized void start() {
+    next = schedule(this::probe, 0);
+  }
+
+  /** Adds a follower; returns the health now, and its version, for it to start from. */
+  synchronized Observation add(Subscriber subscriber) {
+    subscribers.add(subscriber);
+    return new Observation(model.health(), version);
+  }
+
+  /** Removes a follower; true when none is left. */
+  synchronized boolean remove(Subscriber subscriber) {
+    subscribers.remove(subscriber);
+    return subscribers.isEmpty();
+  }
+
+  /** Stops probing for good and closes the probe. */
+  void stop() {
+    Future<?> pending;
+    synchronized (this) {
+      stopped = true;
+      pending = next;
+      next = null;
+    }
+    if (pending != null) {
+      pending.cancel(false);
+    }
+    try {
+      probe.close();
+    } catch (Exception e) {
+      log.warn("closing the {} probe of {} failed", key.check().type(), key.addr(), e);
+    }
+  }
+
+  synchronized Health health() {
+    return model.health();
+  }
+
+  @Nullable Instant lastProbe() {
+    return lastProbe;
+  }
+
+  @Nullable String lastResult() {
+    return lastResult;
+  }
+
+  /** Probes run so far (started, whatever their end). */
+  long probes() {
+    return probes.get();
+  }
+
+  private void probe() {
+    synchronized (this) {
+      if (stopped) {
+        return;
+      }
+    }
+    probes.incrementAndGet();
+    long started = System.nanoTime();
+    CompletableFuture<HealthProbe.Result> outcome = new CompletableFuture<>();
+    CompletionStage<HealthProbe.Result> stage;
+    try {
+      stage = probe.check(key.check().timeout());
+    } catch (RuntimeException e) {
+      stage = CompletableFuture.failedFuture(e);
+    }
+    CompletionStage<HealthProbe.Result> check = stage;
+    CompletionStage<HealthProbe.Result> unused =
+        check.whenComplete(
+            (result, failure) ->
+                outcome.complete(result != null ? result : HealthProbe.Result.down(why(failure))));
+    Future<?> timeout =
+        schedule(
+            () -> {
+              if (outcome.complete(HealthProbe.Result.down(timeoutText))) {
+                check.toCompletableFuture().cancel(true);
+              }
+            },
+            timeoutNanos);
+    synchronized (this) {
+      if (!stopped) {
+        next = timeout; // so that stopping cancels it
+      }
+    }
+    CompletableFuture<Void> unusedEnd =
+        outcome.thenAccept(
+            result -> {
+              if (timeout != null) {
+                timeout.cancel(false);
+              }
+              finish(result, started);
+            });
+  }
+
+  private void finish(HealthProbe.Result result, long started) {
+    List<Subscriber> told;
+    Health after;
+    long changed;
+    synchronized (this) {
+      if (stopped) {
+        return;
+      }
+      lastProbe = Instant.now();
+      lastResult = result.detail();
+      Health before = model.health();
+      after = model.record(result.healthy());
+      long jitter = jitterNanos == 0 ? 0 : ThreadLocalRandom.current().nextLong(jitterNanos + 1);
+      long delay = Math.max(0, intervalNanos + jitter - (System.nanoTime() - started));
+      next = schedule(this::probe, delay);
+      if (after == before) {
+        return;
+      }
+      changed = ++version;
+      told = List.copyOf(subscribers);
+    }
+    if (after == Health.UNHEALTHY) {
+      log.warn("backend {} is unhealthy: {}", key.addr(), result.detail());
+    } else {
+      log.info("backend {} is healthy: {}", key.addr(), result.detail());
+    }
+    for (Subscriber subscriber : told) {
+      try {
+        subscriber.observed(after, changed);
+      } catch (RuntimeException e) {
+        log.error("a pool failed to take the health of {}", key.addr(), e);
+      }
+    }
+  }
+
+  private @Nullable Future<?> schedule(Runnable task, long delayNanos) {
+    try {
+      return scheduler.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException shutDown) {
+      return null;
+    }
+  }
+
+  /** A probe's failure in a few words: {@code connection refused}, not a stack trace. */
+  static String why(@Nullable Throwable failure) {
+    Throwable cause = failure;
+    while ((cause instanceof CompletionException || cause instanceof ExecutionException)
+        && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    if (cause == null) {
+      return "failed";
+    }
+    if (cause instanceof CancellationException) {
+      return "cancelled";
+    }
+    String message = cause.getMessage();
+    String name = cause.getClass().getSimpleName();
+    if (message == null || message.isBlank()) {
+      return name;
+    }
+    if (cause instanceof ConnectException || cause instanceof UnknownHostException) {
+      return message.toLowerCase(Locale.ROOT);
+    }
+    return name + ": " + message;
+  }
+
+  /** A monitor's health at a version, for a new follower to start from. */
+  record Observation(Health health, long version) {}
+
+  @Override
+  public String toString() {
+    return key.check().type() + " check of " + key.addr();
+  }
+}

@@ -1,0 +1,113 @@
+package dev.melange.pool.core;
+
+import dev.melange.pool.Backend;
+import dev.melange.pool.HealthCheck;
+import dev.melange.pool.spi.HealthProbe;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.AsynchronousChannelGroup;
+import java.nio.channels.AsynchronousSocketChannel;
+import java.nio.channels.CompletionHandler;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The {@code tcp} probe: a backend is up when it accepts a connection. The connect is asynchronous,
+ * on one channel group shared by every tcp probe in the JVM (one thread); the probe hangs up at
+ * once with a reset (linger 0), so that thousands of probes leave no sockets in TIME_WAIT.
+ */
+final class TcpProbe implements HealthProbe {
+
+  static final HealthProbe.Factory FACTORY =
+      new HealthProbe.Factory() {
+        @Override
+        public String type() {
+          return HealthCheck.TCP;
+        }
+
+        @Override
+        public HealthProbe create(Backend backend, HealthCheck check) {
+          return new TcpProbe(ProbeEndpoint.of(backend.addr(), check.port(), HealthCheck.TCP));
+        }
+
+        @Override
+        public String toString() {
+          return "tcp probes";
+        }
+      };
+
+  private final ProbeEndpoint endpoint;
+
+  TcpProbe(ProbeEndpoint endpoint) {
+    this.endpoint = endpoint;
+  }
+
+  @Override
+  public CompletionStage<Result> check(Duration timeout) {
+    AsynchronousSocketChannel channel;
+    try {
+      channel = AsynchronousSocketChannel.open(Group.INSTANCE);
+      channel.setOption(StandardSocketOptions.SO_LINGER, 0);
+    } catch (IOException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    CompletableFuture<Result> result = new CompletableFuture<>();
+    // Cancelled on timeout: closing the channel ends the connect.
+    CompletableFuture<Result> unused = result.whenComplete((r, failure) -> close(channel));
+    InetSocketAddress address;
+    try {
+      address = new InetSocketAddress(endpoint.host(), endpoint.port());
+      if (address.isUnresolved()) {
+        result.complete(Result.down("unknown host " + endpoint.host()));
+        return result;
+      }
+      channel.connect(
+          address,
+          result,
+          new CompletionHandler<Void, CompletableFuture<Result>>() {
+            @Override
+            public void completed(Void nothing, CompletableFuture<Result> outcome) {
+              outcome.complete(Result.up());
+            }
+
+            @Override
+            public void failed(Throwable failure, CompletableFuture<Result> outcome) {
+              outcome.complete(Result.down(HealthMonitor.why(failure)));
+            }
+          });
+    } catch (RuntimeException e) {
+      result.complete(Result.down(HealthMonitor.why(e)));
+    }
+    return result;
+  }
+
+  private static void close(AsynchronousSocketChannel channel) {
+    try {
+      channel.close();
+    } catch (IOException ignored) {
+      // A probe's socket: nothing to do about a failed close.
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "tcp probe of " + endpoint.authority();
+  }
+
+  /** The channel group of every tcp probe, made on first use. */
+  private static final class Group {
+    static final AsynchronousChannelGroup INSTANCE = create();
+
+    private static AsynchronousChannelGroup create() {
+      try {
+        return AsynchronousChannelGroup.withFixedThreadPool(
+            1, HealthService.threads("melange-pool-health-io-"));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+}
