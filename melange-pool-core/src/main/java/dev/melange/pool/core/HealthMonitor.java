@@ -175,9 +175,9 @@ final class HealthMonitor {
   }
 
   private void finish(HealthProbe.Result result, long started) {
-    List<Subscriber> told;
+    List<Subscriber> told = List.of();
     Health after;
-    long changed;
+    long changed = 0;
     synchronized (this) {
       if (stopped) {
         return;
@@ -186,25 +186,32 @@ final class HealthMonitor {
       lastResult = result.detail();
       Health before = model.health();
       after = model.record(result.healthy());
-      long jitter = jitterNanos == 0 ? 0 : ThreadLocalRandom.current().nextLong(jitterNanos + 1);
-      long delay = Math.max(0, intervalNanos + jitter - (System.nanoTime() - started));
-      next = schedule(this::probe, delay);
-      if (after == before) {
-        return;
+      if (after != before) {
+        changed = ++version;
+        told = List.copyOf(subscribers);
       }
-      changed = ++version;
-      told = List.copyOf(subscribers);
     }
-    if (after == Health.UNHEALTHY) {
-      log.warn("backend {} is unhealthy: {}", key.addr(), result.detail());
-    } else {
-      log.info("backend {} is healthy: {}", key.addr(), result.detail());
+    if (changed != 0) {
+      if (after == Health.UNHEALTHY) {
+        log.warn("backend {} is unhealthy: {}", key.addr(), result.detail());
+      } else {
+        log.info("backend {} is healthy: {}", key.addr(), result.detail());
+      }
     }
+    // Told before the next probe is scheduled: a probe starts only once every follower has taken
+    // the result before it.
     for (Subscriber subscriber : told) {
       try {
         subscriber.observed(after, changed);
       } catch (RuntimeException e) {
         log.error("a pool failed to take the health of {}", key.addr(), e);
+      }
+    }
+    long jitter = jitterNanos == 0 ? 0 : ThreadLocalRandom.current().nextLong(jitterNanos + 1);
+    long delay = Math.max(0, intervalNanos + jitter - (System.nanoTime() - started));
+    synchronized (this) {
+      if (!stopped) {
+        next = schedule(this::probe, delay);
       }
     }
   }

@@ -6,7 +6,6 @@ import dev.melange.pool.spi.HealthProbe;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
 import java.nio.channels.AsynchronousChannelGroup;
 import java.nio.channels.AsynchronousSocketChannel;
 import java.nio.channels.CompletionHandler;
@@ -16,8 +15,8 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * The {@code tcp} probe: a backend is up when it accepts a connection. The connect is asynchronous,
- * on one channel group shared by every tcp probe in the JVM (one thread); the probe hangs up at
- * once with a reset (linger 0), so that thousands of probes leave no sockets in TIME_WAIT.
+ * on one channel group shared by every tcp probe in the JVM (one thread); the probe hangs up as
+ * soon as the connection is made.
  */
 final class TcpProbe implements HealthProbe {
 
@@ -50,7 +49,6 @@ final class TcpProbe implements HealthProbe {
     AsynchronousSocketChannel channel;
     try {
       channel = AsynchronousSocketChannel.open(Group.INSTANCE);
-      channel.setOption(StandardSocketOptions.SO_LINGER, 0);
     } catch (IOException e) {
       return CompletableFuture.failedFuture(e);
     }

@@ -1,0 +1,76 @@
+package dev.melange.pool.core;
+
+import dev.melange.pool.Backend;
+import dev.melange.pool.HealthCheck;
+import dev.melange.pool.spi.HealthProbe;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Test helper: a probe type whose every check waits for the test to answer it, so that a test steps
+ * a health check one result at a time. Counts the probes it makes and closes.
+ */
+final class ControlledProbes implements HealthProbe.Factory {
+  final String type;
+  final AtomicInteger created = new AtomicInteger();
+  final AtomicInteger closed = new AtomicInteger();
+  private final BlockingQueue<CompletableFuture<HealthProbe.Result>> pending =
+      new LinkedBlockingQueue<>();
+
+  ControlledProbes(String type) {
+    this.type = type;
+  }
+
+  @Override
+  public String type() {
+    return type;
+  }
+
+  @Override
+  public HealthProbe create(Backend backend, HealthCheck check) {
+    created.incrementAndGet();
+    return new HealthProbe() {
+      @Override
+      public CompletionStage<Result> check(Duration timeout) {
+        CompletableFuture<Result> result = new CompletableFuture<>();
+        pending.add(result);
+        return result;
+      }
+
+      @Override
+      public void close() {
+        closed.incrementAndGet();
+      }
+    };
+  }
+
+  /**
+   * Answers the next check (waiting for it to start); when this returns, every pool following the
+   * check has taken the result.
+   */
+  void answer(boolean healthy) throws InterruptedException {
+    CompletableFuture<HealthProbe.Result> check = pending.poll(20, TimeUnit.SECONDS);
+    if (check == null) {
+      throw new AssertionError("no " + type + " check started within 20 s");
+    }
+    check.complete(healthy ? HealthProbe.Result.up() : HealthProbe.Result.down("scripted"));
+    // The monitor starts its next check only once every follower has taken this result.
+    Eventually.until(type + " check after the answer", () -> !pending.isEmpty(), () -> pending);
+  }
+
+  /**
+   * A check of this type that probes as soon as the last one ends, and waits a minute for the test
+   * to answer.
+   */
+  HealthCheck check() {
+    return HealthCheck.of(type)
+        .withInterval(Duration.ofMillis(1))
+        .withTimeout(Duration.ofMinutes(1))
+        .withJitter(0);
+  }
+}
