@@ -31,8 +31,11 @@ final class ConfigWatch {
   /** The file watched, or null when not watching. */
   private volatile @Nullable Path file;
 
-  /** Timer thread only: the file last looked at, its state when last loaded, and a change seen. */
-  private @Nullable Path looked;
+  /** The file's state when the pool last loaded it, as {@link #configure} saw it. */
+  private volatile @Nullable Loaded configured;
+
+  /** Timer thread only: the load last taken in, the file's state then, and a change seen. */
+  private @Nullable Loaded adopted;
 
   private @Nullable Fingerprint loaded;
   private @Nullable Fingerprint changed;
@@ -51,6 +54,7 @@ final class ConfigWatch {
       stop();
       return;
     }
+    configured = new Loaded(Fingerprint.of(source));
     file = source;
     synchronized (this) {
       if (next != null) {
@@ -91,23 +95,23 @@ final class ConfigWatch {
     if (watched == null) {
       return;
     }
-    if (!watched.equals(looked)) {
-      // A new file to watch (the first, or a reload from another path): what it holds now is
-      // what the pool loaded.
-      looked = watched;
-      loaded = Fingerprint.of(watched);
+    Loaded last = configured;
+    if (last != adopted) {
+      // The pool loaded a file since the last look (at build, or a reload from any caller):
+      // compare with what the file held then.
+      adopted = last;
+      loaded = last == null ? null : last.fingerprint();
       changed = null;
+    }
+    Fingerprint now = Fingerprint.of(watched);
+    if (Objects.equals(now, loaded)) {
+      changed = null;
+    } else if (!Objects.equals(now, changed)) {
+      changed = now; // look once more: reload when it holds still
     } else {
-      Fingerprint now = Fingerprint.of(watched);
-      if (Objects.equals(now, loaded)) {
-        changed = null;
-      } else if (!Objects.equals(now, changed)) {
-        changed = now; // look once more: reload when it holds still
-      } else {
-        loaded = now;
-        changed = null;
-        reload(watched);
-      }
+      loaded = now;
+      changed = null;
+      reload(watched);
     }
     synchronized (this) {
       next = null;
@@ -130,7 +134,20 @@ final class ConfigWatch {
     }
   }
 
-  /** What tells that a file changed; null fields for a file that cannot be read. */
+  /** One load of the file by the pool (told apart by identity), with the file's state then. */
+  private static final class Loaded {
+    private final @Nullable Fingerprint fingerprint;
+
+    Loaded(@Nullable Fingerprint fingerprint) {
+      this.fingerprint = fingerprint;
+    }
+
+    @Nullable Fingerprint fingerprint() {
+      return fingerprint;
+    }
+  }
+
+  /** What tells that a file changed. */
   private record Fingerprint(long modified, long size, @Nullable Object key) {
     static @Nullable Fingerprint of(Path file) {
       try {

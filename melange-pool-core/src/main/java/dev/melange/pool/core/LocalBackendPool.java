@@ -961,7 +961,7 @@ final class LocalBackendPool implements BackendPool {
   @Override
   public void reload(Path path) {
     Objects.requireNonNull(path, "path");
-    PoolSettings settings = YamlPoolConfigLoader.load(path);
+    PoolSettings settings = YamlPoolConfigLoader.load(path, config.probes().keySet());
     try {
       apply(
           current ->

@@ -10,6 +10,8 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
@@ -51,8 +53,20 @@ final class YamlPoolConfigLoader {
    * @throws PoolConfigException on any problem with the file, with every problem found
    */
   static PoolSettings load(Path path) {
+    return load(path, List.of());
+  }
+
+  /**
+   * Reads and validates the file, where {@code healthCheck.type} may also name {@code probeTypes}
+   * (a pool's own, given in code).
+   *
+   * @throws PoolConfigException on any problem with the file, with every problem found
+   */
+  static PoolSettings load(Path path, Collection<String> probeTypes) {
     Optional<Node> root = compose(path);
-    return new PoolSettingsReader(path.toString()).read(root.orElse(null)).withSource(path);
+    List<String> types = new ArrayList<>(HealthService.knownTypes());
+    probeTypes.stream().filter(type -> !types.contains(type)).sorted().forEach(types::add);
+    return new PoolSettingsReader(path.toString(), types).read(root.orElse(null)).withSource(path);
   }
 
   /**
