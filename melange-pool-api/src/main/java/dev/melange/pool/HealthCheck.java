@@ -96,6 +96,7 @@ public record HealthCheck(
     require(!timeout.isNegative() && !timeout.isZero(), "timeout must be > 0, was " + timeout);
     require(
         jitter >= 0 && jitter <= 100, "jitter must be a percentage from 0 to 100, was " + jitter);
+    jitter += 0.0; // -0.0 is 0: equal checks are one check
     require(healthyThreshold >= 1, "healthyThreshold must be >= 1, was " + healthyThreshold);
     require(unhealthyThreshold >= 1, "unhealthyThreshold must be >= 1, was " + unhealthyThreshold);
     require(
@@ -135,6 +136,7 @@ public record HealthCheck(
    * window model is chosen.
    */
   public static HealthCheck of(String type) {
+    Objects.requireNonNull(type, "type");
     return new HealthCheck(
         type,
         DEFAULT_INTERVAL,

@@ -4,7 +4,6 @@ import dev.melange.pool.HealthCheck;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
@@ -53,6 +52,12 @@ final class HealthCheckReader {
   private final List<String> types;
 
   /**
+   * Whether the pool-wide check is wrong (which is reported): then overrides are only checked value
+   * by value, since what they would override is unknown.
+   */
+  private final boolean poolBroken;
+
+  /**
    * Reads the pool-wide {@code healthCheck} (null when absent).
    *
    * @param types the probe types that may be named
@@ -77,8 +82,9 @@ final class HealthCheckReader {
             "must be a mapping or false, was " + YamlValueReader.describe(node));
       }
     }
-    this.poolValues = check == null ? Map.of() : read;
+    this.poolValues = read;
     this.poolCheck = check;
+    this.poolBroken = node != null && !isOff(node) && check == null;
   }
 
   /** The pool-wide check; null when there is none (or it is wrong, which is reported). */
@@ -93,8 +99,8 @@ final class HealthCheckReader {
    * @param path the backend's path, {@code backends[2]}
    */
   @Nullable HealthCheck forBackend(@Nullable Node node, String path) {
-    if (node == null) {
-      return poolCheck;
+    if (node == null || YamlValueReader.isNull(node)) {
+      return poolCheck; // an empty healthCheck: is no override
     }
     if (isOff(node)) {
       return null;
@@ -108,6 +114,12 @@ final class HealthCheckReader {
     int before = problems.count();
     Map<String, Node> fields = values.fields(mapping, where, KEYS);
     Map<String, Object> own = read(fields, where);
+    if (poolBroken) {
+      // What it overrides is wrong (and reported): check what the mapping says of itself.
+      requireApplicable(
+          fields, (String) own.get("type"), own.containsKey("model") ? model(own) : null, where);
+      return null;
+    }
     Map<String, Object> merged = new LinkedHashMap<>(poolValues);
     if (own.containsKey("type") && !own.get("type").equals(poolValues.get("type"))) {
       // Another probe: the pool's settings for its own type do not carry over.
@@ -140,9 +152,9 @@ final class HealthCheckReader {
                     values.integer(node, at, 1, Integer.MAX_VALUE);
                 case "window", "threshold" -> values.integer(node, at, 1, HealthCheck.MAX_WINDOW);
                 case "initial" -> values.integer(node, at, 0, HealthCheck.MAX_WINDOW);
-                case "path" -> values.text(node, at);
-                case "expectedStatus" -> values.integer(node, at, 100, 599);
-                case "port" -> values.integer(node, at, 1, 65535);
+                case "path" -> path(node, at);
+                case "expectedStatus" -> expectedStatus(node, at);
+                case "port" -> values.integer(node, at, 0, 65535);
                 default -> throw new IllegalStateException("unread key " + key);
               };
           if (value != null) {
@@ -152,12 +164,18 @@ final class HealthCheckReader {
     return read;
   }
 
-  /** Refuses, where they are written, settings of another probe type or model than the check's. */
+  /**
+   * Refuses, where they are written, settings of another probe type or model than the check's. A
+   * type or model that is null (written wrong, which is reported) refuses nothing.
+   */
   private void requireApplicable(
-      Map<String, Node> fields, String type, HealthCheck.Model model, String path) {
+      Map<String, Node> fields,
+      @Nullable String type,
+      HealthCheck.@Nullable Model model,
+      String path) {
     fields.forEach(
         (key, node) -> {
-          if (HTTP_ONLY.contains(key) && !type.equals(HealthCheck.HTTP)) {
+          if (HTTP_ONLY.contains(key) && type != null && !type.equals(HealthCheck.HTTP)) {
             problems.add(node, path + "." + key, "applies only to type http, not " + type);
           } else if (CONSECUTIVE_ONLY.contains(key) && model == HealthCheck.Model.WINDOW) {
             problems.add(node, path + "." + key, "applies only to model consecutive");
@@ -181,11 +199,12 @@ final class HealthCheckReader {
       int before) {
     String type = (String) merged.getOrDefault("type", HealthCheck.TCP);
     HealthCheck defaults = HealthCheck.of(type);
-    HealthCheck.Model model =
-        "window".equals(merged.get("model"))
-            ? HealthCheck.Model.WINDOW
-            : HealthCheck.Model.CONSECUTIVE;
-    requireApplicable(fields, type, model, path);
+    HealthCheck.Model model = model(merged);
+    requireApplicable(
+        fields,
+        fields.containsKey("type") && !merged.containsKey("type") ? null : type,
+        fields.containsKey("model") && !merged.containsKey("model") ? null : model,
+        path);
     if (problems.count() > before) {
       return null;
     }
@@ -215,6 +234,12 @@ final class HealthCheckReader {
     }
   }
 
+  private static HealthCheck.Model model(Map<String, Object> values) {
+    return "window".equals(values.get("model"))
+        ? HealthCheck.Model.WINDOW
+        : HealthCheck.Model.CONSECUTIVE;
+  }
+
   private @Nullable String type(Node node, String path) {
     String type = values.text(node, path);
     if (type == null) {
@@ -238,8 +263,7 @@ final class HealthCheckReader {
     if (model == null) {
       return null;
     }
-    String lower = model.toLowerCase(Locale.ROOT);
-    if (!MODELS.contains(lower)) {
+    if (!MODELS.contains(model)) {
       problems.add(
           node,
           path,
@@ -249,7 +273,30 @@ final class HealthCheckReader {
               + KeySuggestion.of(model, MODELS));
       return null;
     }
-    return lower;
+    return model;
+  }
+
+  private @Nullable String path(Node node, String at) {
+    String path = values.text(node, at);
+    if (path != null && (!path.startsWith("/") || path.chars().anyMatch(Character::isWhitespace))) {
+      problems.add(
+          node,
+          at,
+          "must start with / and contain no whitespace, was \""
+              + YamlValueReader.shown(path)
+              + "\"");
+      return null;
+    }
+    return path;
+  }
+
+  private @Nullable Integer expectedStatus(Node node, String at) {
+    Integer status = values.integer(node, at, 0, 599);
+    if (status != null && status != 0 && status < 100) {
+      problems.add(node, at, "must be from 100 to 599, or 0 for any 2xx, was " + status);
+      return null;
+    }
+    return status;
   }
 
   private @Nullable Duration positiveDuration(Node node, String path) {

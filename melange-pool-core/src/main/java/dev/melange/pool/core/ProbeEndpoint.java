@@ -1,5 +1,6 @@
 package dev.melange.pool.core;
 
+import dev.melange.pool.HealthCheck;
 import java.util.Locale;
 
 /**
@@ -26,13 +27,15 @@ record ProbeEndpoint(String host, int port, boolean secure) {
     }
     if (!scheme.equals("tcp") && !scheme.equals("http") && !scheme.equals("https")) {
       throw new IllegalArgumentException(
-          "a "
+          article(type)
+              + " "
               + type
               + " health check needs a host:port address, and "
               + addr
               + " is not one ("
               + scheme
-              + "://); use a probe type that understands it");
+              + "://); use a probe type that understands it, or no health check for this"
+              + " backend (healthCheck: false)");
     }
     int slash = rest.indexOf('/');
     String authority = slash < 0 ? rest : rest.substring(0, slash);
@@ -53,6 +56,9 @@ record ProbeEndpoint(String host, int port, boolean secure) {
         throw bad(addr, type, "\"" + after + "\" after the host");
       }
     } else {
+      if (authority.indexOf(':') != authority.lastIndexOf(':')) {
+        throw bad(addr, type, "an IPv6 address needs brackets, as in [::1]:1234");
+      }
       int colon = authority.lastIndexOf(':');
       host = colon < 0 ? authority : authority.substring(0, colon);
       portText = colon < 0 ? null : authority.substring(colon + 1);
@@ -88,7 +94,12 @@ record ProbeEndpoint(String host, int port, boolean secure) {
 
   private static IllegalArgumentException bad(String addr, String type, String problem) {
     return new IllegalArgumentException(
-        "a " + type + " health check cannot probe " + addr + ": " + problem);
+        article(type) + " " + type + " health check cannot probe " + addr + ": " + problem);
+  }
+
+  /** "an http", "a tcp". */
+  private static String article(String type) {
+    return type.equals(HealthCheck.HTTP) ? "an" : "a";
   }
 
   /** {@code host:port}, IPv6 hosts in brackets. */

@@ -472,7 +472,8 @@ class HealthCheckingTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
             "a tcp health check needs a host:port address, and unix:///run/buildkit/buildkitd.sock"
-                + " is not one (unix://); use a probe type that understands it");
+                + " is not one (unix://); use a probe type that understands it, or no health check for this"
+                + " backend (healthCheck: false)");
   }
 
   @Test
