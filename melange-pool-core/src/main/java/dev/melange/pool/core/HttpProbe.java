@@ -9,6 +9,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 
@@ -45,7 +46,8 @@ final class HttpProbe implements HealthProbe {
                     + e.getMessage(),
                 e);
           }
-          return new HttpProbe(uri, check.expectedStatus());
+          return new HttpProbe(
+              uri, check.expectedStatus(), ProbeLookups.isLiteral(endpoint.host()));
         }
 
         @Override
@@ -57,9 +59,13 @@ final class HttpProbe implements HealthProbe {
   private final URI uri;
   private final int expectedStatus;
 
-  HttpProbe(URI uri, int expectedStatus) {
+  /** Whether the host is an IP literal: a name may need a lookup, which must not block here. */
+  private final boolean literal;
+
+  HttpProbe(URI uri, int expectedStatus, boolean literal) {
     this.uri = uri;
     this.expectedStatus = expectedStatus;
+    this.literal = literal;
   }
 
   @Override
@@ -70,6 +76,15 @@ final class HttpProbe implements HealthProbe {
             .timeout(timeout)
             .header("User-Agent", "melange-pool health check")
             .build();
+    if (literal) {
+      return send(request);
+    }
+    // Sent from the lookup threads, in case the client resolves the name on the caller's thread.
+    return CompletableFuture.supplyAsync(() -> send(request), ProbeLookups.executor())
+        .thenCompose(sent -> sent);
+  }
+
+  private CompletableFuture<Result> send(HttpRequest request) {
     return Client.INSTANCE
         .sendAsync(request, HttpResponse.BodyHandlers.discarding())
         .thenApply(response -> judge(response.statusCode()));

@@ -46,6 +46,38 @@ final class TcpProbe implements HealthProbe {
 
   @Override
   public CompletionStage<Result> check(Duration timeout) {
+    if (ProbeLookups.isLiteral(endpoint.host())) {
+      return connect(new InetSocketAddress(endpoint.host(), endpoint.port()));
+    }
+    // A name: resolved off the scheduler's threads, then connected from there. Ending the result
+    // early (the pool's timeout cancels it) ends the connect too.
+    CompletableFuture<Result> result = new CompletableFuture<>();
+    CompletableFuture<Void> unused =
+        CompletableFuture.supplyAsync(
+                () -> new InetSocketAddress(endpoint.host(), endpoint.port()),
+                ProbeLookups.executor())
+            .handle(
+                (address, failure) -> {
+                  if (address == null) {
+                    result.complete(Result.down(HealthMonitor.why(failure)));
+                  } else if (!result.isDone()) {
+                    CompletableFuture<Result> connect = connect(address);
+                    CompletableFuture<Result> unusedCancel =
+                        result.whenComplete((r, f) -> connect.cancel(true));
+                    CompletableFuture<Result> unusedPass =
+                        connect.whenComplete(
+                            (r, f) ->
+                                result.complete(r != null ? r : Result.down(HealthMonitor.why(f))));
+                  }
+                  return null;
+                });
+    return result;
+  }
+
+  private CompletableFuture<Result> connect(InetSocketAddress address) {
+    if (address.isUnresolved()) {
+      return CompletableFuture.completedFuture(Result.down("unknown host " + endpoint.host()));
+    }
     AsynchronousSocketChannel channel;
     try {
       channel = AsynchronousSocketChannel.open(Group.INSTANCE);
@@ -53,15 +85,9 @@ final class TcpProbe implements HealthProbe {
       return CompletableFuture.failedFuture(e);
     }
     CompletableFuture<Result> result = new CompletableFuture<>();
-    // Cancelled on timeout: closing the channel ends the connect.
+    // Also on a timeout's cancel: closing the channel ends the connect.
     CompletableFuture<Result> unused = result.whenComplete((r, failure) -> close(channel));
-    InetSocketAddress address;
     try {
-      address = new InetSocketAddress(endpoint.host(), endpoint.port());
-      if (address.isUnresolved()) {
-        result.complete(Result.down("unknown host " + endpoint.host()));
-        return result;
-      }
       channel.connect(
           address,
           result,

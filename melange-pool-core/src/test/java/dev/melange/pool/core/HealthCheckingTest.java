@@ -147,6 +147,26 @@ class HealthCheckingTest {
   }
 
   @Test
+  void backendsNamedByHostNameAreResolvedAndProbed() throws Exception {
+    TcpServer server = closing(new TcpServer(0));
+    String named = "tcp://localhost:" + server.port();
+    String unknown = "tcp://no-such-backend.invalid:1234";
+    BackendPool pool =
+        closing(
+            BackendPool.builder()
+                .backend(Backend.of(named, ARCH))
+                .backend(Backend.of(unknown, ARCH))
+                .healthCheck(HealthCheck.tcp().withInterval(Duration.ofMillis(50)).withJitter(0))
+                .build());
+
+    awaitHealth(pool, named, Health.HEALTHY);
+    awaitHealth(pool, unknown, Health.UNHEALTHY);
+    // Without a name server the lookup may outlast the probe's timeout instead of failing.
+    assertThat(PoolStatus.of(pool, unknown).lastProbeResult())
+        .matches("unknown host no-such-backend.invalid|timed out after 2s");
+  }
+
+  @Test
   void httpCheckGetsItsPathAndJudgesTheStatus() throws Exception {
     AtomicInteger status = new AtomicInteger(200);
     List<String> paths = new CopyOnWriteArrayList<>();
