@@ -2,6 +2,7 @@ package dev.melange.pool;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -155,74 +156,27 @@ public record HealthCheck(
 
   /** This check with another interval. */
   public HealthCheck withInterval(Duration interval) {
-    return new HealthCheck(
-        type,
-        interval,
-        timeout,
-        jitter,
-        model,
-        healthyThreshold,
-        unhealthyThreshold,
-        window,
-        threshold,
-        initial,
-        path,
-        expectedStatus,
-        port);
+    return edit(draft -> draft.interval = interval);
   }
 
   /** This check with another timeout. */
   public HealthCheck withTimeout(Duration timeout) {
-    return new HealthCheck(
-        type,
-        interval,
-        timeout,
-        jitter,
-        model,
-        healthyThreshold,
-        unhealthyThreshold,
-        window,
-        threshold,
-        initial,
-        path,
-        expectedStatus,
-        port);
+    return edit(draft -> draft.timeout = timeout);
   }
 
   /** This check with another jitter, in percent of the interval (0–100). */
   public HealthCheck withJitter(double jitter) {
-    return new HealthCheck(
-        type,
-        interval,
-        timeout,
-        jitter,
-        model,
-        healthyThreshold,
-        unhealthyThreshold,
-        window,
-        threshold,
-        initial,
-        path,
-        expectedStatus,
-        port);
+    return edit(draft -> draft.jitter = jitter);
   }
 
   /** This check with the consecutive model and these thresholds. */
   public HealthCheck consecutive(int healthyThreshold, int unhealthyThreshold) {
-    return new HealthCheck(
-        type,
-        interval,
-        timeout,
-        jitter,
-        Model.CONSECUTIVE,
-        healthyThreshold,
-        unhealthyThreshold,
-        window,
-        threshold,
-        initial,
-        path,
-        expectedStatus,
-        port);
+    return edit(
+        draft -> {
+          draft.model = Model.CONSECUTIVE;
+          draft.healthyThreshold = healthyThreshold;
+          draft.unhealthyThreshold = unhealthyThreshold;
+        });
   }
 
   /** This check with the window model: {@code threshold} of {@code window}, initial threshold-1. */
@@ -232,74 +186,86 @@ public record HealthCheck(
 
   /** This check with the window model and every one of its settings. */
   public HealthCheck window(int window, int threshold, int initial) {
-    return new HealthCheck(
-        type,
-        interval,
-        timeout,
-        jitter,
-        Model.WINDOW,
-        healthyThreshold,
-        unhealthyThreshold,
-        window,
-        threshold,
-        initial,
-        path,
-        expectedStatus,
-        port);
+    return edit(
+        draft -> {
+          draft.model = Model.WINDOW;
+          draft.window = window;
+          draft.threshold = threshold;
+          draft.initial = initial;
+        });
   }
 
   /** This check with another HTTP path. */
   public HealthCheck withPath(String path) {
-    return new HealthCheck(
-        type,
-        interval,
-        timeout,
-        jitter,
-        model,
-        healthyThreshold,
-        unhealthyThreshold,
-        window,
-        threshold,
-        initial,
-        Objects.requireNonNull(path, "path"),
-        expectedStatus,
-        port);
+    Objects.requireNonNull(path, "path");
+    return edit(draft -> draft.path = path);
   }
 
   /** This check healthy on exactly this HTTP status (0: any 2xx). */
   public HealthCheck withExpectedStatus(int expectedStatus) {
-    return new HealthCheck(
-        type,
-        interval,
-        timeout,
-        jitter,
-        model,
-        healthyThreshold,
-        unhealthyThreshold,
-        window,
-        threshold,
-        initial,
-        path,
-        expectedStatus,
-        port);
+    return edit(draft -> draft.expectedStatus = expectedStatus);
   }
 
   /** This check probing another port than the backend address's (0: the address's own). */
   public HealthCheck withPort(int port) {
-    return new HealthCheck(
-        type,
-        interval,
-        timeout,
-        jitter,
-        model,
-        healthyThreshold,
-        unhealthyThreshold,
-        window,
-        threshold,
-        initial,
-        path,
-        expectedStatus,
-        port);
+    return edit(draft -> draft.port = port);
+  }
+
+  /** A copy with {@code change} made to it, checked as a whole. */
+  private HealthCheck edit(Consumer<Draft> change) {
+    Draft draft = new Draft(this);
+    change.accept(draft);
+    return draft.check();
+  }
+
+  /** The settings of a check being edited; the withers change one or a few. */
+  private static final class Draft {
+    String type;
+    Duration interval;
+    Duration timeout;
+    double jitter;
+    Model model;
+    int healthyThreshold;
+    int unhealthyThreshold;
+    int window;
+    int threshold;
+    int initial;
+    @Nullable String path;
+    int expectedStatus;
+    int port;
+
+    Draft(HealthCheck check) {
+      type = check.type;
+      interval = check.interval;
+      timeout = check.timeout;
+      jitter = check.jitter;
+      model = check.model;
+      healthyThreshold = check.healthyThreshold;
+      unhealthyThreshold = check.unhealthyThreshold;
+      window = check.window;
+      threshold = check.threshold;
+      initial = check.initial;
+      path = check.path;
+      expectedStatus = check.expectedStatus;
+      port = check.port;
+    }
+
+    HealthCheck check() {
+      return new HealthCheck(
+          type,
+          interval,
+          timeout,
+          jitter,
+          model,
+          healthyThreshold,
+          unhealthyThreshold,
+          window,
+          threshold,
+          initial,
+          path,
+          expectedStatus,
+          port);
+    }
   }
 
   private static void require(boolean valid, String message) {
