@@ -1,0 +1,452 @@
+package dev.melange.pool.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.melange.pool.Backend;
+import dev.melange.pool.BackendPool;
+import dev.melange.pool.HealthCheck;
+import dev.melange.pool.Lease;
+import dev.melange.pool.PoolEvent;
+import dev.melange.pool.Selector;
+import dev.melange.pool.spi.HealthProbe;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Review of the health-check / reload change: each test shows one defect found in review, and fails
+ * while the defect is there.
+ */
+class HealthReviewTest {
+  private static final String X86 = "x86_64";
+  private static final String ARM = "aarch64";
+
+  @TempDir Path dir;
+
+  /** A probe type whose checks the test completes by hand (or never). */
+  private static final class HeldProbes implements HealthProbe.Factory {
+    final String type;
+    final BlockingQueue<CompletableFuture<HealthProbe.Result>> started =
+        new LinkedBlockingQueue<>();
+    final AtomicInteger closed = new AtomicInteger();
+
+    HeldProbes(String type) {
+      this.type = type;
+    }
+
+    @Override
+    public String type() {
+      return type;
+    }
+
+    @Override
+    public HealthProbe create(Backend backend, HealthCheck check) {
+      return new HealthProbe() {
+        @Override
+        public CompletionStage<Result> check(Duration timeout) {
+          CompletableFuture<Result> result = new CompletableFuture<>();
+          started.add(result);
+          return result;
+        }
+
+        @Override
+        public void close() {
+          closed.incrementAndGet();
+        }
+      };
+    }
+
+    CompletableFuture<HealthProbe.Result> next() throws InterruptedException {
+      CompletableFuture<HealthProbe.Result> check = started.poll(20, TimeUnit.SECONDS);
+      assertThat(check).as("a %s check started", type).isNotNull();
+      return check;
+    }
+  }
+
+  /**
+   * LocalBackendPool.commit publishes the new topology last, after telling BackendAdded; the
+   * event's AllDown/Recovered verdict (PoolEvents.checkArch) is taken then, from the old topology,
+   * without the new backend. An arch that was down and gets a ready backend by reload is never told
+   * Recovered, although it takes leases. (add() publishes first and tells Recovered.)
+   */
+  @Test
+  void aReloadThatGivesADownArchAReadyBackendTellsRecovered() throws Exception {
+    try (BackendPool pool =
+        BackendPool.builder()
+            .backend(Backend.of("tcp://a:1", X86))
+            .backend(Backend.of("tcp://b:1", ARM))
+            .build()) {
+      BlockingQueue<PoolEvent> events = new LinkedBlockingQueue<>();
+      AutoCloseable unused = pool.subscribe(events::add);
+      pool.cordon("tcp://a:1");
+      awaitEvent(events, e -> e instanceof PoolEvent.AllDown down && down.arch().equals(X86));
+
+      pool.reload(
+          BackendPool.builder()
+              .backend(Backend.of("tcp://a:1", X86))
+              .backend(Backend.of("tcp://b:1", ARM))
+              .backend(Backend.of("tcp://c:1", X86)));
+
+      // The arch takes leases again...
+      try (Lease lease = pool.acquire(X86, Selector.any(), Duration.ZERO)) {
+        assertThat(lease.backend().addr()).isEqualTo("tcp://c:1");
+      }
+      // ...but listeners are never told.
+      PoolEvent recovered =
+          pollEvent(events, e -> e instanceof PoolEvent.Recovered r && r.arch().equals(X86), 3_000);
+      assertThat(recovered).as("Recovered(x86_64) after the reload added tcp://c:1").isNotNull();
+    }
+  }
+
+  /**
+   * HealthMonitor.stop() cancels {@code next}, which while a check is in flight is that check's
+   * timeout, not the check: the check in flight is neither cancelled nor ever timed out. A tcp
+   * probe's socket to a black-holed backend then stays open until the OS gives up on the connect
+   * (about two minutes on Linux), after the pool is closed; a custom probe's check is never
+   * cancelled at all.
+   */
+  @Test
+  void closingThePoolEndsTheCheckInFlight() throws Exception {
+    HeldProbes probes = new HeldProbes("held-close");
+    HealthCheck check =
+        HealthCheck.of(probes.type)
+            .withInterval(Duration.ofSeconds(30))
+            .withTimeout(Duration.ofMillis(300))
+            .withJitter(0);
+    BackendPool pool =
+        BackendPool.builder()
+            .backend(Backend.of("tcp://held-close:1", X86))
+            .healthProbe(probes)
+            .healthCheck(check)
+            .build();
+    CompletableFuture<HealthProbe.Result> inFlight = probes.next();
+    pool.close();
+    assertThat(probes.closed).hasValue(1);
+
+    // Well past the check's timeout: a running monitor would have cancelled it by now.
+    Thread.sleep(2_000);
+    assertThat(inFlight)
+        .as("the check in flight when its probe stopped is cancelled (or at least times out)")
+        .isDone();
+  }
+
+  /**
+   * HealthMonitor.probe() looks at {@code stopped} under the monitor's lock, lets go, and then
+   * calls {@code probe.check()}: a stop() in between closes the probe and returns, and the check
+   * starts anyway, on a closed probe (HealthProbe's contract: closed when no pool needs it, and
+   * never checked after). Stress: a monitor probing back to back, stopped at a random moment.
+   */
+  @Test
+  void noCheckStartsAfterTheMonitorStopped() throws Exception {
+    ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1);
+    HealthCheck check =
+        HealthCheck.tcp().withInterval(Duration.ofNanos(1)).withTimeout(Duration.ofSeconds(10));
+    AtomicInteger late = new AtomicInteger();
+    int runs = 0;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
+    try {
+      while (System.nanoTime() < deadline && late.get() == 0) {
+        runs++;
+        AtomicBoolean closed = new AtomicBoolean();
+        HealthProbe probe =
+            new HealthProbe() {
+              @Override
+              public CompletionStage<Result> check(Duration timeout) {
+                if (closed.get()) {
+                  late.incrementAndGet();
+                }
+                return CompletableFuture.completedFuture(Result.up());
+              }
+
+              @Override
+              public void close() {
+                closed.set(true);
+              }
+            };
+        HealthMonitor monitor =
+            new HealthMonitor(
+                new HealthService.Key("tcp://stress:" + runs, check, TcpProbe.FACTORY),
+                probe,
+                scheduler,
+                null);
+        monitor.start();
+        long spin = System.nanoTime() + ThreadLocalRandom.current().nextLong(20_000, 200_000);
+        while (System.nanoTime() < spin) {
+          Thread.onSpinWait();
+        }
+        monitor.stop();
+        // Let a check that got past the stopped test reach probe.check().
+        if (runs % 64 == 0) {
+          Thread.sleep(1);
+        }
+      }
+      Thread.sleep(50);
+    } finally {
+      scheduler.shutdownNow();
+    }
+    assertThat(late.get())
+        .as("checks started on a probe its monitor had closed, in %d monitors stopped", runs)
+        .isZero();
+  }
+
+  /**
+   * ConfigWatch.configure() fingerprints the file after the pool has read and applied it (reload
+   * reads the file, then applies, then configures the watch). A change written in between is taken
+   * for what the pool holds, and never reloaded: the pool keeps the older file until the file
+   * changes again. Here the write happens while the reload makes a probe (any write during a
+   * reload, or between the watch's read and its fingerprint, does the same).
+   */
+  @Test
+  void aChangeWrittenDuringAReloadIsReloadedByTheWatch() throws Exception {
+    Path file = dir.resolve("backends.yaml");
+    String first =
+        """
+        watch: true
+        backends:
+          - addr: tcp://a:1
+            arch: x86_64
+          - addr: tcp://n:1
+            arch: x86_64
+            healthCheck: {type: writes-file}
+        """;
+    String second = first + "  - addr: tcp://late:1\n    arch: x86_64\n";
+    AtomicBoolean written = new AtomicBoolean();
+    HealthProbe.Factory writer =
+        new HealthProbe.Factory() {
+          @Override
+          public String type() {
+            return "writes-file";
+          }
+
+          @Override
+          public HealthProbe create(Backend backend, HealthCheck check) {
+            if (written.compareAndSet(false, true)) {
+              try {
+                Files.writeString(file, second); // an operator saves again, mid-reload
+              } catch (IOException e) {
+                throw new AssertionError(e);
+              }
+            }
+            return timeout -> new CompletableFuture<>();
+          }
+        };
+    Files.writeString(file, first);
+    try (BackendPool pool =
+        BackendPool.builder().backend(Backend.of("tcp://a:1", X86)).healthProbe(writer).build()) {
+      pool.reload(file);
+      assertThat(written).isTrue();
+      assertThat(Files.readString(file)).contains("tcp://late:1");
+
+      long deadline =
+          System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(8 * ConfigWatch.POLL_MILLIS);
+      while (System.nanoTime() < deadline
+          && pool.backends().stream().noneMatch(b -> b.addr().equals("tcp://late:1"))) {
+        Thread.sleep(20);
+      }
+      assertThat(pool.backends())
+          .as("the watched file lists tcp://late:1")
+          .extracting(Backend::addr)
+          .contains("tcp://late:1");
+    }
+  }
+
+  /**
+   * The constructor makes each slot follow its check as it goes: a first result that arrives before
+   * construction ends calls healthObserved on the half-built pool, whose schedule() starts the
+   * pool's timer thread (a core thread that never times out). When a later backend's probe factory
+   * then refuses, build() throws, nothing can close that pool, and the timer thread lives on.
+   */
+  @Test
+  void aBuildThatFailsLeavesNoTimerThread() throws Exception {
+    Set<Thread> before = timerThreads();
+    AtomicInteger checked = new AtomicInteger();
+    HealthProbe.Factory answersAtOnce =
+        new HealthProbe.Factory() {
+          @Override
+          public String type() {
+            return "answers-at-once";
+          }
+
+          @Override
+          public HealthProbe create(Backend backend, HealthCheck check) {
+            return timeout -> {
+              checked.incrementAndGet();
+              return CompletableFuture.completedFuture(HealthProbe.Result.down("no"));
+            };
+          }
+        };
+    HealthProbe.Factory refuses =
+        new HealthProbe.Factory() {
+          @Override
+          public String type() {
+            return "refuses";
+          }
+
+          @Override
+          public HealthProbe create(Backend backend, HealthCheck check) {
+            // Give the first backend's answer time to arrive (it does within milliseconds).
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (System.nanoTime() < deadline
+                && (checked.get() == 0 || newTimerThreads(before).isEmpty())) {
+              Thread.onSpinWait();
+            }
+            throw new IllegalArgumentException("cannot probe " + backend.addr());
+          }
+        };
+    BackendPool.Builder builder =
+        BackendPool.builder()
+            .backend(Backend.of("tcp://first:1", X86))
+            .backend(Backend.of("tcp://second:1", X86))
+            .healthProbe(answersAtOnce)
+            .healthProbe(refuses)
+            .healthCheck(HealthCheck.of("answers-at-once").withInterval(Duration.ofHours(1)))
+            .healthCheck("tcp://second:1", HealthCheck.of("refuses"));
+
+    assertThatThrownBy(builder::build)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("cannot probe tcp://second:1");
+
+    Thread.sleep(500);
+    assertThat(newTimerThreads(before))
+        .as("timer threads of a pool that was never built")
+        .isEmpty();
+  }
+
+  /**
+   * Removing a backend closes its subscription (LocalBackendPool.retire/unfollow) but leaves the
+   * slot's {@code follower}, so an observation the monitor had already set out to deliver is still
+   * taken by the removed slot and told as HealthChanged, after BackendRemoved.
+   */
+  @Test
+  void noHealthChangeIsToldForABackendAfterItsRemoval() throws Exception {
+    HeldProbes probes = new HeldProbes("held-remove");
+    HealthCheck check =
+        HealthCheck.of(probes.type)
+            .withInterval(Duration.ofMillis(1))
+            .withTimeout(Duration.ofMinutes(1))
+            .withJitter(0)
+            .consecutive(1, 1);
+    try (BackendPool pool =
+        BackendPool.builder()
+            .backend(Backend.of("tcp://a:1", X86))
+            .backend(Backend.of("tcp://b:1", X86))
+            .healthProbe(probes)
+            .healthCheck(check)
+            .healthCheck("tcp://b:1", null)
+            .build()) {
+      probes.next().complete(HealthProbe.Result.up());
+      Eventually.until(
+          "a healthy",
+          () -> PoolStatus.of(pool, "tcp://a:1").health().name().equals("HEALTHY"),
+          pool::status);
+      CompletableFuture<HealthProbe.Result> second = probes.next();
+
+      List<PoolEvent> events = new CopyOnWriteArrayList<>();
+      AutoCloseable unused = pool.subscribe(events::add);
+      Slot slot = ((LocalBackendPool) pool).topology().find("tcp://a:1");
+      assertThat(slot).isNotNull();
+
+      Thread answering;
+      synchronized (slot) {
+        // The monitor takes the result and sets out to tell the slot, which waits on its lock.
+        answering = new Thread(() -> second.complete(HealthProbe.Result.down("gone")));
+        answering.start();
+        Eventually.until(
+            "the answer waiting for the slot",
+            () -> answering.getState() == Thread.State.BLOCKED,
+            answering::getState);
+        pool.remove("tcp://a:1");
+      }
+      answering.join(10_000);
+      Thread.sleep(300); // event delivery
+
+      List<String> told =
+          events.stream()
+              .filter(
+                  e ->
+                      (e instanceof PoolEvent.BackendRemoved r && r.addr().equals("tcp://a:1"))
+                          || (e instanceof PoolEvent.HealthChanged h
+                              && h.addr().equals("tcp://a:1")))
+              .map(e -> e.getClass().getSimpleName())
+              .collect(Collectors.toList());
+      assertThat(told).as("events about tcp://a:1").containsExactly("BackendRemoved");
+    }
+  }
+
+  /**
+   * Semantic (arguable against README's "draining keeps draining", which speaks of operators'
+   * states): a backend that a reload set draining is still draining after a later reload lists it
+   * again (LocalBackendPool.prepare keeps the slot as it is), so once its last lease ends it is
+   * removed, and the pool lacks a backend its configuration lists, with nothing left to add it back
+   * (with watch: true, the file will not change again). An accidental edit undone is enough.
+   */
+  @Test
+  void aBackendListedAgainByAReloadIsNotRemovedByTheDrainOfAnEarlierReload() throws Exception {
+    Backend a = Backend.of("tcp://a:1", X86);
+    Backend b = Backend.of("tcp://b:1", X86).withLabels(java.util.Map.of("name", "b"));
+    try (BackendPool pool = BackendPool.builder().backend(a).backend(b).build()) {
+      Lease onB = pool.acquire(X86, Selector.parse("name=b"));
+      pool.reload(BackendPool.builder().backend(a)); // b drains
+      pool.reload(BackendPool.builder().backend(a).backend(b)); // b is listed again
+
+      onB.close();
+      Thread.sleep(500); // the drain, had it gone on, finishes on the timer
+      assertThat(pool.backends())
+          .as("the backends of a pool whose configuration lists a and b")
+          .extracting(Backend::addr)
+          .containsExactly("tcp://a:1", "tcp://b:1");
+    }
+  }
+
+  private static Set<Thread> timerThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().startsWith("melange-pool-timer-") && t.isAlive())
+        .collect(Collectors.toSet());
+  }
+
+  private static List<Thread> newTimerThreads(Set<Thread> before) {
+    List<Thread> now = new ArrayList<>(timerThreads());
+    now.removeAll(before);
+    return now;
+  }
+
+  private static void awaitEvent(
+      BlockingQueue<PoolEvent> events, java.util.function.Predicate<PoolEvent> wanted)
+      throws InterruptedException {
+    assertThat(pollEvent(events, wanted, 10_000)).as("event").isNotNull();
+  }
+
+  private static PoolEvent pollEvent(
+      BlockingQueue<PoolEvent> events, java.util.function.Predicate<PoolEvent> wanted, long millis)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+    while (true) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return null;
+      }
+      PoolEvent event = events.poll(left, TimeUnit.NANOSECONDS);
+      if (event != null && wanted.test(event)) {
+        return event;
+      }
+    }
+  }
+}
