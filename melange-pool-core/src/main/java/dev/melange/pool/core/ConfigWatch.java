@@ -17,8 +17,13 @@ import org.slf4j.LoggerFactory;
  * file's modification time, size and identity every {@link #POLL_MILLIS} ms on the pool's timer
  * thread (no thread of its own; a symlink swapped, as Kubernetes does with a ConfigMap, counts as a
  * change) and reloads once a change has held still for one more look, so that an editor's several
- * writes make one reload. A file that fails to load is logged and left; the pool keeps its
- * configuration until the file changes again.
+ * writes make one reload. It compares with the file's state just before the pool last read it
+ * ({@link #stamp}), so a change made while the file was being read is not missed. A file that fails
+ * to load is logged and left; the pool keeps its configuration until the file changes again.
+ *
+ * <p>The pool calls {@link #configure} after each load, in the order of the loads (under its reload
+ * lock); each call starts a new generation of looks, and a look of an older generation ends without
+ * scheduling another, so there is never more than one line of looks.
  */
 final class ConfigWatch {
   private static final Logger log = LoggerFactory.getLogger(ConfigWatch.class);
@@ -28,46 +33,48 @@ final class ConfigWatch {
 
   private final LocalBackendPool pool;
 
-  /** The file watched, or null when not watching. */
-  private volatile @Nullable Path file;
+  /** Guarded by {@code this}: what is watched now, or null; a new object for each load. */
+  private @Nullable Watched watched;
 
-  /** The file's state when the pool last loaded it, as {@link #configure} saw it. */
-  private volatile @Nullable Loaded configured;
-
-  /** Timer thread only: the load last taken in, the file's state then, and a change seen. */
-  private @Nullable Loaded adopted;
-
-  private @Nullable Fingerprint loaded;
-  private @Nullable Fingerprint changed;
-
-  /** Guarded by {@code this}: the next look, or null when none is scheduled. */
+  /** Guarded by {@code this}: the next look, or null. */
   private @Nullable Future<?> next;
 
   ConfigWatch(LocalBackendPool pool) {
     this.pool = pool;
   }
 
-  /** Watches the settings' file if they say to, else stops watching. */
+  /** The state of a file now, to compare with later; null when it cannot be read. */
+  static @Nullable Object stamp(Path file) {
+    return Fingerprint.of(file);
+  }
+
+  /**
+   * After a load: watches the settings' file if they say to, comparing with the state it had just
+   * before it was read; else stops watching.
+   */
   void configure(PoolSettings settings) {
     Path source = settings.source();
     if (!settings.watch() || source == null) {
       stop();
       return;
     }
-    configured = new Loaded(Fingerprint.of(source));
-    file = source;
+    Object stamp = settings.sourceStamp();
+    Watched now = new Watched(source, stamp instanceof Fingerprint f ? f : null);
+    Future<?> previous;
     synchronized (this) {
-      if (next != null) {
-        return;
-      }
+      watched = now;
+      previous = next;
+      next = pool.schedule(() -> look(now), TimeUnit.MILLISECONDS.toNanos(POLL_MILLIS));
     }
-    schedule();
+    if (previous != null) {
+      previous.cancel(false);
+    }
   }
 
   void stop() {
-    file = null;
     Future<?> pending;
     synchronized (this) {
+      watched = null;
       pending = next;
       next = null;
     }
@@ -76,74 +83,58 @@ final class ConfigWatch {
     }
   }
 
-  boolean isWatching() {
-    return file != null;
-  }
-
-  private void schedule() {
-    Future<?> task = pool.schedule(this::look, TimeUnit.MILLISECONDS.toNanos(POLL_MILLIS));
+  private void look(Watched current) {
     synchronized (this) {
-      next = file == null ? null : task;
+      if (watched != current) {
+        return; // a newer load or a stop replaced this line of looks
+      }
     }
-    if (task != null && file == null) {
-      task.cancel(false); // stopped meanwhile
-    }
-  }
-
-  private void look() {
-    Path watched = file;
-    if (watched == null) {
-      return;
-    }
-    Loaded last = configured;
-    if (last != adopted) {
-      // The pool loaded a file since the last look (at build, or a reload from any caller):
-      // compare with what the file held then.
-      adopted = last;
-      loaded = last == null ? null : last.fingerprint();
-      changed = null;
-    }
-    Fingerprint now = Fingerprint.of(watched);
-    if (Objects.equals(now, loaded)) {
-      changed = null;
-    } else if (!Objects.equals(now, changed)) {
-      changed = now; // look once more: reload when it holds still
+    Fingerprint now = Fingerprint.of(current.file);
+    if (Objects.equals(now, current.loaded)) {
+      current.changed = null;
+    } else if (!Objects.equals(now, current.changed)) {
+      current.changed = now; // look once more: reload when it holds still
     } else {
-      loaded = now;
-      changed = null;
-      reload(watched);
+      current.changed = null;
+      current.loaded = now;
+      reload(current.file); // configures a new line of looks when it succeeds
     }
     synchronized (this) {
-      next = null;
-    }
-    if (file != null) {
-      schedule();
+      if (watched == current) {
+        next = pool.schedule(() -> look(current), TimeUnit.MILLISECONDS.toNanos(POLL_MILLIS));
+      }
     }
   }
 
-  private void reload(Path watched) {
+  private void reload(Path file) {
     try {
-      pool.reload(watched);
+      pool.reload(file);
     } catch (PoolConfigException e) {
       log.error(
           "{} changed but was not reloaded; the pool keeps its configuration:\n{}",
-          watched,
+          file,
           e.getMessage());
     } catch (RuntimeException e) {
-      log.error("{} changed but was not reloaded", watched, e);
+      if (pool.isClosed()) {
+        log.debug("{} changed, but the pool closed", file);
+      } else {
+        log.error("{} changed but was not reloaded", file, e);
+      }
     }
   }
 
-  /** One load of the file by the pool (told apart by identity), with the file's state then. */
-  private static final class Loaded {
-    private final @Nullable Fingerprint fingerprint;
+  /**
+   * One load's watch: the file and its state when loaded; then, on the timer thread only, the state
+   * last loaded and a change seen once.
+   */
+  private static final class Watched {
+    final Path file;
+    @Nullable Fingerprint loaded;
+    @Nullable Fingerprint changed;
 
-    Loaded(@Nullable Fingerprint fingerprint) {
-      this.fingerprint = fingerprint;
-    }
-
-    @Nullable Fingerprint fingerprint() {
-      return fingerprint;
+    Watched(Path file, @Nullable Fingerprint loaded) {
+      this.file = file;
+      this.loaded = loaded;
     }
   }
 

@@ -53,8 +53,11 @@ final class HealthMonitor {
   /** Guarded by {@code this}: bumped with each change of health. */
   private long version;
 
-  /** Guarded by {@code this}: the next probe, or the one in flight's timeout. */
+  /** Guarded by {@code this}: the next probe, scheduled; null while one is in flight. */
   private @Nullable Future<?> next;
+
+  /** Guarded by {@code this}: the check in flight, or null. */
+  private @Nullable CompletionStage<HealthProbe.Result> inFlight;
 
   /** Guarded by {@code this}. */
   private boolean stopped;
@@ -96,16 +99,25 @@ final class HealthMonitor {
     return subscribers.isEmpty();
   }
 
-  /** Stops probing for good and closes the probe. */
+  /**
+   * Stops probing for good: the next probe does not start, the one in flight (if any) is cancelled,
+   * and the probe is closed. No check starts after this returns.
+   */
   void stop() {
     Future<?> pending;
+    CompletionStage<HealthProbe.Result> running;
     synchronized (this) {
       stopped = true;
       pending = next;
       next = null;
+      running = inFlight;
+      inFlight = null;
     }
     if (pending != null) {
       pending.cancel(false);
+    }
+    if (running != null) {
+      running.toCompletableFuture().cancel(true);
     }
     try {
       probe.close();
@@ -132,38 +144,37 @@ final class HealthMonitor {
   }
 
   private void probe() {
+    long started = System.nanoTime();
+    CompletionStage<HealthProbe.Result> check;
     synchronized (this) {
       if (stopped) {
         return;
       }
+      // Started under the lock, so that stop() either comes first (no check) or sees it in
+      // flight (and cancels it). The SPI's check returns at once; its callbacks are attached
+      // below, outside the lock, so a check that completes at once runs them there.
+      try {
+        check = probe.check(key.check().timeout());
+      } catch (RuntimeException e) {
+        check = CompletableFuture.failedFuture(e);
+      }
+      inFlight = check;
+      probes.incrementAndGet();
     }
-    probes.incrementAndGet();
-    long started = System.nanoTime();
     CompletableFuture<HealthProbe.Result> outcome = new CompletableFuture<>();
-    CompletionStage<HealthProbe.Result> stage;
-    try {
-      stage = probe.check(key.check().timeout());
-    } catch (RuntimeException e) {
-      stage = CompletableFuture.failedFuture(e);
-    }
-    CompletionStage<HealthProbe.Result> check = stage;
     CompletionStage<HealthProbe.Result> unused =
         check.whenComplete(
             (result, failure) ->
                 outcome.complete(result != null ? result : HealthProbe.Result.down(why(failure))));
+    CompletionStage<HealthProbe.Result> timed = check;
     Future<?> timeout =
         schedule(
             () -> {
               if (outcome.complete(HealthProbe.Result.down(timeoutText))) {
-                check.toCompletableFuture().cancel(true);
+                timed.toCompletableFuture().cancel(true);
               }
             },
             timeoutNanos);
-    synchronized (this) {
-      if (!stopped) {
-        next = timeout; // so that stopping cancels it
-      }
-    }
     CompletableFuture<Void> unusedEnd =
         outcome.thenAccept(
             result -> {
@@ -182,6 +193,7 @@ final class HealthMonitor {
       if (stopped) {
         return;
       }
+      inFlight = null;
       lastProbe = Instant.now();
       lastResult = result.detail();
       Health before = model.health();

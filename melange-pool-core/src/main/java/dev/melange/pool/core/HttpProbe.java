@@ -76,18 +76,36 @@ final class HttpProbe implements HealthProbe {
             .timeout(timeout)
             .header("User-Agent", "melange-pool health check")
             .build();
+    // The result a caller may cancel (the pool does on a timeout, or when it stops probing):
+    // cancelling it cancels the request, or keeps a request not sent yet from being sent.
+    CompletableFuture<Result> result = new CompletableFuture<>();
     if (literal) {
-      return send(request);
+      send(request, result);
+    } else {
+      // Sent from the lookup threads, in case the client resolves the name on the caller's.
+      CompletableFuture<Void> unused =
+          CompletableFuture.runAsync(
+              () -> {
+                if (!result.isDone()) {
+                  send(request, result);
+                }
+              },
+              ProbeLookups.executor());
     }
-    // Sent from the lookup threads, in case the client resolves the name on the caller's thread.
-    return CompletableFuture.supplyAsync(() -> send(request), ProbeLookups.executor())
-        .thenCompose(sent -> sent);
+    return result;
   }
 
-  private CompletableFuture<Result> send(HttpRequest request) {
-    return Client.INSTANCE
-        .sendAsync(request, HttpResponse.BodyHandlers.discarding())
-        .thenApply(response -> judge(response.statusCode()));
+  private void send(HttpRequest request, CompletableFuture<Result> result) {
+    CompletableFuture<HttpResponse<Void>> response =
+        Client.INSTANCE.sendAsync(request, HttpResponse.BodyHandlers.discarding());
+    CompletableFuture<Result> unusedCancel = result.whenComplete((r, f) -> response.cancel(true));
+    CompletableFuture<HttpResponse<Void>> unusedPass =
+        response.whenComplete(
+            (answer, failure) ->
+                result.complete(
+                    answer != null
+                        ? judge(answer.statusCode())
+                        : Result.down(HealthMonitor.why(failure))));
   }
 
   private Result judge(int status) {

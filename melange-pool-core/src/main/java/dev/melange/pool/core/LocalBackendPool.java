@@ -99,11 +99,17 @@ final class LocalBackendPool implements BackendPool {
   private final WaitQueue waiters = new WaitQueue(this);
   private final PoolEvents events = new PoolEvents(this);
   private final Object topologyLock = new Object();
+
+  /** Held by a reload from start to end (taken before {@code topologyLock}, never inside it). */
+  private final Object reloadLock = new Object();
+
   private volatile Topology topology;
   private volatile boolean closed;
 
-  /** Guarded by {@code topologyLock}; created on first need, shut down on close. */
+  /** Guarded by {@code timerLock}; created on first need, shut down on close. */
   private @Nullable ScheduledThreadPoolExecutor timer;
+
+  private final Object timerLock = new Object();
 
   /** Reloadable: whether requests whose every candidate is unhealthy go to them anyway. */
   private volatile boolean failOpen;
@@ -122,6 +128,12 @@ final class LocalBackendPool implements BackendPool {
 
   /** Guarded by {@code topologyLock}: the backends draining, each with the future of its end. */
   private final Map<Slot, CompletableFuture<Void>> drains = new HashMap<>();
+
+  /**
+   * Guarded by {@code topologyLock}: the draining backends whose drain a reload started (not an
+   * operator), which a later reload that lists them again takes back.
+   */
+  private final Set<Slot> reloadDrains = new HashSet<>();
 
   /** The keys of {@code drains}, published for releases to check without the lock. */
   private volatile Slot[] draining = new Slot[0];
@@ -153,10 +165,16 @@ final class LocalBackendPool implements BackendPool {
         Slot slot = newSlot(backend, defaultMaxJobs);
         slots.add(slot);
         HealthCheck check = settings.healthCheckOf(backend);
-        follow(slot, check, subscribe(slot, check, null, config.probes()), this);
+        follow(slot, check, subscribe(slot, check, null, config.probes()), false);
       }
     } catch (RuntimeException | Error e) {
+      // Nothing can close a pool that was never built: let go of what it started.
       slots.forEach(LocalBackendPool::unfollow);
+      closed = true;
+      ScheduledThreadPoolExecutor started = takeTimer();
+      if (started != null) {
+        started.shutdownNow();
+      }
       throw e;
     }
     this.topology = new Topology(slots);
@@ -459,7 +477,8 @@ final class LocalBackendPool implements BackendPool {
       for (Iterator<FailOpen> it = failingOpen.iterator(); it.hasNext(); ) {
         FailOpen request = it.next();
         Matches candidates = current.candidates(request.arch(), request.selector());
-        if (candidates.isEmpty()
+        if (!failOpen
+            || candidates.isEmpty()
             || anyReadyAndNotUnhealthy(candidates.primarySlots)
             || anyReadyAndNotUnhealthy(candidates.backups.slots)) {
           it.remove();
@@ -720,7 +739,7 @@ final class LocalBackendPool implements BackendPool {
       }
       Slot slot = newSlot(backend, defaultMaxJobs);
       HealthCheck check = config.settings().healthCheckOf(backend);
-      follow(slot, check, subscribe(slot, check, null, config.probes()), this);
+      follow(slot, check, subscribe(slot, check, null, config.probes()), false);
       slot.startRamp();
       topology = current.with(slot);
       // Told under the lock, so that listeners hear add and remove in the order they happened.
@@ -825,6 +844,7 @@ final class LocalBackendPool implements BackendPool {
         throw new PoolException("cannot drain every backend: at least one must remain");
       }
       for (Slot slot : slots) {
+        reloadDrains.remove(slot); // an operator's drain now: a reload no longer undoes it
         ends.add(startDrain(slot));
         matched.add(slot.backend);
       }
@@ -882,6 +902,7 @@ final class LocalBackendPool implements BackendPool {
       if (end == null) {
         return;
       }
+      reloadDrains.remove(slot);
       draining = drains.keySet().toArray(new Slot[0]);
       waiters.watchDrains(-1);
       Topology current = topology;
@@ -947,8 +968,7 @@ final class LocalBackendPool implements BackendPool {
     synchronized (topologyLock) {
       checkOpen();
       for (Slot slot : matching(pattern)) {
-        Health before = slot.override(override);
-        events.healthChanged(slot.backend.addr(), slot.backend.arch(), before, slot.health());
+        slot.override(override); // tells HealthChanged
         matched.add(slot.backend);
       }
     }
@@ -961,24 +981,29 @@ final class LocalBackendPool implements BackendPool {
   @Override
   public void reload(Path path) {
     Objects.requireNonNull(path, "path");
-    PoolSettings settings = YamlPoolConfigLoader.load(path, config.probes().keySet());
-    try {
-      apply(
-          current ->
-              new PoolConfig(
-                  settings,
-                  current.ticker(),
-                  current.customStrategy(),
-                  current.customBreakers(),
-                  current.probes()),
-          problems -> {
-            List<String> lines = new ArrayList<>();
-            problems.forEach(problem -> lines.add(path + ": " + problem));
-            return new PoolConfigException(lines, 0, 0, null);
-          });
-    } catch (IllegalArgumentException e) {
-      // A probe factory refused a backend: the file's problem, reported as the file's.
-      throw new PoolConfigException(List.of(path + ": " + e.getMessage()), 0, 0, e);
+    // One reload at a time, file read included: a reload never applies a file older than the one
+    // applied before it, and the watch is configured in the order of the loads.
+    synchronized (reloadLock) {
+      checkOpen();
+      PoolSettings settings = YamlPoolConfigLoader.load(path, config.probes().keySet());
+      try {
+        apply(
+            current ->
+                new PoolConfig(
+                    settings,
+                    current.ticker(),
+                    current.customStrategy(),
+                    current.customBreakers(),
+                    current.probes()),
+            problems -> {
+              List<String> lines = new ArrayList<>();
+              problems.forEach(problem -> lines.add(path + ": " + problem));
+              return new PoolConfigException(lines, 0, 0, null);
+            });
+      } catch (IllegalArgumentException e) {
+        // A probe factory refused a backend: the file's problem, reported as the file's.
+        throw new PoolConfigException(List.of(path + ": " + e.getMessage()), 0, 0, e);
+      }
     }
   }
 
@@ -990,7 +1015,9 @@ final class LocalBackendPool implements BackendPool {
           "config must come from BackendPool.builder(), was " + builder.getClass().getName());
     }
     PoolConfig next = poolBuilder.config();
-    apply(current -> next, problems -> new IllegalArgumentException(String.join("; ", problems)));
+    synchronized (reloadLock) {
+      apply(current -> next, problems -> new IllegalArgumentException(String.join("; ", problems)));
+    }
   }
 
   /**
@@ -1018,7 +1045,7 @@ final class LocalBackendPool implements BackendPool {
       commit(reload);
       applied = after.settings();
     }
-    watch.configure(applied);
+    watch.configure(applied); // under the reload lock: in the order of the loads
     finishIdleDrains();
     checkFailOpenExits();
     waiters.signal();
@@ -1048,6 +1075,9 @@ final class LocalBackendPool implements BackendPool {
         if (old != null && old.backend.arch().equals(backend.arch())) {
           reload.kept.put(old, backend);
           reload.ordered.add(old);
+          if (reloadDrains.contains(old)) {
+            reload.relisted.add(old);
+          }
           if (!Reload.sameCheck(old, check, next.probes())) {
             Health seed = old.observed() == Health.UNKNOWN ? null : old.observed();
             reload.resubscribed.put(
@@ -1076,7 +1106,11 @@ final class LocalBackendPool implements BackendPool {
     return reload;
   }
 
-  /** Makes a prepared reload visible. Cannot fail. Under the lock. */
+  /**
+   * Makes a prepared reload visible. Cannot fail. Under the lock. The new topology is published
+   * before listeners are told, so that what they are told (and whether an arch is down) is judged
+   * on it.
+   */
   private void commit(Reload reload) {
     PoolSettings settings = reload.config.settings();
     config = reload.config;
@@ -1088,32 +1122,51 @@ final class LocalBackendPool implements BackendPool {
             slot.reconfigure(
                 backend, backend.maxJobs() == 0 ? settings.defaultMaxJobs() : backend.maxJobs()));
     reload.resubscribed.forEach(
-        (slot, subscription) -> {
-          Health before = slot.health();
-          follow(slot, settings.healthCheckOf(slot.backend), subscription.orElse(null), this);
-          if (slot.health() != before) {
-            events.healthChanged(slot.backend.addr(), slot.backend.arch(), before, slot.health());
-          }
-        });
+        (slot, subscription) ->
+            follow(slot, settings.healthCheckOf(slot.backend), subscription.orElse(null), true));
     for (Slot slot : reload.replaced) {
+      // Retired before the topology without it is published, as remove() does.
       retire(slot);
       if (events.active() && !drains.containsKey(slot)) {
         drains.put(slot, new CompletableFuture<>()); // for BackendDrained, as remove() does
         waiters.watchDrains(1);
       }
-      events.backendRemoved(slot.backend.addr(), slot.backend.arch());
-    }
-    for (Slot slot : reload.leaving) {
-      CompletableFuture<Void> unused = startDrain(slot);
     }
     reload.added.forEach(
         (slot, subscription) -> {
-          follow(slot, settings.healthCheckOf(slot.backend), subscription.orElse(null), this);
+          follow(slot, settings.healthCheckOf(slot.backend), subscription.orElse(null), false);
           slot.startRamp();
-          events.backendAdded(slot.backend.addr(), slot.backend.arch());
         });
-    draining = drains.keySet().toArray(new Slot[0]);
+    for (Slot slot : reload.relisted) {
+      // Its drain was an earlier reload's, which this one undoes.
+      readmitFromReloadDrain(slot);
+    }
     topology = new Topology(reload.ordered);
+    for (Slot slot : reload.replaced) {
+      events.backendRemoved(slot.backend.addr(), slot.backend.arch());
+    }
+    for (Slot slot : reload.leaving) {
+      if (!drains.containsKey(slot)) {
+        reloadDrains.add(slot);
+      }
+      CompletableFuture<Void> unused = startDrain(slot);
+    }
+    reload
+        .added
+        .keySet()
+        .forEach(slot -> events.backendAdded(slot.backend.addr(), slot.backend.arch()));
+    draining = drains.keySet().toArray(new Slot[0]);
+  }
+
+  /** Takes a slot that a reload set draining back to READY, ending that drain. Under the lock. */
+  private void readmitFromReloadDrain(Slot slot) {
+    reloadDrains.remove(slot);
+    if (drains.remove(slot) != null) {
+      waiters.watchDrains(-1);
+    }
+    slot.readmit();
+    events.adminStateChanged(
+        slot.backend.addr(), slot.backend.arch(), AdminState.DRAINING, AdminState.READY);
   }
 
   @Override
@@ -1189,17 +1242,17 @@ final class LocalBackendPool implements BackendPool {
         return;
       }
       closed = true;
-      toStop = timer;
-      timer = null;
       unfinished = new ArrayList<>(drains.values());
       waiters.watchDrains(-drains.size());
       drains.clear();
+      reloadDrains.clear();
       draining = new Slot[0];
       for (Slot slot : topology.slots) {
         unfollow(slot); // a probe no other pool needs stops
       }
-      watch.stop();
     }
+    watch.stop();
+    toStop = takeTimer();
     // Outside the lock: completing runs the callers' stages.
     for (CompletableFuture<Void> end : unfinished) {
       end.completeExceptionally(new PoolException("the pool is closed"));
@@ -1224,10 +1277,13 @@ final class LocalBackendPool implements BackendPool {
     return ticker;
   }
 
-  /** Runs a task after a delay on the pool's timer thread; null once the pool is closed. */
+  /**
+   * Runs a task after a delay on the pool's timer thread; null once the pool is closed. Takes only
+   * the timer's own lock, never the topology's: health threads shared by every pool call it.
+   */
   @Nullable Future<?> schedule(Runnable task, long delayNanos) {
     ScheduledThreadPoolExecutor executor;
-    synchronized (topologyLock) {
+    synchronized (timerLock) {
       if (closed) {
         return null;
       }
@@ -1241,6 +1297,15 @@ final class LocalBackendPool implements BackendPool {
       return executor.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException closing) {
       return null;
+    }
+  }
+
+  /** Once {@code closed} is set: the timer, for the caller to shut down; no new one is made. */
+  private @Nullable ScheduledThreadPoolExecutor takeTimer() {
+    synchronized (timerLock) {
+      ScheduledThreadPoolExecutor executor = timer;
+      timer = null;
+      return executor;
     }
   }
 
@@ -1263,16 +1328,16 @@ final class LocalBackendPool implements BackendPool {
    * what it followed; its health is the check's from here on. Under the lock, or before the pool is
    * published.
    */
-  private static void follow(
+  private void follow(
       Slot slot,
       @Nullable HealthCheck check,
       HealthService.@Nullable Subscription subscription,
-      Object noCheck) {
+      boolean inPool) {
     HealthService.Subscription before = slot.subscription();
     if (subscription == null) {
-      slot.follow(null, null, noCheck);
+      slot.follow(null, null, this, inPool);
     } else {
-      slot.follow(check, subscription, subscription.subscriber());
+      slot.follow(check, subscription, subscription.subscriber(), inPool);
     }
     if (before != null && before != subscription) {
       before.close();
@@ -1305,7 +1370,7 @@ final class LocalBackendPool implements BackendPool {
 
   /** Stops following the slot's health check, if any: its probe stops when no pool needs it. */
   private static void unfollow(Slot slot) {
-    HealthService.Subscription subscription = slot.subscription();
+    HealthService.Subscription subscription = slot.unfollow();
     if (subscription != null) {
       subscription.close();
     }
@@ -1322,13 +1387,8 @@ final class LocalBackendPool implements BackendPool {
    * (unless it is stale), listeners hear of the change, and waiters look again on the timer.
    */
   void healthObserved(Slot slot, Object from, Health health, long version) {
-    Health before = slot.observe(from, health, version);
-    if (before == null) {
-      return;
-    }
-    Health after = slot.health();
-    if (after != before) {
-      events.healthChanged(slot.backend.addr(), slot.backend.arch(), before, after);
+    if (slot.observe(from, health, version) == null) {
+      return; // stale, or the slot has left the pool
     }
     Future<?> unused =
         schedule(

@@ -44,6 +44,7 @@ final class PoolBuilder implements BackendPool.Builder {
   private final Map<String, HealthProbe.Factory> probes = new HashMap<>();
   private boolean watch;
   private @Nullable Path source;
+  private @Nullable Object sourceStamp;
 
   /** A builder preloaded with a whole configuration, as the YAML loader makes it. */
   static PoolBuilder from(PoolSettings settings) {
@@ -57,6 +58,7 @@ final class PoolBuilder implements BackendPool.Builder {
     builder.healthCheck = settings.healthCheck();
     builder.watch = settings.watch();
     builder.source = settings.source();
+    builder.sourceStamp = settings.sourceStamp();
     return builder
         .defaultMaxJobs(settings.defaultMaxJobs())
         .failureThreshold(settings.failureThreshold())
@@ -243,7 +245,8 @@ final class PoolBuilder implements BackendPool.Builder {
             healthCheck,
             checks,
             watch,
-            source);
+            source,
+            sourceStamp);
     return new PoolConfig(settings, ticker, customStrategy, breakers, probes);
   }
 

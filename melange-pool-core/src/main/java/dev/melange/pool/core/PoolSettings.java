@@ -26,6 +26,8 @@ import org.jspecify.annotations.Nullable;
  * @param healthChecks each configured backend's health check, by address (none for the others)
  * @param watch whether the pool reloads {@code source} when it changes
  * @param source the file the settings came from, or null for settings made in code
+ * @param sourceStamp the state of {@code source} just before it was read, for {@code watch} to tell
+ *     a later change; null with no source
  */
 record PoolSettings(
     List<Backend> backends,
@@ -40,7 +42,8 @@ record PoolSettings(
     @Nullable HealthCheck healthCheck,
     Map<String, HealthCheck> healthChecks,
     boolean watch,
-    @Nullable Path source) {
+    @Nullable Path source,
+    @Nullable Object sourceStamp) {
 
   static final int DEFAULT_MAX_JOBS = 4;
   static final int DEFAULT_FAILURE_THRESHOLD = 3;
@@ -56,8 +59,8 @@ record PoolSettings(
     healthChecks = Map.copyOf(healthChecks);
   }
 
-  /** These settings, as read from {@code file}. */
-  PoolSettings withSource(Path file) {
+  /** These settings, as read from {@code file}, which was in state {@code stamp} before. */
+  PoolSettings withSource(Path file, @Nullable Object stamp) {
     return new PoolSettings(
         backends,
         defaultMaxJobs,
@@ -71,7 +74,8 @@ record PoolSettings(
         healthCheck,
         healthChecks,
         watch,
-        file);
+        file,
+        stamp);
   }
 
   /**

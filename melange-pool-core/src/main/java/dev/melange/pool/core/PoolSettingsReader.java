@@ -123,6 +123,7 @@ final class PoolSettingsReader {
         Objects.requireNonNull(healthCheckReader).poolCheck(),
         healthChecks,
         watch != null && watch,
+        null,
         null);
   }
 

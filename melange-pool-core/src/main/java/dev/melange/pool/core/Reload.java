@@ -31,6 +31,9 @@ final class Reload {
   /** Slots of backends listed again with another arch: removed at once. */
   final List<Slot> replaced = new ArrayList<>();
 
+  /** Slots an earlier reload set draining, listed again: they take leases again. */
+  final List<Slot> relisted = new ArrayList<>();
+
   /** Slots no longer listed: they drain. */
   final List<Slot> leaving = new ArrayList<>();
 
@@ -49,7 +52,7 @@ final class Reload {
 
   /** How many backends the reload changes in any way. */
   int changes() {
-    return changed() + added.size() + leaving.size();
+    return changed() + added.size() + leaving.size() + relisted.size();
   }
 
   /** How many backends stay with a change (of any setting or their health check). */

@@ -72,7 +72,10 @@ final class Slot extends SlotPaddingAfter {
   /** Following its health check's monitor, or null without a check. */
   private volatile HealthService.@Nullable Subscription subscription;
 
-  /** The subscriber of the current subscription: observations from an older one are ignored. */
+  /**
+   * The subscriber of the current subscription: observations from an older one (or any, once the
+   * slot leaves the pool) are ignored.
+   */
   private @Nullable Object follower;
 
   /** Guarded by {@code this}: the version of the observation last taken. */
@@ -80,6 +83,9 @@ final class Slot extends SlotPaddingAfter {
 
   /** The pool's slow start; its ticker times the ramp. */
   private final SlowStart slowStart;
+
+  /** The pool's listeners, told of changes of health. */
+  private final PoolEvents events;
 
   /** The ticker reading when the current ramp began; meaningful while the word is RAMPING. */
   private volatile long rampStartNanos;
@@ -102,11 +108,13 @@ final class Slot extends SlotPaddingAfter {
       CircuitBreaker breaker,
       WaitQueue waiters,
       SlowStart slowStart,
-      @Nullable LatencyEstimate latency) {
+      @Nullable LatencyEstimate latency,
+      PoolEvents events) {
     super(maxJobs, backend.weight(), breaker, waiters);
     this.backend = backend;
     this.slowStart = slowStart;
     this.latency = latency;
+    this.events = events;
   }
 
   /**
@@ -125,7 +133,7 @@ final class Slot extends SlotPaddingAfter {
       PoolEvents events) {
     CircuitListener listener = new CircuitListener(events);
     CircuitBreaker breaker = breakers.create(backend, slowStart.ticker, listener);
-    Slot slot = new Slot(backend, maxJobs, breaker, waiters, slowStart, latency);
+    Slot slot = new Slot(backend, maxJobs, breaker, waiters, slowStart, latency, events);
     listener.slot = slot;
     return slot;
   }
@@ -170,6 +178,7 @@ final class Slot extends SlotPaddingAfter {
     Health before = health();
     healthOverride = override;
     applyHealth(before);
+    tellHealth(before);
     return before;
   }
 
@@ -185,15 +194,21 @@ final class Slot extends SlotPaddingAfter {
     Health before = health();
     observed = health;
     applyHealth(before);
+    tellHealth(before);
     return before;
   }
 
   /**
    * Follows a new health check (or none), replacing the one followed; the health observed starts
    * from the subscription's. Returns the health before. The caller closes the old subscription.
+   *
+   * @param tell whether a change is told: yes for a slot in the pool, no for one joining it
    */
   synchronized Health follow(
-      @Nullable HealthCheck check, HealthService.@Nullable Subscription subscription, Object from) {
+      @Nullable HealthCheck check,
+      HealthService.@Nullable Subscription subscription,
+      Object from,
+      boolean tell) {
     Health before = health();
     this.check = check;
     this.subscription = subscription;
@@ -210,7 +225,32 @@ final class Slot extends SlotPaddingAfter {
       observed = start.health();
     }
     applyHealth(before);
+    if (tell) {
+      tellHealth(before);
+    }
     return before;
+  }
+
+  /**
+   * Stops taking what its check observes (the slot is leaving the pool); returns the subscription
+   * to close, or null. Observations already on their way are ignored from now on.
+   */
+  synchronized HealthService.@Nullable Subscription unfollow() {
+    HealthService.Subscription followed = subscription;
+    subscription = null;
+    follower = null;
+    return followed;
+  }
+
+  /**
+   * Tells listeners of a change of health, under this slot's monitor, so that the changes of one
+   * backend are told in the order they were made.
+   */
+  private void tellHealth(Health before) {
+    Health after = health();
+    if (after != before) {
+      events.healthChanged(backend.addr(), backend.arch(), before, after);
+    }
   }
 
   /** The subscription followed now, or null. */

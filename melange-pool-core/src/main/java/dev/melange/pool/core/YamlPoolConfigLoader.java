@@ -63,10 +63,14 @@ final class YamlPoolConfigLoader {
    * @throws PoolConfigException on any problem with the file, with every problem found
    */
   static PoolSettings load(Path path, Collection<String> probeTypes) {
+    // Before reading: a change made while the file is read is then a change to the watch.
+    Object stamp = ConfigWatch.stamp(path);
     Optional<Node> root = compose(path);
     List<String> types = new ArrayList<>(HealthService.knownTypes());
     probeTypes.stream().filter(type -> !types.contains(type)).sorted().forEach(types::add);
-    return new PoolSettingsReader(path.toString(), types).read(root.orElse(null)).withSource(path);
+    return new PoolSettingsReader(path.toString(), types)
+        .read(root.orElse(null))
+        .withSource(path, stamp);
   }
 
   /**
