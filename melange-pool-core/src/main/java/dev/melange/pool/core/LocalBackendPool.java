@@ -995,16 +995,33 @@ final class LocalBackendPool implements BackendPool {
                     current.customStrategy(),
                     current.customBreakers(),
                     current.probes()),
-            problems -> {
-              List<String> lines = new ArrayList<>();
-              problems.forEach(problem -> lines.add(path + ": " + problem));
-              return new PoolConfigException(lines, 0, 0, null);
-            });
+            problems -> refused(path, settings, problems));
       } catch (IllegalArgumentException e) {
         // A probe factory refused a backend: the file's problem, reported as the file's.
         throw new PoolConfigException(List.of(path + ": " + e.getMessage()), 0, 0, e);
       }
     }
+  }
+
+  /**
+   * The refusal of a file that changes what a running pool cannot, each problem located at its key
+   * in the file when the file has it (a key left out, going back to its default, has no place).
+   */
+  private static PoolConfigException refused(
+      Path path, PoolSettings settings, List<Reload.Refusal> problems) {
+    List<String> lines = new ArrayList<>();
+    int line = 0;
+    int column = 0;
+    for (Reload.Refusal problem : problems) {
+      String where = settings.locations().get(problem.key());
+      lines.add(path + (where == null ? "" : ":" + where) + ": " + problem.text());
+      if (where != null && line == 0) {
+        String[] parts = where.split(":");
+        line = Integer.parseInt(parts[0]);
+        column = Integer.parseInt(parts[1]);
+      }
+    }
+    return new PoolConfigException(lines, line, column, null);
   }
 
   @Override
@@ -1016,7 +1033,11 @@ final class LocalBackendPool implements BackendPool {
     }
     PoolConfig next = poolBuilder.config();
     synchronized (reloadLock) {
-      apply(current -> next, problems -> new IllegalArgumentException(String.join("; ", problems)));
+      apply(
+          current -> next,
+          problems ->
+              new IllegalArgumentException(
+                  String.join("; ", problems.stream().map(Reload.Refusal::text).toList())));
     }
   }
 
@@ -1029,14 +1050,14 @@ final class LocalBackendPool implements BackendPool {
    * @param refusal the exception for settings that cannot change
    */
   private void apply(
-      UnaryOperator<PoolConfig> next, Function<List<String>, RuntimeException> refusal) {
+      UnaryOperator<PoolConfig> next, Function<List<Reload.Refusal>, RuntimeException> refusal) {
     PoolSettings applied;
     String summary;
     synchronized (topologyLock) {
       checkOpen();
       PoolConfig before = config;
       PoolConfig after = next.apply(before);
-      List<String> fixed = Reload.unchangeable(before, after);
+      List<Reload.Refusal> fixed = Reload.unchangeable(before, after);
       if (!fixed.isEmpty()) {
         throw refusal.apply(fixed);
       }

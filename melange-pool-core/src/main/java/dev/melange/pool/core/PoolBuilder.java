@@ -246,7 +246,8 @@ final class PoolBuilder implements BackendPool.Builder {
             checks,
             watch,
             source,
-            sourceStamp);
+            sourceStamp,
+            Map.of());
     return new PoolConfig(settings, ticker, customStrategy, breakers, probes);
   }
 

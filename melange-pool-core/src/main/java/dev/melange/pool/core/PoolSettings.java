@@ -43,7 +43,8 @@ record PoolSettings(
     Map<String, HealthCheck> healthChecks,
     boolean watch,
     @Nullable Path source,
-    @Nullable Object sourceStamp) {
+    @Nullable Object sourceStamp,
+    Map<String, String> locations) {
 
   static final int DEFAULT_MAX_JOBS = 4;
   static final int DEFAULT_FAILURE_THRESHOLD = 3;
@@ -57,6 +58,7 @@ record PoolSettings(
   PoolSettings {
     backends = List.copyOf(backends);
     healthChecks = Map.copyOf(healthChecks);
+    locations = Map.copyOf(locations);
   }
 
   /** These settings, as read from {@code file}, which was in state {@code stamp} before. */
@@ -75,7 +77,8 @@ record PoolSettings(
         healthChecks,
         watch,
         file,
-        stamp);
+        stamp,
+        locations);
   }
 
   /**

@@ -124,7 +124,8 @@ final class PoolSettingsReader {
         healthChecks,
         watch != null && watch,
         null,
-        null);
+        null,
+        locations(fields));
   }
 
   private List<Backend> backends(@Nullable Node node, MappingNode root) {
@@ -300,6 +301,18 @@ final class PoolSettingsReader {
       problems.add(node, key, "must be > 0, was " + GoDuration.format(value));
     }
     return value;
+  }
+
+  /** Where each top-level value is, as {@code line:column}. */
+  private static Map<String, String> locations(Map<String, Node> fields) {
+    Map<String, String> locations = new HashMap<>();
+    fields.forEach(
+        (key, node) ->
+            node.getStartMark()
+                .ifPresent(
+                    mark ->
+                        locations.put(key, (mark.getLine() + 1) + ":" + (mark.getColumn() + 1))));
+    return locations;
   }
 
   private static int line(Node node) {

@@ -72,52 +72,86 @@ final class Reload {
   }
 
   /**
-   * What a running pool cannot change, each as {@code <setting>: <problem>}; empty when the new
-   * configuration changes none of it.
+   * A setting a reload would change that a running pool cannot.
+   *
+   * @param key the top-level key it is under ({@code affinity} for {@code affinity.loadFactor})
+   * @param text {@code <setting>: <problem>}
    */
-  static List<String> unchangeable(PoolConfig before, PoolConfig after) {
+  record Refusal(String key, String text) {
+    @Override
+    public String toString() {
+      return text;
+    }
+  }
+
+  /** What a running pool cannot change; empty when the new configuration changes none of it. */
+  static List<Refusal> unchangeable(PoolConfig before, PoolConfig after) {
     PoolSettings was = before.settings();
     PoolSettings now = after.settings();
-    List<String> problems = new ArrayList<>();
+    List<Refusal> problems = new ArrayList<>();
     if (before.customStrategy() != after.customStrategy()) {
-      problems.add(fixed("strategy", "a custom strategy set in code", "another"));
+      problems.add(
+          refusal("strategy", fixed("strategy", "a custom strategy set in code", "another")));
     } else if (before.customStrategy() == null && !was.strategy().equals(now.strategy())) {
-      problems.add(fixed("strategy", describe(was.strategy()), describe(now.strategy())));
+      problems.add(
+          refusal(
+              "strategy", fixed("strategy", describe(was.strategy()), describe(now.strategy()))));
     }
     if (was.affinityLoadFactor() != now.affinityLoadFactor()) {
       problems.add(
-          fixed(
-              "affinity.loadFactor",
-              String.valueOf(was.affinityLoadFactor()),
-              String.valueOf(now.affinityLoadFactor())));
+          refusal(
+              "affinity",
+              fixed(
+                  "affinity.loadFactor",
+                  String.valueOf(was.affinityLoadFactor()),
+                  String.valueOf(now.affinityLoadFactor()))));
     }
     if (!was.slowStart().equals(now.slowStart())) {
       problems.add(
-          fixed(
-              "slowStart", GoDuration.format(was.slowStart()), GoDuration.format(now.slowStart())));
+          refusal(
+              "slowStart",
+              fixed(
+                  "slowStart",
+                  GoDuration.format(was.slowStart()),
+                  GoDuration.format(now.slowStart()))));
     }
     if (before.customBreakers() != after.customBreakers()) {
-      problems.add(fixed("circuitBreaker", "circuit breakers set in code", "others"));
+      problems.add(
+          refusal(
+              "failureThreshold",
+              fixed("circuit breakers", "circuit breakers set in code", "others")));
     } else if (before.customBreakers() == null) {
       if (was.failureThreshold() != now.failureThreshold()) {
         problems.add(
-            fixed(
+            refusal(
                 "failureThreshold",
-                String.valueOf(was.failureThreshold()),
-                String.valueOf(now.failureThreshold())));
+                fixed(
+                    "failureThreshold",
+                    String.valueOf(was.failureThreshold()),
+                    String.valueOf(now.failureThreshold()))));
       }
       if (!was.recoveryTimeout().equals(now.recoveryTimeout())) {
         problems.add(
-            fixed(
+            refusal(
                 "recoveryTimeout",
-                GoDuration.format(was.recoveryTimeout()),
-                GoDuration.format(now.recoveryTimeout())));
+                fixed(
+                    "recoveryTimeout",
+                    GoDuration.format(was.recoveryTimeout()),
+                    GoDuration.format(now.recoveryTimeout()))));
       }
     }
     if (before.ticker() != after.ticker()) {
-      problems.add("ticker: cannot change on reload");
+      problems.add(
+          refusal(
+              "ticker",
+              "ticker: cannot change on reload (the pool's is kept; build the reload's"
+                  + " configuration without a ticker, or with the pool's)"));
     }
     return problems;
+  }
+
+  private static Refusal refusal(String key, String text) {
+    return new Refusal(key, text);
   }
 
   private static String fixed(String setting, String was, String now) {

@@ -9,6 +9,7 @@ import dev.melange.pool.BackendPool;
 import dev.melange.pool.BackendStatus;
 import dev.melange.pool.Health;
 import dev.melange.pool.HealthCheck;
+import dev.melange.pool.HealthOverride;
 import dev.melange.pool.Lease;
 import dev.melange.pool.NoBackendAvailableException;
 import dev.melange.pool.PoolConfigException;
@@ -191,11 +192,11 @@ class ReloadTest {
           .isInstanceOf(PoolConfigException.class)
           .hasMessage(
               other
-                  + ": strategy: cannot change on reload (from least-loaded to round-robin);"
+                  + ":1:11: strategy: cannot change on reload (from least-loaded to round-robin);"
                   + " restart the pool to change it\n"
                   + other
-                  + ": slowStart: cannot change on reload (from 0s to 10s); restart the pool to"
-                  + " change it");
+                  + ":2:12: slowStart: cannot change on reload (from 0s to 10s); restart the pool"
+                  + " to change it");
       assertThat(pool.status()).isEqualTo(before);
     }
   }
@@ -241,7 +242,9 @@ class ReloadTest {
           BackendPool.builder().backend(Backend.of("tcp://b:1", ARCH));
       assertThatThrownBy(() -> pool.reload(otherTicker))
           .isInstanceOf(IllegalArgumentException.class)
-          .hasMessage("ticker: cannot change on reload");
+          .hasMessage(
+              "ticker: cannot change on reload (the pool's is kept; build the reload's"
+                  + " configuration without a ticker, or with the pool's)");
       BackendPool.Builder empty = BackendPool.builder().ticker(ticker);
       assertThatThrownBy(() -> pool.reload(empty))
           .isInstanceOf(PoolException.class)
@@ -316,6 +319,25 @@ class ReloadTest {
       replace(file, FIRST + "  - addr: tcp://late:1\n    arch: x86_64\n");
       Thread.sleep(4 * ConfigWatch.POLL_MILLIS);
       assertThat(pool.backends()).extracting(Backend::addr).doesNotContain("tcp://late:1");
+    }
+  }
+
+  @Test
+  void aReloadThatTurnsFailOpenOffEndsItAtOnce() throws Exception {
+    BlockingQueue<PoolEvent> heard = new LinkedBlockingQueue<>();
+    Path file = write("backends.yaml", FIRST);
+    try (BackendPool pool = BackendPool.fromYaml(file)) {
+      pool.subscribe(heard::add);
+      pool.setHealth("*", HealthOverride.UNHEALTHY);
+      pool.tryAcquire(ARCH, Selector.any()).orElseThrow().close(); // fails open
+
+      pool.reload(write("closed.yaml", "failOpen: false\n" + FIRST));
+
+      Eventually.until(
+          "FailOpenExited",
+          () -> heard.stream().anyMatch(PoolEvent.FailOpenExited.class::isInstance),
+          () -> heard);
+      assertThat(pool.tryAcquire(ARCH, Selector.any())).isEmpty();
     }
   }
 
