@@ -1117,6 +1117,15 @@ final class LocalBackendPool implements BackendPool {
       reload.abandon();
       throw e;
     }
+    if (reload.added.isEmpty()
+        && reload.kept.keySet().stream()
+            .allMatch(
+                slot ->
+                    slot.adminState() == AdminState.DRAINING && !reload.relisted.contains(slot))) {
+      // As drain() refuses to: a pool that can only empty.
+      reload.abandon();
+      throw new PoolException("cannot reload: every backend the configuration lists is draining");
+    }
     // What the file no longer lists drains, and stays in the topology until it is drained.
     for (Slot slot : topology.slots) {
       if (current.containsKey(slot.backend.addr())) {

@@ -342,6 +342,31 @@ class ReloadTest {
   }
 
   @Test
+  void aReloadThatWouldLeaveOnlyDrainingBackendsIsRefused() throws Exception {
+    Path file = write("backends.yaml", FIRST);
+    try (BackendPool pool = BackendPool.fromYaml(file)) {
+      Lease onA = pool.acquire(ARCH, Selector.parse("tier=low"));
+      var draining = pool.drain("tcp://a:1");
+      List<BackendStatus> before = pool.status();
+
+      assertThatThrownBy(
+              () ->
+                  pool.reload(
+                      write(
+                          "only-a.yaml",
+                          "failureThreshold: 1\nbackends:\n  - {addr: tcp://a:1, arch: x86_64,"
+                              + " maxJobs: 2, labels: {tier: low}}\n")))
+          .isInstanceOf(PoolException.class)
+          .hasMessage("cannot reload: every backend the configuration lists is draining");
+      assertThat(pool.status()).isEqualTo(before);
+      onA.close();
+      assertThat(draining.get(10, java.util.concurrent.TimeUnit.SECONDS))
+          .extracting(Backend::addr)
+          .containsExactly("tcp://a:1");
+    }
+  }
+
+  @Test
   void reloadOfAClosedPoolIsRefused() throws Exception {
     Path file = write("backends.yaml", FIRST);
     BackendPool pool = BackendPool.fromYaml(file);
