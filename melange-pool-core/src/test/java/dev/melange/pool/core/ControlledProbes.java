@@ -49,15 +49,21 @@ final class ControlledProbes implements HealthProbe.Factory {
     };
   }
 
+  /** The next check, once it starts, for the test to complete (or not) as it likes. */
+  CompletableFuture<HealthProbe.Result> started() throws InterruptedException {
+    CompletableFuture<HealthProbe.Result> check = pending.poll(20, TimeUnit.SECONDS);
+    if (check == null) {
+      throw new AssertionError("no " + type + " check started within 20 s");
+    }
+    return check;
+  }
+
   /**
    * Answers the next check (waiting for it to start); when this returns, every pool following the
    * check has taken the result.
    */
   void answer(boolean healthy) throws InterruptedException {
-    CompletableFuture<HealthProbe.Result> check = pending.poll(20, TimeUnit.SECONDS);
-    if (check == null) {
-      throw new AssertionError("no " + type + " check started within 20 s");
-    }
+    CompletableFuture<HealthProbe.Result> check = started();
     check.complete(healthy ? HealthProbe.Result.up() : HealthProbe.Result.down("scripted"));
     // The monitor starts its next check only once every follower has taken this result.
     Eventually.until(type + " check after the answer", () -> !pending.isEmpty(), () -> pending);

@@ -3,6 +3,7 @@ package dev.melange.pool.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.melange.pool.AdminState;
 import dev.melange.pool.Backend;
 import dev.melange.pool.BackendPool;
 import dev.melange.pool.HealthCheck;
@@ -35,57 +36,16 @@ import org.junit.jupiter.api.io.TempDir;
  * Review of the health-check / reload change: each test shows one defect found in review, and fails
  * while the defect is there.
  */
-class HealthReviewTest {
+class HealthAndReloadRacesTest {
   private static final String X86 = "x86_64";
   private static final String ARM = "aarch64";
 
   @TempDir Path dir;
 
-  /** A probe type whose checks the test completes by hand (or never). */
-  private static final class HeldProbes implements HealthProbe.Factory {
-    final String type;
-    final BlockingQueue<CompletableFuture<HealthProbe.Result>> started =
-        new LinkedBlockingQueue<>();
-    final AtomicInteger closed = new AtomicInteger();
-
-    HeldProbes(String type) {
-      this.type = type;
-    }
-
-    @Override
-    public String type() {
-      return type;
-    }
-
-    @Override
-    public HealthProbe create(Backend backend, HealthCheck check) {
-      return new HealthProbe() {
-        @Override
-        public CompletionStage<Result> check(Duration timeout) {
-          CompletableFuture<Result> result = new CompletableFuture<>();
-          started.add(result);
-          return result;
-        }
-
-        @Override
-        public void close() {
-          closed.incrementAndGet();
-        }
-      };
-    }
-
-    CompletableFuture<HealthProbe.Result> next() throws InterruptedException {
-      CompletableFuture<HealthProbe.Result> check = started.poll(20, TimeUnit.SECONDS);
-      assertThat(check).as("a %s check started", type).isNotNull();
-      return check;
-    }
-  }
-
   /**
-   * LocalBackendPool.commit publishes the new topology last, after telling BackendAdded; the
-   * event's AllDown/Recovered verdict (PoolEvents.checkArch) is taken then, from the old topology,
-   * without the new backend. An arch that was down and gets a ready backend by reload is never told
-   * Recovered, although it takes leases. (add() publishes first and tells Recovered.)
+   * A reload publishes its topology before it tells listeners, so that whether an arch is down is
+   * judged with the backends it adds: an arch that was down and gets a ready backend is told
+   * Recovered, as add() tells it.
    */
   @Test
   void aReloadThatGivesADownArchAReadyBackendTellsRecovered() throws Exception {
@@ -105,11 +65,9 @@ class HealthReviewTest {
               .backend(Backend.of("tcp://b:1", ARM))
               .backend(Backend.of("tcp://c:1", X86)));
 
-      // The arch takes leases again...
       try (Lease lease = pool.acquire(X86, Selector.any(), Duration.ZERO)) {
         assertThat(lease.backend().addr()).isEqualTo("tcp://c:1");
       }
-      // ...but listeners are never told.
       PoolEvent recovered =
           pollEvent(events, e -> e instanceof PoolEvent.Recovered r && r.arch().equals(X86), 3_000);
       assertThat(recovered).as("Recovered(x86_64) after the reload added tcp://c:1").isNotNull();
@@ -117,15 +75,12 @@ class HealthReviewTest {
   }
 
   /**
-   * HealthMonitor.stop() cancels {@code next}, which while a check is in flight is that check's
-   * timeout, not the check: the check in flight is neither cancelled nor ever timed out. A tcp
-   * probe's socket to a black-holed backend then stays open until the OS gives up on the connect
-   * (about two minutes on Linux), after the pool is closed; a custom probe's check is never
-   * cancelled at all.
+   * Closing the pool (the last follower of a check) cancels the check in flight, so that a tcp
+   * probe to a black-holed backend does not keep its socket until the OS gives up on the connect.
    */
   @Test
   void closingThePoolEndsTheCheckInFlight() throws Exception {
-    HeldProbes probes = new HeldProbes("held-close");
+    ControlledProbes probes = new ControlledProbes("held-close");
     HealthCheck check =
         HealthCheck.of(probes.type)
             .withInterval(Duration.ofSeconds(30))
@@ -137,22 +92,17 @@ class HealthReviewTest {
             .healthProbe(probes)
             .healthCheck(check)
             .build();
-    CompletableFuture<HealthProbe.Result> inFlight = probes.next();
+    CompletableFuture<HealthProbe.Result> inFlight = probes.started();
     pool.close();
-    assertThat(probes.closed).hasValue(1);
 
-    // Well past the check's timeout: a running monitor would have cancelled it by now.
-    Thread.sleep(2_000);
-    assertThat(inFlight)
-        .as("the check in flight when its probe stopped is cancelled (or at least times out)")
-        .isDone();
+    assertThat(probes.closed).hasValue(1);
+    assertThat(inFlight).as("the check in flight when its probe stopped").isCancelled();
   }
 
   /**
-   * HealthMonitor.probe() looks at {@code stopped} under the monitor's lock, lets go, and then
-   * calls {@code probe.check()}: a stop() in between closes the probe and returns, and the check
-   * starts anyway, on a closed probe (HealthProbe's contract: closed when no pool needs it, and
-   * never checked after). Stress: a monitor probing back to back, stopped at a random moment.
+   * No check starts on a probe once its monitor stopped and closed it (HealthProbe's contract): the
+   * monitor starts a check under the lock that stop() takes. Stress: monitors probing back to back,
+   * each stopped at a random moment.
    */
   @Test
   void noCheckStartsAfterTheMonitorStopped() throws Exception {
@@ -161,7 +111,7 @@ class HealthReviewTest {
         HealthCheck.tcp().withInterval(Duration.ofNanos(1)).withTimeout(Duration.ofSeconds(10));
     AtomicInteger late = new AtomicInteger();
     int runs = 0;
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
     try {
       while (System.nanoTime() < deadline && late.get() == 0) {
         runs++;
@@ -208,11 +158,8 @@ class HealthReviewTest {
   }
 
   /**
-   * ConfigWatch.configure() fingerprints the file after the pool has read and applied it (reload
-   * reads the file, then applies, then configures the watch). A change written in between is taken
-   * for what the pool holds, and never reloaded: the pool keeps the older file until the file
-   * changes again. Here the write happens while the reload makes a probe (any write during a
-   * reload, or between the watch's read and its fingerprint, does the same).
+   * The watch compares with the file's state from just before the pool read it, so a change written
+   * while a reload runs (here, while it makes a probe) is reloaded after it.
    */
   @Test
   void aChangeWrittenDuringAReloadIsReloadedByTheWatch() throws Exception {
@@ -255,24 +202,16 @@ class HealthReviewTest {
       assertThat(written).isTrue();
       assertThat(Files.readString(file)).contains("tcp://late:1");
 
-      long deadline =
-          System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(8 * ConfigWatch.POLL_MILLIS);
-      while (System.nanoTime() < deadline
-          && pool.backends().stream().noneMatch(b -> b.addr().equals("tcp://late:1"))) {
-        Thread.sleep(20);
-      }
-      assertThat(pool.backends())
-          .as("the watched file lists tcp://late:1")
-          .extracting(Backend::addr)
-          .contains("tcp://late:1");
+      Eventually.until(
+          "tcp://late:1, which the watched file lists",
+          () -> pool.backends().stream().anyMatch(b -> b.addr().equals("tcp://late:1")),
+          pool::backends);
     }
   }
 
   /**
-   * The constructor makes each slot follow its check as it goes: a first result that arrives before
-   * construction ends calls healthObserved on the half-built pool, whose schedule() starts the
-   * pool's timer thread (a core thread that never times out). When a later backend's probe factory
-   * then refuses, build() throws, nothing can close that pool, and the timer thread lives on.
+   * A build that fails after a first probe answered (which starts the half-built pool's timer)
+   * stops that timer: nothing else could, since no pool is returned.
    */
   @Test
   void aBuildThatFailsLeavesNoTimerThread() throws Exception {
@@ -324,20 +263,19 @@ class HealthReviewTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("cannot probe tcp://second:1");
 
-    Thread.sleep(500);
-    assertThat(newTimerThreads(before))
-        .as("timer threads of a pool that was never built")
-        .isEmpty();
+    Eventually.until(
+        "no timer thread of a pool that was never built",
+        () -> newTimerThreads(before).isEmpty(),
+        () -> newTimerThreads(before));
   }
 
   /**
-   * Removing a backend closes its subscription (LocalBackendPool.retire/unfollow) but leaves the
-   * slot's {@code follower}, so an observation the monitor had already set out to deliver is still
-   * taken by the removed slot and told as HealthChanged, after BackendRemoved.
+   * A removed backend takes no more observations: one its monitor had already set out to deliver
+   * when the backend was removed is ignored, not told as a HealthChanged after BackendRemoved.
    */
   @Test
   void noHealthChangeIsToldForABackendAfterItsRemoval() throws Exception {
-    HeldProbes probes = new HeldProbes("held-remove");
+    ControlledProbes probes = new ControlledProbes("held-remove");
     HealthCheck check =
         HealthCheck.of(probes.type)
             .withInterval(Duration.ofMillis(1))
@@ -352,12 +290,12 @@ class HealthReviewTest {
             .healthCheck(check)
             .healthCheck("tcp://b:1", null)
             .build()) {
-      probes.next().complete(HealthProbe.Result.up());
+      probes.started().complete(HealthProbe.Result.up());
       Eventually.until(
           "a healthy",
           () -> PoolStatus.of(pool, "tcp://a:1").health().name().equals("HEALTHY"),
           pool::status);
-      CompletableFuture<HealthProbe.Result> second = probes.next();
+      CompletableFuture<HealthProbe.Result> second = probes.started();
 
       List<PoolEvent> events = new CopyOnWriteArrayList<>();
       AutoCloseable unused = pool.subscribe(events::add);
@@ -376,7 +314,13 @@ class HealthReviewTest {
         pool.remove("tcp://a:1");
       }
       answering.join(10_000);
-      Thread.sleep(300); // event delivery
+      // Events are told in order on one thread: once this later one arrives, a HealthChanged told
+      // by the answer would have arrived before it.
+      pool.cordon("tcp://b:1");
+      Eventually.until(
+          "the cordon's event",
+          () -> events.stream().anyMatch(PoolEvent.AdminStateChanged.class::isInstance),
+          () -> events);
 
       List<String> told =
           events.stream()
@@ -392,11 +336,9 @@ class HealthReviewTest {
   }
 
   /**
-   * Semantic (arguable against README's "draining keeps draining", which speaks of operators'
-   * states): a backend that a reload set draining is still draining after a later reload lists it
-   * again (LocalBackendPool.prepare keeps the slot as it is), so once its last lease ends it is
-   * removed, and the pool lacks a backend its configuration lists, with nothing left to add it back
-   * (with watch: true, the file will not change again). An accidental edit undone is enough.
+   * A backend that a reload set draining, listed again by a later reload, takes leases again and is
+   * not removed when its last lease ends: the pool keeps every backend its configuration lists (an
+   * accidental edit undone, say, with nothing left to add it back).
    */
   @Test
   void aBackendListedAgainByAReloadIsNotRemovedByTheDrainOfAnEarlierReload() throws Exception {
@@ -407,8 +349,13 @@ class HealthReviewTest {
       pool.reload(BackendPool.builder().backend(a)); // b drains
       pool.reload(BackendPool.builder().backend(a).backend(b)); // b is listed again
 
+      assertThat(PoolStatus.of(pool, "tcp://b:1").adminState()).isEqualTo(AdminState.READY);
       onB.close();
-      Thread.sleep(500); // the drain, had it gone on, finishes on the timer
+      // A drain's end runs on the pool's timer, in order: once a task queued after the release
+      // has run, a drain that had gone on would have ended.
+      CompletableFuture<Void> timerPassed = new CompletableFuture<>();
+      ((LocalBackendPool) pool).schedule(() -> timerPassed.complete(null), 0);
+      timerPassed.get(10, TimeUnit.SECONDS);
       assertThat(pool.backends())
           .as("the backends of a pool whose configuration lists a and b")
           .extracting(Backend::addr)
