@@ -738,7 +738,7 @@ final class LocalBackendPool implements BackendPool {
         throw new DuplicateBackendException(backend.addr());
       }
       Slot slot = newSlot(backend, defaultMaxJobs);
-      HealthCheck check = config.settings().healthCheckOf(backend);
+      HealthCheck check = config.settings().healthCheckOfAdded(backend);
       follow(slot, check, subscribe(slot, check, null, config.probes()), false);
       slot.startRamp();
       topology = current.with(slot);

@@ -81,15 +81,17 @@ record PoolSettings(
         locations);
   }
 
-  /**
-   * The health check of a backend: its own as configured, or, for one added later, the pool-wide
-   * one.
-   */
+  /** The health check of a configured backend, or null for none. */
   @Nullable HealthCheck healthCheckOf(Backend backend) {
+    return healthChecks.get(backend.addr());
+  }
+
+  /**
+   * The health check of a backend added at run time: the one configured for its address, if any,
+   * else the pool-wide one.
+   */
+  @Nullable HealthCheck healthCheckOfAdded(Backend backend) {
     HealthCheck own = healthChecks.get(backend.addr());
-    if (own != null || backends.stream().anyMatch(b -> b.addr().equals(backend.addr()))) {
-      return own;
-    }
-    return healthCheck;
+    return own != null ? own : healthCheck;
   }
 }

@@ -423,6 +423,28 @@ class HealthCheckingTest {
   }
 
   @Test
+  void aBackendAddedLaterGetsThePoolWideCheckAndIsProbedAtOnce() throws Exception {
+    ControlledProbes probes = new ControlledProbes("scripted-add");
+    BackendPool pool =
+        closing(
+            BackendPool.builder()
+                .backend(Backend.of("tcp://a:1", ARCH))
+                .healthProbe(probes)
+                .healthCheck(probes.check())
+                .build());
+    probes.answer(true);
+
+    pool.add(Backend.of("tcp://late:1", ARCH));
+
+    assertThat(probes.created).hasValue(2);
+    assertThat(health(pool, "tcp://late:1")).isEqualTo(Health.UNKNOWN);
+    // Two checks wait now, a's next and the newcomer's first: answer both.
+    probes.answer(true);
+    probes.answer(true);
+    awaitHealth(pool, "tcp://late:1", Health.HEALTHY);
+  }
+
+  @Test
   void removingABackendStopsItsProbe() throws Exception {
     ControlledProbes probes = new ControlledProbes("scripted-remove");
     BackendPool pool =
