@@ -86,7 +86,7 @@ class HealthCheckYamlTest {
   void poolWideCheckAlsoCoversBackendsAddedLater() throws IOException {
     PoolSettings settings = load(ONE_BACKEND + "healthCheck: {}\n");
 
-    assertThat(settings.healthCheckOf(Backend.of("tcp://later:1234", "x86_64")))
+    assertThat(settings.healthCheckOfAdded(Backend.of("tcp://later:1234", "x86_64")))
         .isEqualTo(HealthCheck.tcp());
     assertThat(settings.healthCheckOf(Backend.of(A, "x86_64"))).isEqualTo(HealthCheck.tcp());
   }
