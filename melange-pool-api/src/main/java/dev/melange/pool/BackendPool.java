@@ -364,11 +364,29 @@ public interface BackendPool extends AutoCloseable {
     Builder ticker(Ticker ticker);
 
     /**
-     * The circuit breaker each backend gets. Default: one that opens after {@link
-     * #failureThreshold} consecutive failures and admits one trial lease after {@link
-     * #recoveryTimeout} (those two settings configure only the default).
+     * The circuit breaker each backend gets, made by a custom factory. Default: one that opens
+     * after {@link #failureThreshold} consecutive failures and admits one trial lease after {@link
+     * #recoveryTimeout} (those two settings configure only the default). Replaces a pool-wide
+     * {@link #circuitBreaker(CircuitBreakerPolicy) policy}.
+     *
+     * @throws IllegalArgumentException from {@link #build()} if a backend has a policy of its own
      */
     Builder circuitBreaker(CircuitBreaker.Factory factory);
+
+    /**
+     * The circuit breaker each backend gets, by policy: {@link CircuitBreakerPolicy.Consecutive}
+     * (the default, from {@link #failureThreshold} and {@link #recoveryTimeout}) or {@link
+     * CircuitBreakerPolicy.FailureRate}. Replaces a custom {@link
+     * #circuitBreaker(CircuitBreaker.Factory) factory}.
+     */
+    Builder circuitBreaker(CircuitBreakerPolicy policy);
+
+    /**
+     * The circuit breaker of the backend at {@code addr}, instead of the pool-wide one.
+     *
+     * @throws IllegalArgumentException from {@link #build()} if no backend has that address
+     */
+    Builder circuitBreaker(String addr, CircuitBreakerPolicy policy);
 
     /**
      * Builds the pool.

@@ -2,6 +2,7 @@ package dev.melange.pool.core;
 
 import dev.melange.pool.Backend;
 import dev.melange.pool.BackendPool;
+import dev.melange.pool.CircuitBreakerPolicy;
 import dev.melange.pool.DuplicateBackendException;
 import dev.melange.pool.HealthCheck;
 import dev.melange.pool.PoolException;
@@ -36,6 +37,8 @@ final class PoolBuilder implements BackendPool.Builder {
   private boolean failOpen = true;
   private Ticker ticker = Ticker.system();
   private CircuitBreaker.@Nullable Factory breakers;
+  private @Nullable CircuitBreakerPolicy circuitBreaker;
+  private final Map<String, CircuitBreakerPolicy> circuitBreakers = new LinkedHashMap<>();
   private @Nullable HealthCheck healthCheck;
 
   /** Per-backend checks by address; an empty optional turns the pool-wide check off. */
@@ -55,6 +58,8 @@ final class PoolBuilder implements BackendPool.Builder {
           backend.addr(), Optional.ofNullable(settings.healthChecks().get(backend.addr())));
     }
     builder.strategy = settings.strategy();
+    builder.circuitBreaker = settings.circuitBreaker();
+    builder.circuitBreakers.putAll(settings.circuitBreakers());
     builder.healthCheck = settings.healthCheck();
     builder.watch = settings.watch();
     builder.source = settings.source();
@@ -181,6 +186,21 @@ final class PoolBuilder implements BackendPool.Builder {
   @Override
   public PoolBuilder circuitBreaker(CircuitBreaker.Factory factory) {
     this.breakers = Objects.requireNonNull(factory, "factory");
+    this.circuitBreaker = null;
+    return this;
+  }
+
+  @Override
+  public PoolBuilder circuitBreaker(CircuitBreakerPolicy policy) {
+    this.circuitBreaker = Objects.requireNonNull(policy, "policy");
+    this.breakers = null;
+    return this;
+  }
+
+  @Override
+  public PoolBuilder circuitBreaker(String addr, CircuitBreakerPolicy policy) {
+    circuitBreakers.put(
+        Objects.requireNonNull(addr, "addr"), Objects.requireNonNull(policy, "policy"));
     return this;
   }
 
@@ -211,6 +231,15 @@ final class PoolBuilder implements BackendPool.Builder {
       requireArgument(
           addrs.contains(addr), "healthCheck is given for " + addr + ", which is not a backend");
     }
+    for (String addr : circuitBreakers.keySet()) {
+      requireArgument(
+          addrs.contains(addr), "circuitBreaker is given for " + addr + ", which is not a backend");
+    }
+    requireArgument(
+        breakers == null || circuitBreakers.isEmpty(),
+        "circuitBreaker policies for single backends ("
+            + String.join(", ", circuitBreakers.keySet())
+            + ") cannot be combined with a custom CircuitBreaker.Factory");
     Map<String, HealthCheck> checks = new HashMap<>();
     for (Backend backend : backends) {
       Optional<HealthCheck> own = healthChecks.get(backend.addr());
@@ -242,6 +271,8 @@ final class PoolBuilder implements BackendPool.Builder {
             affinityLoadFactor,
             slowStart,
             failOpen,
+            circuitBreaker,
+            circuitBreakers,
             healthCheck,
             checks,
             watch,

@@ -1,5 +1,7 @@
 package dev.melange.pool.core;
 
+import dev.melange.pool.Backend;
+import dev.melange.pool.CircuitBreakerPolicy;
 import dev.melange.pool.Ticker;
 import dev.melange.pool.spi.CircuitBreaker;
 import dev.melange.pool.spi.HealthProbe;
@@ -31,10 +33,33 @@ record PoolConfig(
     return customStrategy != null ? customStrategy : Strategies.create(settings.strategy());
   }
 
+  /** The breakers: the custom factory's, else each backend's policy's. */
   CircuitBreaker.Factory breakers() {
-    return customBreakers != null
-        ? customBreakers
-        : ConsecutiveFailuresCircuitBreaker.factory(
-            settings.failureThreshold(), settings.recoveryTimeout());
+    if (customBreakers != null) {
+      return customBreakers;
+    }
+    return new CircuitBreaker.Factory() {
+      @Override
+      public CircuitBreaker create(Backend backend, Ticker ticker) {
+        return create(backend, ticker, CircuitBreaker.Listener.NONE);
+      }
+
+      @Override
+      public CircuitBreaker create(
+          Backend backend, Ticker ticker, CircuitBreaker.Listener listener) {
+        return PoolConfig.create(settings.circuitBreakerOf(backend.addr()), ticker, listener);
+      }
+    };
+  }
+
+  /** A breaker of one policy. */
+  static CircuitBreaker create(
+      CircuitBreakerPolicy policy, Ticker ticker, CircuitBreaker.Listener listener) {
+    if (policy instanceof CircuitBreakerPolicy.FailureRate rate) {
+      return new FailureRateCircuitBreaker(ticker, rate, listener);
+    }
+    CircuitBreakerPolicy.Consecutive consecutive = (CircuitBreakerPolicy.Consecutive) policy;
+    return new ConsecutiveFailuresCircuitBreaker(
+        ticker, consecutive.failures(), consecutive.waitInOpen(), listener);
   }
 }

@@ -1,6 +1,7 @@
 package dev.melange.pool.core;
 
 import dev.melange.pool.Backend;
+import dev.melange.pool.CircuitBreakerPolicy;
 import dev.melange.pool.HealthCheck;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,6 +23,9 @@ import org.jspecify.annotations.Nullable;
  * @param slowStart how long a backend that becomes eligible ramps up; zero for no ramp, at most
  *     {@link #MAX_SLOW_START}
  * @param failOpen whether a request whose every candidate is unhealthy goes to them anyway
+ * @param circuitBreaker the pool-wide breaker policy; null for the consecutive breaker of {@code
+ *     failureThreshold} and {@code recoveryTimeout}
+ * @param circuitBreakers each configured backend's own breaker policy, by address
  * @param healthCheck the pool-wide health check, for backends added later; null for none
  * @param healthChecks each configured backend's health check, by address (none for the others)
  * @param watch whether the pool reloads {@code source} when it changes
@@ -39,6 +43,8 @@ record PoolSettings(
     double affinityLoadFactor,
     Duration slowStart,
     boolean failOpen,
+    @Nullable CircuitBreakerPolicy circuitBreaker,
+    Map<String, CircuitBreakerPolicy> circuitBreakers,
     @Nullable HealthCheck healthCheck,
     Map<String, HealthCheck> healthChecks,
     boolean watch,
@@ -58,6 +64,7 @@ record PoolSettings(
   PoolSettings {
     backends = List.copyOf(backends);
     healthChecks = Map.copyOf(healthChecks);
+    circuitBreakers = Map.copyOf(circuitBreakers);
     locations = Map.copyOf(locations);
   }
 
@@ -73,12 +80,25 @@ record PoolSettings(
         affinityLoadFactor,
         slowStart,
         failOpen,
+        circuitBreaker,
+        circuitBreakers,
         healthCheck,
         healthChecks,
         watch,
         file,
         stamp,
         locations);
+  }
+
+  /** The breaker policy of a backend: its own, else the pool-wide one, else the consecutive one. */
+  CircuitBreakerPolicy circuitBreakerOf(String addr) {
+    CircuitBreakerPolicy own = circuitBreakers.get(addr);
+    if (own != null) {
+      return own;
+    }
+    return circuitBreaker != null
+        ? circuitBreaker
+        : new CircuitBreakerPolicy.Consecutive(failureThreshold, recoveryTimeout);
   }
 
   /** The health check of a configured backend, or null for none. */

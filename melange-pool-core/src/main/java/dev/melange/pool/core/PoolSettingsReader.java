@@ -1,6 +1,7 @@
 package dev.melange.pool.core;
 
 import dev.melange.pool.Backend;
+import dev.melange.pool.CircuitBreakerPolicy;
 import dev.melange.pool.HealthCheck;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,9 +42,11 @@ final class PoolSettingsReader {
           "slowStart",
           "failOpen",
           "healthCheck",
-          "watch");
+          "watch",
+          "circuitBreaker");
   static final List<String> BACKEND_KEYS =
-      List.of("addr", "arch", "maxJobs", "labels", "weight", "backup", "healthCheck");
+      List.of(
+          "addr", "arch", "maxJobs", "labels", "weight", "backup", "healthCheck", "circuitBreaker");
 
   private final ConfigProblems problems;
   private final YamlValueReader values;
@@ -58,6 +61,11 @@ final class PoolSettingsReader {
   private final List<String> probeTypes;
 
   private @Nullable HealthCheckReader healthCheckReader;
+
+  private @Nullable CircuitBreakerReader circuitBreakerReader;
+
+  /** Each backend's own circuit breaker policy, by address. */
+  private final Map<String, CircuitBreakerPolicy> circuitBreakers = new HashMap<>();
 
   PoolSettingsReader(String file) {
     this(file, HealthService.knownTypes());
@@ -91,14 +99,24 @@ final class PoolSettingsReader {
     Map<String, Node> fields = values.fields(mapping, "", TOP_LEVEL_KEYS);
     healthCheckReader =
         new HealthCheckReader(problems, values, fields.get("healthCheck"), probeTypes);
-    List<Backend> backends = backends(fields.get("backends"), mapping);
-    int defaultMaxJobs =
-        orDefault(fields, "defaultMaxJobs", PoolSettings.DEFAULT_MAX_JOBS, Backend.MAX_JOBS_LIMIT);
     int failureThreshold =
         orDefault(
             fields, "failureThreshold", PoolSettings.DEFAULT_FAILURE_THRESHOLD, Integer.MAX_VALUE);
     Duration recoveryTimeout =
         duration(fields, "recoveryTimeout", PoolSettings.DEFAULT_RECOVERY_TIMEOUT, false);
+    circuitBreakerReader =
+        new CircuitBreakerReader(
+            problems,
+            values,
+            fields.get("circuitBreaker"),
+            new CircuitBreakerPolicy.Consecutive(
+                failureThreshold,
+                recoveryTimeout.isNegative() || recoveryTimeout.isZero()
+                    ? PoolSettings.DEFAULT_RECOVERY_TIMEOUT
+                    : recoveryTimeout));
+    List<Backend> backends = backends(fields.get("backends"), mapping);
+    int defaultMaxJobs =
+        orDefault(fields, "defaultMaxJobs", PoolSettings.DEFAULT_MAX_JOBS, Backend.MAX_JOBS_LIMIT);
     Duration acquireTimeout =
         duration(fields, "acquireTimeout", PoolSettings.DEFAULT_ACQUIRE_TIMEOUT, true);
     RoutingSettingsReader routing = new RoutingSettingsReader(problems, values);
@@ -120,6 +138,8 @@ final class PoolSettingsReader {
         affinityLoadFactor,
         slowStart,
         failOpen == null || failOpen,
+        Objects.requireNonNull(circuitBreakerReader).poolPolicy(),
+        circuitBreakers,
         Objects.requireNonNull(healthCheckReader).poolCheck(),
         healthChecks,
         watch != null && watch,
@@ -185,6 +205,8 @@ final class PoolSettingsReader {
     }
     HealthCheck check =
         Objects.requireNonNull(healthCheckReader).forBackend(fields.get("healthCheck"), path);
+    CircuitBreakerPolicy breaker =
+        Objects.requireNonNull(circuitBreakerReader).forBackend(fields.get("circuitBreaker"), path);
     if (addr != null && check != null) {
       requireProbeable(addr, check, path + ".addr");
     }
@@ -201,6 +223,9 @@ final class PoolSettingsReader {
           new Backend(addr.getValue(), arch.getValue(), maxJobs, labels, weight, backup);
       if (check != null) {
         healthChecks.put(backend.addr(), check);
+      }
+      if (breaker != null) {
+        circuitBreakers.put(backend.addr(), breaker);
       }
       return backend;
     } catch (IllegalArgumentException e) {

@@ -130,6 +130,26 @@ final class Reload {
                     String.valueOf(was.failureThreshold()),
                     String.valueOf(now.failureThreshold()))));
       }
+      if (!Objects.equals(was.circuitBreaker(), now.circuitBreaker())) {
+        problems.add(
+            refusal(
+                "circuitBreaker",
+                "circuitBreaker: cannot change on reload (backends keep their circuits); restart"
+                    + " the pool to change it"));
+      }
+      for (Backend backend : now.backends()) {
+        String addr = backend.addr();
+        if (was.backends().stream().anyMatch(b -> b.addr().equals(addr))
+            && !Objects.equals(was.circuitBreakers().get(addr), now.circuitBreakers().get(addr))) {
+          problems.add(
+              refusal(
+                  "backends",
+                  "backends: "
+                      + addr
+                      + ": circuitBreaker: cannot change on reload (it keeps its circuit); remove"
+                      + " the backend and add it again, or restart the pool, to change it"));
+        }
+      }
       if (!was.recoveryTimeout().equals(now.recoveryTimeout())) {
         problems.add(
             refusal(

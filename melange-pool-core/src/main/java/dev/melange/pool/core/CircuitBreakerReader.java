@@ -1,0 +1,218 @@
+package dev.melange.pool.core;
+
+import dev.melange.pool.CircuitBreakerPolicy;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
+import org.snakeyaml.engine.v2.nodes.Node;
+
+/**
+ * Reads {@code circuitBreaker}, pool-wide and per backend, for {@link PoolSettingsReader}. {@code
+ * type} is {@code consecutive} (the default; its {@code failures} and {@code waitInOpen} default to
+ * the top-level {@code failureThreshold} and {@code recoveryTimeout}) or {@code failure-rate}. A
+ * backend's own mapping overrides the pool's key by key when it keeps the pool's type, and starts
+ * from its type's defaults when it names another. Each value is checked where it is written; what
+ * only the whole policy can tell is reported at the mapping that completes it.
+ */
+final class CircuitBreakerReader {
+  static final String CONSECUTIVE = "consecutive";
+  static final String FAILURE_RATE = "failure-rate";
+  static final List<String> TYPES = List.of(CONSECUTIVE, FAILURE_RATE);
+
+  static final List<String> KEYS =
+      List.of(
+          "type",
+          "failures",
+          "waitInOpen",
+          "window",
+          "buckets",
+          "failureRateThreshold",
+          "minimumCalls",
+          "slowCallRateThreshold",
+          "slowCallDuration",
+          "permittedTrialLeases",
+          "backoff",
+          "maxWaitInOpen");
+
+  private static final List<String> CONSECUTIVE_KEYS = List.of("type", "failures", "waitInOpen");
+
+  private final ConfigProblems problems;
+  private final YamlValueReader values;
+  private final CircuitBreakerPolicy.Consecutive consecutiveDefaults;
+  private final Map<String, Object> poolValues;
+  private final @Nullable CircuitBreakerPolicy poolPolicy;
+  private final boolean poolBroken;
+
+  /**
+   * Reads the pool-wide {@code circuitBreaker} (null when absent).
+   *
+   * @param consecutiveDefaults the consecutive breaker's settings from the top-level keys
+   */
+  CircuitBreakerReader(
+      ConfigProblems problems,
+      YamlValueReader values,
+      @Nullable Node node,
+      CircuitBreakerPolicy.Consecutive consecutiveDefaults) {
+    this.problems = problems;
+    this.values = values;
+    this.consecutiveDefaults = consecutiveDefaults;
+    Map<String, Object> read = Map.of();
+    CircuitBreakerPolicy policy = null;
+    boolean broken = false;
+    if (node != null && !YamlValueReader.isNull(node)) {
+      if (node instanceof MappingNode mapping) {
+        int before = problems.count();
+        Map<String, Node> fields = values.fields(mapping, "circuitBreaker", KEYS);
+        read = read(fields, "circuitBreaker");
+        policy = build(read, fields, mapping, "circuitBreaker", before);
+        broken = policy == null;
+      } else {
+        problems.add(
+            node, "circuitBreaker", "must be a mapping, was " + YamlValueReader.describe(node));
+        broken = true;
+      }
+    }
+    this.poolValues = read;
+    this.poolPolicy = policy;
+    this.poolBroken = broken;
+  }
+
+  /** The pool-wide policy; null when there is none (or it is wrong, which is reported). */
+  @Nullable CircuitBreakerPolicy poolPolicy() {
+    return poolPolicy;
+  }
+
+  /**
+   * A backend's own policy, or null when it has none (it gets the pool's).
+   *
+   * @param path the backend's path, {@code backends[2]}
+   */
+  @Nullable CircuitBreakerPolicy forBackend(@Nullable Node node, String path) {
+    if (node == null || YamlValueReader.isNull(node)) {
+      return null;
+    }
+    String where = path + ".circuitBreaker";
+    if (!(node instanceof MappingNode mapping)) {
+      problems.add(node, where, "must be a mapping, was " + YamlValueReader.describe(node));
+      return null;
+    }
+    int before = problems.count();
+    Map<String, Node> fields = values.fields(mapping, where, KEYS);
+    Map<String, Object> own = read(fields, where);
+    if (poolBroken) {
+      return null; // what it would override is wrong, and reported
+    }
+    Map<String, Object> merged = new LinkedHashMap<>();
+    Object ownType = own.getOrDefault("type", poolValues.getOrDefault("type", CONSECUTIVE));
+    if (ownType.equals(poolValues.getOrDefault("type", CONSECUTIVE))) {
+      merged.putAll(poolValues);
+    }
+    merged.putAll(own);
+    return build(merged, fields, mapping, where, before);
+  }
+
+  private Map<String, Object> read(Map<String, Node> fields, String path) {
+    Map<String, Object> read = new LinkedHashMap<>();
+    fields.forEach(
+        (key, node) -> {
+          String at = path + "." + key;
+          Object value =
+              switch (key) {
+                case "type" -> type(node, at);
+                case "failures" -> values.integer(node, at, 0, Integer.MAX_VALUE);
+                case "buckets", "permittedTrialLeases" ->
+                    values.integer(node, at, 1, CircuitBreakerPolicy.FailureRate.MAX_BUCKETS);
+                case "minimumCalls" -> values.integer(node, at, 1, Integer.MAX_VALUE);
+                case "failureRateThreshold", "slowCallRateThreshold" -> values.percentage(node, at);
+                case "backoff" -> values.finiteNumber(node, at, 1);
+                case "waitInOpen", "maxWaitInOpen" -> duration(node, at, true);
+                case "window", "slowCallDuration" -> duration(node, at, false);
+                default -> throw new IllegalStateException("unread key " + key);
+              };
+          if (value != null) {
+            read.put(key, value);
+          }
+        });
+    return read;
+  }
+
+  private @Nullable CircuitBreakerPolicy build(
+      Map<String, Object> merged,
+      Map<String, Node> fields,
+      MappingNode mapping,
+      String path,
+      int before) {
+    boolean typeWrong = fields.containsKey("type") && !merged.containsKey("type");
+    String type = (String) merged.getOrDefault("type", CONSECUTIVE);
+    if (!typeWrong && type.equals(CONSECUTIVE)) {
+      fields.forEach(
+          (key, node) -> {
+            if (!CONSECUTIVE_KEYS.contains(key)) {
+              problems.add(node, path + "." + key, "applies only to type failure-rate");
+            }
+          });
+    }
+    if (problems.count() > before) {
+      return null;
+    }
+    try {
+      if (type.equals(CONSECUTIVE)) {
+        return new CircuitBreakerPolicy.Consecutive(
+            (Integer) merged.getOrDefault("failures", consecutiveDefaults.failures()),
+            (Duration) merged.getOrDefault("waitInOpen", consecutiveDefaults.waitInOpen()));
+      }
+      CircuitBreakerPolicy.FailureRate d = CircuitBreakerPolicy.FailureRate.defaults();
+      Duration waitInOpen = (Duration) merged.getOrDefault("waitInOpen", d.waitInOpen());
+      Duration maxWait =
+          (Duration)
+              merged.getOrDefault(
+                  "maxWaitInOpen",
+                  waitInOpen.compareTo(d.maxWaitInOpen()) > 0 ? waitInOpen : d.maxWaitInOpen());
+      return new CircuitBreakerPolicy.FailureRate(
+          (Duration) merged.getOrDefault("window", d.window()),
+          (Integer) merged.getOrDefault("buckets", d.buckets()),
+          (Double) merged.getOrDefault("failureRateThreshold", d.failureRateThreshold()),
+          (Integer) merged.getOrDefault("minimumCalls", d.minimumCalls()),
+          (Double) merged.getOrDefault("slowCallRateThreshold", d.slowCallRateThreshold()),
+          (Duration) merged.getOrDefault("slowCallDuration", d.slowCallDuration()),
+          (Integer) merged.getOrDefault("permittedTrialLeases", d.permittedTrialLeases()),
+          waitInOpen,
+          (Double) merged.getOrDefault("backoff", d.backoff()),
+          maxWait,
+          (Integer) merged.getOrDefault("failures", d.failures()));
+    } catch (IllegalArgumentException e) {
+      problems.add(mapping, path, String.valueOf(e.getMessage()));
+      return null;
+    }
+  }
+
+  private @Nullable String type(Node node, String path) {
+    String type = values.text(node, path);
+    if (type != null && !TYPES.contains(type)) {
+      problems.add(
+          node,
+          path,
+          "unknown circuit breaker type \""
+              + YamlValueReader.shown(type)
+              + "\", "
+              + KeySuggestion.of(type, TYPES));
+      return null;
+    }
+    return type;
+  }
+
+  private @Nullable Duration duration(Node node, String path, boolean zeroAllowed) {
+    Duration value = values.duration(node, path);
+    if (value != null && (value.isNegative() || (value.isZero() && !zeroAllowed))) {
+      problems.add(
+          node,
+          path,
+          "must be " + (zeroAllowed ? ">= 0" : "> 0") + ", was " + GoDuration.format(value));
+      return null;
+    }
+    return value;
+  }
+}

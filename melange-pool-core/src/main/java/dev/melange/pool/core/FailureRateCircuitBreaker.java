@@ -1,0 +1,416 @@
+package dev.melange.pool.core;
+
+import dev.melange.pool.Backend;
+import dev.melange.pool.CircuitBreakerPolicy;
+import dev.melange.pool.Ticker;
+import dev.melange.pool.spi.CircuitBreaker;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * The {@code failure-rate} breaker ({@link CircuitBreakerPolicy.FailureRate}): outcomes of leases
+ * over a rolling time window open the circuit by failure rate, slow-lease rate or an absolute count
+ * of failures; a half-open circuit admits a number of trials and closes when all succeed; each
+ * re-open in a row waits longer (backoff).
+ *
+ * <p>Implementation notes. The state is one {@code long}, changed by compare-and-set, as in {@link
+ * ConsecutiveFailuresCircuitBreaker}: bits 0–31 the epoch (every transition between closed and open
+ * starts a new one), 32–41 trials taken, 42–51 trials succeeded, 52–59 re-opens in a row
+ * (saturating), bit 63 open. Closed, the word is the epoch: non-negative, and nothing else set.
+ *
+ * <p>A permit is {@code grantMillis << 17 | (epoch & 0xFFFF) << 1 | trial}: the ticker reading (in
+ * milliseconds since the breaker was made) at which the lease was granted, the low bits of the
+ * epoch it was granted in, and whether it is a trial. So an outcome knows how long its lease was
+ * held (for slow leases) and whether it belongs to the current epoch; outcomes of another epoch are
+ * ignored.
+ *
+ * <p>The window is a ring of buckets in one {@link AtomicLongArray}, four longs a bucket: the index
+ * of the time slice it holds (plus one; 0 is empty), leases ended, failed, slow. A bucket whose
+ * slice has passed is taken over by the first outcome of its new slice (a compare-and-set on the
+ * index, then its counts are zeroed); an outcome counted by another thread in that instant may be
+ * lost, which moves a rate by one lease in thousands at most. Nothing is allocated but when the
+ * circuit opens.
+ */
+final class FailureRateCircuitBreaker implements CircuitBreaker {
+  private static final long EPOCH = 0xFFFF_FFFFL;
+  private static final int TRIALS_SHIFT = 32;
+  private static final long TRIAL_COUNT = 0x3FFL;
+  private static final int SUCCESSES_SHIFT = 42;
+  private static final int REOPENS_SHIFT = 52;
+  private static final long MAX_REOPENS = 0xFFL;
+  private static final long OPEN = 1L << 63;
+
+  private static final long TRIAL_PERMIT = 1L;
+  private static final long PERMIT_EPOCH = 0xFFFFL;
+  private static final int PERMIT_MILLIS_SHIFT = 17;
+
+  private static final int SLICE = 0;
+  private static final int CALLS = 1;
+  private static final int FAILED = 2;
+  private static final int SLOW = 3;
+
+  private static final VarHandle WORD;
+
+  static {
+    try {
+      WORD =
+          MethodHandles.lookup().findVarHandle(FailureRateCircuitBreaker.class, "word", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  private final Ticker ticker;
+  private final Listener listener;
+  private final CircuitBreakerPolicy.FailureRate policy;
+  private final long origin;
+  private final long sliceNanos;
+  private final int buckets;
+  private final long slowMillis;
+  private final long waitNanos;
+  private final long maxWaitNanos;
+  private final AtomicLongArray window;
+
+  private volatile long word;
+  private volatile Opening opening = Opening.NEVER;
+  private volatile long lastFailureNanos;
+  private volatile boolean hasFailed;
+
+  FailureRateCircuitBreaker(
+      Ticker ticker, CircuitBreakerPolicy.FailureRate policy, Listener listener) {
+    this.ticker = ticker;
+    this.listener = listener;
+    this.policy = policy;
+    this.origin = ticker.read();
+    this.buckets = policy.buckets();
+    this.sliceNanos = policy.window().toNanos() / buckets;
+    this.slowMillis = saturatedMillis(policy.slowCallDuration());
+    this.waitNanos = saturatedNanos(policy.waitInOpen());
+    this.maxWaitNanos = saturatedNanos(policy.maxWaitInOpen());
+    this.window = new AtomicLongArray(buckets * 4);
+  }
+
+  /** Breakers of this policy, one per backend. */
+  static CircuitBreaker.Factory factory(CircuitBreakerPolicy.FailureRate policy) {
+    return new Factory() {
+      @Override
+      public CircuitBreaker create(Backend backend, Ticker ticker) {
+        return create(backend, ticker, Listener.NONE);
+      }
+
+      @Override
+      public CircuitBreaker create(Backend backend, Ticker ticker, Listener listener) {
+        return new FailureRateCircuitBreaker(ticker, policy, listener);
+      }
+    };
+  }
+
+  @Override
+  public boolean isAdmitting() {
+    long w = word;
+    return w >= 0 || (trials(w) < policy.permittedTrialLeases() && waitElapsed(w));
+  }
+
+  @Override
+  public long tryAcquirePermit() {
+    long w = word;
+    if (w >= 0) {
+      return permit(w, false);
+    }
+    return tryAcquireTrial();
+  }
+
+  private long tryAcquireTrial() {
+    while (true) {
+      long w = word;
+      if (w >= 0) {
+        return permit(w, false);
+      }
+      if (trials(w) >= policy.permittedTrialLeases() || !waitElapsed(w)) {
+        return REFUSED;
+      }
+      if (WORD.compareAndSet(this, w, w + (1L << TRIALS_SHIFT))) {
+        if (trials(w) == 0 && successes(w) == 0) {
+          listener.onStateChange(State.OPEN, State.HALF_OPEN);
+        }
+        return permit(w, true);
+      }
+    }
+  }
+
+  private long permit(long w, boolean trial) {
+    long millis = (ticker.read() - origin) / 1_000_000;
+    return millis << PERMIT_MILLIS_SHIFT | (w & PERMIT_EPOCH) << 1 | (trial ? TRIAL_PERMIT : 0);
+  }
+
+  @Override
+  public void onSuccess(long permit) {
+    long now = ticker.read();
+    if ((permit & TRIAL_PERMIT) != 0) {
+      trialSucceeded(permit);
+      return;
+    }
+    long w = word;
+    if (w < 0 || !sameEpoch(w, permit)) {
+      return;
+    }
+    boolean slow = heldMillis(permit, now) > slowMillis;
+    count(now, false, slow);
+    if (slow) {
+      openIfOverThresholds(w, now);
+    }
+  }
+
+  @Override
+  public void onFailure(long permit, Throwable cause) {
+    long now = ticker.read();
+    lastFailureNanos = now;
+    hasFailed = true;
+    if ((permit & TRIAL_PERMIT) != 0) {
+      trialFailed(permit, now);
+      return;
+    }
+    long w = word;
+    if (w < 0 || !sameEpoch(w, permit)) {
+      return;
+    }
+    count(now, true, heldMillis(permit, now) > slowMillis);
+    openIfOverThresholds(w, now);
+  }
+
+  @Override
+  public void onNoOutcome(long permit) {
+    if ((permit & TRIAL_PERMIT) == 0) {
+      return; // a lease with no outcome tells nothing of the backend
+    }
+    while (true) {
+      long w = word;
+      if (w >= 0 || !sameEpoch(w, permit) || trials(w) == 0) {
+        return;
+      }
+      if (WORD.compareAndSet(this, w, w - (1L << TRIALS_SHIFT))) {
+        return; // the trial is free for the next caller
+      }
+    }
+  }
+
+  private void trialSucceeded(long permit) {
+    while (true) {
+      long w = word;
+      if (w >= 0 || !sameEpoch(w, permit)) {
+        return;
+      }
+      long successes = successes(w) + 1;
+      boolean closes = successes >= policy.permittedTrialLeases();
+      long next = closes ? nextEpoch(w) : w + (1L << SUCCESSES_SHIFT);
+      if (WORD.compareAndSet(this, w, next)) {
+        if (closes) {
+          clearWindow(); // a fresh start: what led to the opening no longer counts
+          listener.onStateChange(State.HALF_OPEN, State.CLOSED);
+        }
+        return;
+      }
+    }
+  }
+
+  private void trialFailed(long permit, long now) {
+    while (true) {
+      long w = word;
+      if (w >= 0 || !sameEpoch(w, permit)) {
+        return;
+      }
+      long reopens = Math.min(reopens(w) + 1, MAX_REOPENS);
+      long next = nextEpoch(w) | OPEN | reopens << REOPENS_SHIFT;
+      if (WORD.compareAndSet(this, w, next)) {
+        opening = new Opening(epoch(next), now, waitFor(reopens));
+        listener.onStateChange(State.HALF_OPEN, State.OPEN);
+        return;
+      }
+    }
+  }
+
+  /** Opens the closed circuit of {@code w}'s epoch if the window now crosses a threshold. */
+  private void openIfOverThresholds(long w, long now) {
+    if (!overThresholds(now)) {
+      return;
+    }
+    long next = nextEpoch(w) | OPEN;
+    if (WORD.compareAndSet(this, w, next)) {
+      opening = new Opening(epoch(next), now, waitNanos);
+      listener.onStateChange(State.CLOSED, State.OPEN);
+    }
+    // A failed compare-and-set: another outcome changed the state first (and opened it, or the
+    // circuit is no longer this epoch's); either way this outcome has nothing left to do.
+  }
+
+  private boolean overThresholds(long now) {
+    long calls = 0;
+    long failed = 0;
+    long slow = 0;
+    long current = slice(now);
+    for (int bucket = 0; bucket < buckets; bucket++) {
+      int base = bucket * 4;
+      long slice = window.get(base + SLICE) - 1;
+      if (slice < 0 || slice <= current - buckets || slice > current) {
+        continue;
+      }
+      calls += window.get(base + CALLS);
+      failed += window.get(base + FAILED);
+      slow += window.get(base + SLOW);
+    }
+    if (policy.failures() > 0 && failed >= policy.failures()) {
+      return true;
+    }
+    if (calls < policy.minimumCalls()) {
+      return false;
+    }
+    return (policy.failureRateThreshold() > 0
+            && failed * 100.0 >= policy.failureRateThreshold() * calls)
+        || (policy.slowCallRateThreshold() > 0
+            && slow * 100.0 >= policy.slowCallRateThreshold() * calls);
+  }
+
+  private void count(long now, boolean failed, boolean slow) {
+    long slice = slice(now);
+    int base = (int) (slice % buckets) * 4;
+    long stamp = window.get(base + SLICE);
+    if (stamp != slice + 1 && window.compareAndSet(base + SLICE, stamp, slice + 1)) {
+      window.set(base + CALLS, 0);
+      window.set(base + FAILED, 0);
+      window.set(base + SLOW, 0);
+    }
+    window.getAndIncrement(base + CALLS);
+    if (failed) {
+      window.getAndIncrement(base + FAILED);
+    }
+    if (slow) {
+      window.getAndIncrement(base + SLOW);
+    }
+  }
+
+  private void clearWindow() {
+    for (int bucket = 0; bucket < buckets; bucket++) {
+      window.set(bucket * 4 + SLICE, 0);
+    }
+  }
+
+  /** The counts of the window now: leases ended, failed and slow. */
+  long[] windowCounts() {
+    long[] counts = new long[3];
+    long current = slice(ticker.read());
+    for (int bucket = 0; bucket < buckets; bucket++) {
+      int base = bucket * 4;
+      long slice = window.get(base + SLICE) - 1;
+      if (slice >= 0 && slice > current - buckets && slice <= current) {
+        counts[0] += window.get(base + CALLS);
+        counts[1] += window.get(base + FAILED);
+        counts[2] += window.get(base + SLOW);
+      }
+    }
+    return counts;
+  }
+
+  @Override
+  public Snapshot snapshot() {
+    long w = word;
+    int failures = (int) Math.min(Integer.MAX_VALUE, windowCounts()[1]);
+    OptionalLong lastFailure = hasFailed ? OptionalLong.of(lastFailureNanos) : OptionalLong.empty();
+    if (w >= 0) {
+      return new Snapshot(State.CLOSED, failures, lastFailure, 0);
+    }
+    long remaining = remainingWait(w);
+    if (trials(w) > 0 || successes(w) > 0 || remaining <= 0) {
+      return new Snapshot(State.HALF_OPEN, failures, lastFailure, 0);
+    }
+    return new Snapshot(State.OPEN, failures, lastFailure, remaining);
+  }
+
+  private boolean waitElapsed(long w) {
+    return remainingWait(w) <= 0;
+  }
+
+  /** How long the open circuit of {@code w} still waits; its full wait until its opening shows. */
+  private long remainingWait(long w) {
+    Opening open = opening;
+    if (open.epoch != epoch(w)) {
+      return Math.max(1, waitFor(reopens(w)));
+    }
+    return open.waitNanos - (ticker.read() - open.nanos);
+  }
+
+  /** The wait after the n-th re-open in a row: {@code waitInOpen × backoff^n}, at most the max. */
+  private long waitFor(long reopens) {
+    if (reopens == 0 || policy.backoff() == 1) {
+      return waitNanos;
+    }
+    double grown = waitNanos * Math.pow(policy.backoff(), reopens);
+    return grown >= maxWaitNanos ? maxWaitNanos : (long) grown;
+  }
+
+  private long slice(long now) {
+    return (now - origin) / sliceNanos;
+  }
+
+  private long heldMillis(long permit, long now) {
+    return (now - origin) / 1_000_000 - (permit >>> PERMIT_MILLIS_SHIFT);
+  }
+
+  private static boolean sameEpoch(long w, long permit) {
+    return (w & PERMIT_EPOCH) == ((permit >>> 1) & PERMIT_EPOCH);
+  }
+
+  private static long epoch(long w) {
+    return w & EPOCH;
+  }
+
+  private static long trials(long w) {
+    return (w >>> TRIALS_SHIFT) & TRIAL_COUNT;
+  }
+
+  private static long successes(long w) {
+    return (w >>> SUCCESSES_SHIFT) & TRIAL_COUNT;
+  }
+
+  private static long reopens(long w) {
+    return (w >>> REOPENS_SHIFT) & MAX_REOPENS;
+  }
+
+  /** The next epoch: closed, nothing counted. */
+  private static long nextEpoch(long w) {
+    return (w + 1) & EPOCH;
+  }
+
+  private static long saturatedNanos(Duration duration) {
+    try {
+      return duration.toNanos();
+    } catch (ArithmeticException tooLong) {
+      return Long.MAX_VALUE;
+    }
+  }
+
+  private static long saturatedMillis(Duration duration) {
+    try {
+      return duration.toMillis();
+    } catch (ArithmeticException tooLong) {
+      return Long.MAX_VALUE;
+    }
+  }
+
+  /** When the circuit opened, in which epoch, and how long it waits. */
+  private static final class Opening {
+    static final Opening NEVER = new Opening(-1, 0, 0);
+
+    final long epoch;
+    final long nanos;
+    final long waitNanos;
+
+    Opening(long epoch, long nanos, long waitNanos) {
+      this.epoch = epoch;
+      this.nanos = nanos;
+      this.waitNanos = waitNanos;
+    }
+  }
+}

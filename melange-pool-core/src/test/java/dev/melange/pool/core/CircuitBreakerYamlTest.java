@@ -1,0 +1,155 @@
+package dev.melange.pool.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.melange.pool.CircuitBreakerPolicy;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code circuitBreaker} in YAML, pool-wide and per backend. */
+class CircuitBreakerYamlTest {
+  private static final String TWO_BACKENDS =
+      """
+      backends:
+        - addr: tcp://a:1
+          arch: x86_64
+        - addr: tcp://b:1
+          arch: x86_64
+      """;
+
+  @SuppressWarnings("NullAway.Init") // JUnit sets it before each test
+  @TempDir
+  Path dir;
+
+  private ConfigFiles files;
+
+  @BeforeEach
+  void files() {
+    files = new ConfigFiles(dir);
+  }
+
+  @Test
+  void withoutTheKeyEveryBackendGetsTheConsecutiveBreakerOfTheTopLevelKeys() throws IOException {
+    PoolSettings settings = files.load(TWO_BACKENDS + "failureThreshold: 5\nrecoveryTimeout: 1m\n");
+
+    assertThat(settings.circuitBreaker()).isNull();
+    assertThat(settings.circuitBreakerOf("tcp://a:1"))
+        .isEqualTo(new CircuitBreakerPolicy.Consecutive(5, Duration.ofMinutes(1)));
+  }
+
+  @Test
+  void aFailureRatePolicyPoolWideWithPercentagesEitherWay() throws IOException {
+    PoolSettings settings =
+        files.load(
+            TWO_BACKENDS
+                + """
+                circuitBreaker:
+                  type: failure-rate
+                  window: 20s
+                  buckets: 4
+                  failureRateThreshold: 40%
+                  minimumCalls: 5
+                  slowCallRateThreshold: 80
+                  slowCallDuration: 2m
+                  permittedTrialLeases: 3
+                  waitInOpen: 10s
+                  backoff: 2.0
+                  maxWaitInOpen: 2m
+                  failures: 7
+                """);
+
+    CircuitBreakerPolicy.FailureRate expected =
+        new CircuitBreakerPolicy.FailureRate(
+            Duration.ofSeconds(20),
+            4,
+            40,
+            5,
+            80,
+            Duration.ofMinutes(2),
+            3,
+            Duration.ofSeconds(10),
+            2.0,
+            Duration.ofMinutes(2),
+            7);
+    assertThat(settings.circuitBreakerOf("tcp://a:1")).isEqualTo(expected);
+    assertThat(settings.circuitBreakerOf("tcp://b:1")).isEqualTo(expected);
+  }
+
+  @Test
+  void aBackendOverridesThePoolsKeysOrNamesAnotherType() throws IOException {
+    PoolSettings settings =
+        files.load(
+            """
+            backends:
+              - addr: tcp://a:1
+                arch: x86_64
+                circuitBreaker: {minimumCalls: 3}
+              - addr: tcp://b:1
+                arch: x86_64
+                circuitBreaker: {type: consecutive, failures: 2}
+              - addr: tcp://c:1
+                arch: x86_64
+            circuitBreaker: {type: failure-rate, failureRateThreshold: 25}
+            """);
+
+    CircuitBreakerPolicy.FailureRate defaults = CircuitBreakerPolicy.FailureRate.defaults();
+    assertThat(settings.circuitBreakerOf("tcp://a:1"))
+        .isEqualTo(
+            new CircuitBreakerPolicy.FailureRate(
+                defaults.window(),
+                defaults.buckets(),
+                25,
+                3,
+                defaults.slowCallRateThreshold(),
+                defaults.slowCallDuration(),
+                defaults.permittedTrialLeases(),
+                defaults.waitInOpen(),
+                defaults.backoff(),
+                defaults.maxWaitInOpen(),
+                defaults.failures()));
+    assertThat(settings.circuitBreakerOf("tcp://b:1"))
+        .isEqualTo(new CircuitBreakerPolicy.Consecutive(2, Duration.ofSeconds(30)));
+    assertThat(settings.circuitBreakerOf("tcp://c:1")).isEqualTo(settings.circuitBreaker());
+  }
+
+  @Test
+  void everyProblemIsLocated() throws IOException {
+    assertThat(
+            files.problems(
+                """
+                backends:
+                  - addr: tcp://a:1
+                    arch: x86_64
+                    circuitBreaker: {type: failure-rte}
+                  - addr: tcp://b:1
+                    arch: x86_64
+                    circuitBreaker: {window: 10s}
+                circuitBreaker:
+                  failureRateThreshold: 150
+                  backoff: 0.5
+                  waitInOpen: 5m
+                  maxWaitInOpen: 1m
+                  type: failure-rate
+                """))
+        .containsExactly(
+            "backends.yaml:4:28: backends[0].circuitBreaker.type: unknown circuit breaker type"
+                + " \"failure-rte\", did you mean failure-rate?",
+            "backends.yaml:9:25: circuitBreaker.failureRateThreshold: must be a percentage from 0"
+                + " to 100 (50 or 50%), was 150",
+            "backends.yaml:10:12: circuitBreaker.backoff: must be >= 1, was 0.5");
+    assertThat(
+            files.problems(
+                TWO_BACKENDS
+                    + "circuitBreaker: {type: failure-rate, waitInOpen: 5m, maxWaitInOpen: 1m}\n"))
+        .containsExactly(
+            "backends.yaml:6:17: circuitBreaker: maxWaitInOpen must be >= waitInOpen (PT5M), was"
+                + " PT1M");
+    assertThat(files.problems(TWO_BACKENDS + "circuitBreaker: {window: 10s}\n"))
+        .containsExactly(
+            "backends.yaml:6:26: circuitBreaker.window: applies only to type failure-rate");
+  }
+}

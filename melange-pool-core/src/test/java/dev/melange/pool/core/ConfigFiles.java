@@ -1,0 +1,39 @@
+package dev.melange.pool.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.melange.pool.PoolConfigException;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Test helper: configuration files in a test's temporary directory, loaded or refused. */
+final class ConfigFiles {
+  private final Path dir;
+
+  ConfigFiles(Path dir) {
+    this.dir = dir;
+  }
+
+  /** Writes {@code backends.yaml}. */
+  Path write(String yaml) throws IOException {
+    return Files.writeString(dir.resolve("backends.yaml"), yaml, StandardCharsets.UTF_8);
+  }
+
+  PoolSettings load(String yaml) throws IOException {
+    return YamlPoolConfigLoader.load(write(yaml));
+  }
+
+  /** The problems the loader reports, the directory cut from the file name for readable asserts. */
+  List<String> problems(String yaml) throws IOException {
+    Path file = write(yaml);
+    PoolConfigException e =
+        catchThrowableOfType(PoolConfigException.class, () -> YamlPoolConfigLoader.load(file));
+    assertThat(e).as("a PoolConfigException for:%n%s", yaml).isNotNull();
+    return e.problems().stream().map(p -> p.replace(dir + File.separator, "")).toList();
+  }
+}
