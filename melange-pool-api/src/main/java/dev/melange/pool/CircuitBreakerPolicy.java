@@ -42,7 +42,8 @@ public sealed interface CircuitBreakerPolicy {
    * @param failureRateThreshold percent of failed leases that opens the circuit, 0–100 (0: never)
    * @param minimumCalls leases ended in the window before a rate counts, at least 1
    * @param slowCallRateThreshold percent of slow leases that opens the circuit, 0–100 (0: never)
-   * @param slowCallDuration a lease held longer than this is slow; positive
+   * @param slowCallDuration a lease held longer than this is slow (one still out that long counts
+   *     as slow, and as a call, before it ends); positive
    * @param permittedTrialLeases trials a half-open circuit admits, 1–1,000
    * @param waitInOpen how long an open circuit refuses leases; not negative
    * @param backoff how much each re-open in a row multiplies the wait, at least 1 (1: no growth)

@@ -52,6 +52,12 @@ final class FailureRateCircuitBreaker implements CircuitBreaker {
   private static final int FAILED = 2;
   private static final int SLOW = 3;
 
+  /** Slices of the slow-call duration in which leases out are counted. */
+  private static final int OUT_SLICES = 8;
+
+  /** Buckets of leases out: twice the slow-call duration. */
+  private static final int OUT_BUCKETS = 2 * OUT_SLICES;
+
   private static final VarHandle WORD;
 
   static {
@@ -74,6 +80,23 @@ final class FailureRateCircuitBreaker implements CircuitBreaker {
   private final long maxWaitNanos;
   private final AtomicLongArray window;
 
+  /**
+   * Leases out, by the slice of the slow-call duration they were granted in: a ring of {@link
+   * #OUT_BUCKETS} buckets of two longs (the slice plus one, the count), spanning twice the
+   * slow-call duration; leases out longer than the ring spans are in {@code outLonger}.
+   */
+  private final AtomicLongArray out;
+
+  private final long outSliceNanos;
+
+  /** Whether leases out are counted: only slow leases need it. */
+  private final boolean trackOut;
+
+  private final AtomicLongArray outLonger = new AtomicLongArray(1);
+
+  /** The out-slice last looked at for leases out too long; see {@link #checkLeasesOut}. */
+  private volatile long outChecked;
+
   private volatile long word;
   private volatile Opening opening = Opening.NEVER;
   private volatile long lastFailureNanos;
@@ -91,6 +114,11 @@ final class FailureRateCircuitBreaker implements CircuitBreaker {
     this.waitNanos = saturatedNanos(policy.waitInOpen());
     this.maxWaitNanos = saturatedNanos(policy.maxWaitInOpen());
     this.window = new AtomicLongArray(buckets * 4);
+    this.out = new AtomicLongArray(OUT_BUCKETS * 2);
+    // At least a millisecond, the resolution of a permit's grant time.
+    this.outSliceNanos =
+        Math.max(1_000_000, saturatedNanos(policy.slowCallDuration()) / OUT_SLICES);
+    this.trackOut = policy.slowCallRateThreshold() > 0;
   }
 
   /** Breakers of this policy, one per backend. */
@@ -118,16 +146,44 @@ final class FailureRateCircuitBreaker implements CircuitBreaker {
   public long tryAcquirePermit() {
     long w = word;
     if (w >= 0) {
-      return permit(w, false);
+      long now = ticker.read();
+      if (trackOut) {
+        if (checkLeasesOut(w, now)) {
+          return REFUSED; // leases out too long just opened it
+        }
+        countOut(grantTime(now), 1);
+      }
+      return permit(w, now, false);
     }
     return tryAcquireTrial();
+  }
+
+  /**
+   * Once per out-slice: whether leases still out past the slow-call duration, counted as slow now,
+   * open the circuit of {@code w}. Returns whether it is open now.
+   */
+  private boolean checkLeasesOut(long w, long now) {
+    long slice = (now - origin) / outSliceNanos;
+    if (slice == outChecked) {
+      return false;
+    }
+    outChecked = slice;
+    if (leasesOutTooLong(now) == 0) {
+      return false;
+    }
+    openIfOverThresholds(w, now);
+    return word < 0;
   }
 
   private long tryAcquireTrial() {
     while (true) {
       long w = word;
       if (w >= 0) {
-        return permit(w, false);
+        long now = ticker.read();
+        if (trackOut) {
+          countOut(grantTime(now), 1);
+        }
+        return permit(w, now, false);
       }
       if (trials(w) >= policy.permittedTrialLeases() || !waitElapsed(w)) {
         return REFUSED;
@@ -136,13 +192,13 @@ final class FailureRateCircuitBreaker implements CircuitBreaker {
         if (trials(w) == 0 && successes(w) == 0) {
           listener.onStateChange(State.OPEN, State.HALF_OPEN);
         }
-        return permit(w, true);
+        return permit(w, ticker.read(), true);
       }
     }
   }
 
-  private long permit(long w, boolean trial) {
-    long millis = (ticker.read() - origin) / 1_000_000;
+  private long permit(long w, long now, boolean trial) {
+    long millis = (now - origin) / 1_000_000;
     return millis << PERMIT_MILLIS_SHIFT | (w & PERMIT_EPOCH) << 1 | (trial ? TRIAL_PERMIT : 0);
   }
 
@@ -153,6 +209,7 @@ final class FailureRateCircuitBreaker implements CircuitBreaker {
       trialSucceeded(permit);
       return;
     }
+    leaseEnded(permit);
     long w = word;
     if (w < 0 || !sameEpoch(w, permit)) {
       return;
@@ -173,6 +230,7 @@ final class FailureRateCircuitBreaker implements CircuitBreaker {
       trialFailed(permit, now);
       return;
     }
+    leaseEnded(permit);
     long w = word;
     if (w < 0 || !sameEpoch(w, permit)) {
       return;
@@ -184,6 +242,7 @@ final class FailureRateCircuitBreaker implements CircuitBreaker {
   @Override
   public void onNoOutcome(long permit) {
     if ((permit & TRIAL_PERMIT) == 0) {
+      leaseEnded(permit);
       return; // a lease with no outcome tells nothing of the backend
     }
     while (true) {
@@ -264,6 +323,12 @@ final class FailureRateCircuitBreaker implements CircuitBreaker {
     if (policy.failures() > 0 && failed >= policy.failures()) {
       return true;
     }
+    if (trackOut) {
+      // Leases still out past the slow-call duration are slow already, and count as calls.
+      long outTooLong = leasesOutTooLong(now);
+      calls += outTooLong;
+      slow += outTooLong;
+    }
     if (calls < policy.minimumCalls()) {
       return false;
     }
@@ -289,6 +354,61 @@ final class FailureRateCircuitBreaker implements CircuitBreaker {
     if (slow) {
       window.getAndIncrement(base + SLOW);
     }
+  }
+
+  /**
+   * Counts a lease granted at {@code granted} as out ({@code +1}) or back ({@code -1}). A bucket is
+   * taken over by the first grant of its new slice, which moves what is still out of its old slice
+   * to {@code outLonger}; a lease of that old slice that ends in the same instant may be taken from
+   * the new slice instead, which misplaces one lease between slices, never the total.
+   */
+  private void countOut(long granted, int delta) {
+    long slice = (granted - origin) / outSliceNanos;
+    int base = (int) (slice % OUT_BUCKETS) * 2;
+    long stamp = out.get(base);
+    if (delta > 0 && stamp != slice + 1) {
+      if (stamp > slice + 1) {
+        outLonger.getAndAdd(0, delta); // cannot happen: grants come in time order, near enough
+        return;
+      }
+      if (out.compareAndSet(base, stamp, slice + 1)) {
+        // The bucket's earlier slice is over a ring ago: what is still out of it is out longer.
+        long left = out.getAndSet(base + 1, 0);
+        if (left > 0) {
+          outLonger.getAndAdd(0, left);
+        }
+      }
+    } else if (delta < 0 && stamp != slice + 1) {
+      outLonger.getAndAdd(0, delta); // granted a ring ago or more: counted with the longer ones
+      return;
+    }
+    out.getAndAdd(base + 1, delta);
+  }
+
+  private void leaseEnded(long permit) {
+    if (trackOut) {
+      countOut(origin + (permit >>> PERMIT_MILLIS_SHIFT) * 1_000_000, -1);
+    }
+  }
+
+  /** A grant's time as its permit keeps it: to the millisecond. */
+  private long grantTime(long now) {
+    return origin + (now - origin) / 1_000_000 * 1_000_000;
+  }
+
+  /** Leases out now that were granted more than the slow-call duration ago. */
+  long leasesOutTooLong(long now) {
+    long current = (now - origin) / outSliceNanos;
+    // A slice counts once all of it is older than the slow-call duration.
+    long newestSlow = current - OUT_SLICES - 1;
+    long total = Math.max(0, outLonger.get(0));
+    for (int bucket = 0; bucket < OUT_BUCKETS; bucket++) {
+      long slice = out.get(bucket * 2) - 1;
+      if (slice >= 0 && slice <= newestSlow) {
+        total += Math.max(0, out.get(bucket * 2 + 1));
+      }
+    }
+    return total;
   }
 
   private void clearWindow() {

@@ -176,6 +176,66 @@ class FailureRateCircuitBreakerTest {
   }
 
   @Test
+  void leasesStillOutPastTheSlowDurationCountAsSlowBeforeTheyEnd() {
+    // 50% slow (over 1 s) over at least 2 leases; nothing has ended yet.
+    FailureRateCircuitBreaker breaker =
+        breaker(
+            with(
+                Duration.ofSeconds(30),
+                10,
+                0,
+                2,
+                50,
+                Duration.ofSeconds(1),
+                1,
+                Duration.ofSeconds(10),
+                1,
+                Duration.ofMinutes(5),
+                0));
+    long first = breaker.tryAcquirePermit();
+    long second = breaker.tryAcquirePermit();
+    ticker.advance(Duration.ofMillis(900));
+    assertThat(breaker.tryAcquirePermit()).as("not slow yet").isNotEqualTo(CircuitBreaker.REFUSED);
+    assertThat(breaker.leasesOutTooLong(ticker.read())).isZero();
+
+    ticker.advance(Duration.ofMillis(400)); // the first two are out 1.3 s
+    assertThat(breaker.leasesOutTooLong(ticker.read())).isEqualTo(2);
+    assertThat(breaker.tryAcquirePermit()).isEqualTo(CircuitBreaker.REFUSED);
+    assertThat(breaker.snapshot().state()).isEqualTo(State.OPEN);
+    assertThat(transitions).containsExactly("CLOSED->OPEN");
+
+    breaker.onSuccess(first);
+    breaker.onNoOutcome(second);
+    assertThat(breaker.leasesOutTooLong(ticker.read())).isZero();
+  }
+
+  @Test
+  void aLeaseOutLongerThanTheCountsSpanIsStillCountedAndUncounted() {
+    FailureRateCircuitBreaker breaker =
+        breaker(
+            with(
+                Duration.ofSeconds(30),
+                10,
+                0,
+                100,
+                50,
+                Duration.ofSeconds(1),
+                1,
+                Duration.ofSeconds(10),
+                1,
+                Duration.ofMinutes(5),
+                0));
+    long old = breaker.tryAcquirePermit();
+    for (int step = 0; step < 40; step++) { // 5 s of grants every 125 ms: the ring wraps twice
+      ticker.advance(Duration.ofMillis(125));
+      breaker.onSuccess(breaker.tryAcquirePermit());
+    }
+    assertThat(breaker.leasesOutTooLong(ticker.read())).isEqualTo(1);
+    breaker.onFailure(old, BOOM);
+    assertThat(breaker.leasesOutTooLong(ticker.read())).isZero();
+  }
+
+  @Test
   void halfOpenAdmitsItsTrialsAndClosesWhenAllSucceed() {
     FailureRateCircuitBreaker breaker =
         breaker(
