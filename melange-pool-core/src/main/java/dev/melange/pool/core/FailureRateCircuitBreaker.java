@@ -1,6 +1,5 @@
 package dev.melange.pool.core;
 
-import dev.melange.pool.Backend;
 import dev.melange.pool.CircuitBreakerPolicy;
 import dev.melange.pool.Ticker;
 import dev.melange.pool.spi.CircuitBreaker;
@@ -119,21 +118,6 @@ final class FailureRateCircuitBreaker implements CircuitBreaker {
     this.outSliceNanos =
         Math.max(1_000_000, saturatedNanos(policy.slowCallDuration()) / OUT_SLICES);
     this.trackOut = policy.slowCallRateThreshold() > 0;
-  }
-
-  /** Breakers of this policy, one per backend. */
-  static CircuitBreaker.Factory factory(CircuitBreakerPolicy.FailureRate policy) {
-    return new Factory() {
-      @Override
-      public CircuitBreaker create(Backend backend, Ticker ticker) {
-        return create(backend, ticker, Listener.NONE);
-      }
-
-      @Override
-      public CircuitBreaker create(Backend backend, Ticker ticker, Listener listener) {
-        return new FailureRateCircuitBreaker(ticker, policy, listener);
-      }
-    };
   }
 
   @Override

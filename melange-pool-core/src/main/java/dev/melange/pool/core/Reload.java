@@ -137,10 +137,16 @@ final class Reload {
                 "circuitBreaker: cannot change on reload (backends keep their circuits); restart"
                     + " the pool to change it"));
       }
+      boolean poolWideSame =
+          Objects.equals(was.circuitBreaker(), now.circuitBreaker())
+              && was.failureThreshold() == now.failureThreshold()
+              && was.recoveryTimeout().equals(now.recoveryTimeout());
       for (Backend backend : now.backends()) {
         String addr = backend.addr();
-        if (was.backends().stream().anyMatch(b -> b.addr().equals(addr))
-            && !Objects.equals(was.circuitBreakers().get(addr), now.circuitBreakers().get(addr))) {
+        // The breaker a kept backend would get, when the pool-wide one (refused above) is not why.
+        if (poolWideSame
+            && was.backends().stream().anyMatch(b -> b.addr().equals(addr))
+            && !was.circuitBreakerOf(addr).equals(now.circuitBreakerOf(addr))) {
           problems.add(
               refusal(
                   "backends",

@@ -367,6 +367,34 @@ class ReloadTest {
   }
 
   @Test
+  void aBackendsCircuitBreakerCannotChangeOnReloadButANewBackendsMay() throws Exception {
+    Path file = write("backends.yaml", FIRST);
+    try (BackendPool pool = BackendPool.fromYaml(file)) {
+      String explicit =
+          FIRST.replace(
+              "  - addr: tcp://c:1\n    arch: x86_64\n",
+              "  - addr: tcp://c:1\n    arch: x86_64\n    circuitBreaker: {type: consecutive}\n"
+                  + "  - addr: tcp://d:1\n    arch: x86_64\n"
+                  + "    circuitBreaker: {type: failure-rate}\n");
+      pool.reload(write("same.yaml", explicit)); // c's breaker is the one it had; d is new
+      assertThat(pool.backends()).extracting(Backend::addr).contains("tcp://d:1");
+
+      Path changed =
+          write(
+              "changed.yaml",
+              explicit.replace(
+                  "circuitBreaker: {type: consecutive}", "circuitBreaker: {type: failure-rate}"));
+      assertThatThrownBy(() -> pool.reload(changed))
+          .isInstanceOf(PoolConfigException.class)
+          .hasMessage(
+              changed
+                  + ":3:3: backends: tcp://c:1: circuitBreaker: cannot change on reload (it keeps"
+                  + " its circuit); remove the backend and add it again, or restart the pool, to"
+                  + " change it");
+    }
+  }
+
+  @Test
   void reloadOfAClosedPoolIsRefused() throws Exception {
     Path file = write("backends.yaml", FIRST);
     BackendPool pool = BackendPool.fromYaml(file);
