@@ -126,10 +126,6 @@ final class HealthMonitor {
     }
   }
 
-  synchronized Health health() {
-    return model.health();
-  }
-
   @Nullable Instant lastProbe() {
     return lastProbe;
   }

@@ -110,11 +110,6 @@ final class HealthService {
     return new Subscription(monitor, subscriber, start[0]);
   }
 
-  /** How many physical checks run now. */
-  int monitors() {
-    return monitors.size();
-  }
-
   /** The monitor of a check, if one runs; for tests. */
   @Nullable HealthMonitor monitor(String addr, HealthCheck check, HealthProbe.Factory factory) {
     return monitors.get(new Key(addr, check, factory));
