@@ -28,12 +28,22 @@ final class ConfigFiles {
     return YamlPoolConfigLoader.load(write(yaml));
   }
 
-  /** The problems the loader reports, the directory cut from the file name for readable asserts. */
-  List<String> problems(String yaml) throws IOException {
+  /** The loader's refusal of {@code yaml}; fails the test if it loads. */
+  PoolConfigException refused(String yaml) throws IOException {
     Path file = write(yaml);
     PoolConfigException e =
         catchThrowableOfType(PoolConfigException.class, () -> YamlPoolConfigLoader.load(file));
     assertThat(e).as("a PoolConfigException for:%n%s", yaml).isNotNull();
+    return e;
+  }
+
+  /** A refusal's problems, the directory cut from the file name for readable asserts. */
+  List<String> problems(PoolConfigException e) {
     return e.problems().stream().map(p -> p.replace(dir + File.separator, "")).toList();
+  }
+
+  /** The problems the loader reports for {@code yaml}. */
+  List<String> problems(String yaml) throws IOException {
+    return problems(refused(yaml));
   }
 }

@@ -22,34 +22,94 @@ class FailureRateCircuitBreakerTest {
   private final FakeTicker ticker = new FakeTicker(Long.MAX_VALUE - 1_000_000_000L);
   private final List<String> transitions = new ArrayList<>();
 
-  private static CircuitBreakerPolicy.FailureRate policy() {
-    return CircuitBreakerPolicy.FailureRate.defaults();
+  /** The default failure-rate settings, to change a few of by name. */
+  private static Policy policy() {
+    return new Policy();
   }
 
-  private static CircuitBreakerPolicy.FailureRate with(
-      Duration window,
-      int buckets,
-      double failureRate,
-      int minimumCalls,
-      double slowRate,
-      Duration slow,
-      int trials,
-      Duration wait,
-      double backoff,
-      Duration maxWait,
-      int failures) {
-    return new CircuitBreakerPolicy.FailureRate(
-        window,
-        buckets,
-        failureRate,
-        minimumCalls,
-        slowRate,
-        slow,
-        trials,
-        wait,
-        backoff,
-        maxWait,
-        failures);
+  /** Test helper: {@link CircuitBreakerPolicy.FailureRate}'s settings by name. */
+  private static final class Policy {
+    private Duration window = Duration.ofSeconds(30);
+    private int buckets = 10;
+    private double failureRate = 50;
+    private int minimumCalls = 10;
+    private double slowRate = 100;
+    private Duration slow = Duration.ofSeconds(60);
+    private int trials = 1;
+    private Duration wait = Duration.ofSeconds(30);
+    private double backoff = 1;
+    private Duration maxWait = Duration.ofMinutes(5);
+    private int failures;
+
+    Policy window(Duration value) {
+      window = value;
+      return this;
+    }
+
+    Policy buckets(int value) {
+      buckets = value;
+      return this;
+    }
+
+    Policy failureRate(double value) {
+      failureRate = value;
+      return this;
+    }
+
+    Policy minimumCalls(int value) {
+      minimumCalls = value;
+      return this;
+    }
+
+    Policy slowRate(double value) {
+      slowRate = value;
+      return this;
+    }
+
+    Policy slow(Duration value) {
+      slow = value;
+      return this;
+    }
+
+    Policy trials(int value) {
+      trials = value;
+      return this;
+    }
+
+    Policy wait(Duration value) {
+      wait = value;
+      return this;
+    }
+
+    Policy backoff(double value) {
+      backoff = value;
+      return this;
+    }
+
+    Policy maxWait(Duration value) {
+      maxWait = value;
+      return this;
+    }
+
+    Policy failures(int value) {
+      failures = value;
+      return this;
+    }
+
+    CircuitBreakerPolicy.FailureRate build() {
+      return new CircuitBreakerPolicy.FailureRate(
+          window,
+          buckets,
+          failureRate,
+          minimumCalls,
+          slowRate,
+          slow,
+          trials,
+          wait,
+          backoff,
+          maxWait,
+          failures);
+    }
   }
 
   private FailureRateCircuitBreaker breaker(CircuitBreakerPolicy.FailureRate policy) {
@@ -71,7 +131,7 @@ class FailureRateCircuitBreakerTest {
 
   @Test
   void opensAtTheFailureRateOnceThereAreEnoughCalls() {
-    FailureRateCircuitBreaker breaker = breaker(policy()); // 50% over at least 10
+    FailureRateCircuitBreaker breaker = breaker(policy().build()); // 50% over at least 10
     fail(breaker, 5);
     assertThat(breaker.snapshot().state())
         .as("5 calls: below minimumCalls")
@@ -89,7 +149,7 @@ class FailureRateCircuitBreakerTest {
 
   @Test
   void belowTheRateItStaysClosed() {
-    FailureRateCircuitBreaker breaker = breaker(policy());
+    FailureRateCircuitBreaker breaker = breaker(policy().build());
     for (int i = 0; i < 100; i++) {
       succeed(breaker, 2);
       fail(breaker, 1); // 33%
@@ -102,18 +162,11 @@ class FailureRateCircuitBreakerTest {
     // 10 s window in 10 buckets of 1 s.
     FailureRateCircuitBreaker breaker =
         breaker(
-            with(
-                Duration.ofSeconds(10),
-                10,
-                50,
-                10,
-                0,
-                Duration.ofMinutes(1),
-                1,
-                Duration.ofSeconds(30),
-                1,
-                Duration.ofMinutes(5),
-                0));
+            policy()
+                .window(Duration.ofSeconds(10))
+                .slowRate(0)
+                .slow(Duration.ofMinutes(1))
+                .build());
     fail(breaker, 5); // at t = 0
     ticker.advance(Duration.ofMillis(9_500));
     succeed(breaker, 4); // at t = 9.5 s: 5 of 9
@@ -127,18 +180,13 @@ class FailureRateCircuitBreakerTest {
   void anAbsoluteCountOpensWhateverTheRate() {
     FailureRateCircuitBreaker breaker =
         breaker(
-            with(
-                Duration.ofSeconds(30),
-                10,
-                0,
-                1_000,
-                0,
-                Duration.ofMinutes(1),
-                1,
-                Duration.ofSeconds(30),
-                1,
-                Duration.ofMinutes(5),
-                3));
+            policy()
+                .failureRate(0)
+                .minimumCalls(1_000)
+                .slowRate(0)
+                .slow(Duration.ofMinutes(1))
+                .failures(3)
+                .build());
     succeed(breaker, 100);
     fail(breaker, 2);
     assertThat(breaker.snapshot().state()).isEqualTo(State.CLOSED);
@@ -151,18 +199,12 @@ class FailureRateCircuitBreakerTest {
     // 50% slow (over 2 s) over at least 4 leases opens; failures alone would not.
     FailureRateCircuitBreaker breaker =
         breaker(
-            with(
-                Duration.ofSeconds(30),
-                10,
-                0,
-                4,
-                50,
-                Duration.ofSeconds(2),
-                1,
-                Duration.ofSeconds(30),
-                1,
-                Duration.ofMinutes(5),
-                0));
+            policy()
+                .failureRate(0)
+                .minimumCalls(4)
+                .slowRate(50)
+                .slow(Duration.ofSeconds(2))
+                .build());
     succeed(breaker, 2); // fast
     long slow = breaker.tryAcquirePermit();
     ticker.advance(Duration.ofMillis(2_001));
@@ -180,18 +222,13 @@ class FailureRateCircuitBreakerTest {
     // 50% slow (over 1 s) over at least 2 leases; nothing has ended yet.
     FailureRateCircuitBreaker breaker =
         breaker(
-            with(
-                Duration.ofSeconds(30),
-                10,
-                0,
-                2,
-                50,
-                Duration.ofSeconds(1),
-                1,
-                Duration.ofSeconds(10),
-                1,
-                Duration.ofMinutes(5),
-                0));
+            policy()
+                .failureRate(0)
+                .minimumCalls(2)
+                .slowRate(50)
+                .slow(Duration.ofSeconds(1))
+                .wait(Duration.ofSeconds(10))
+                .build());
     long first = breaker.tryAcquirePermit();
     long second = breaker.tryAcquirePermit();
     ticker.advance(Duration.ofMillis(900));
@@ -213,18 +250,13 @@ class FailureRateCircuitBreakerTest {
   void aLeaseOutLongerThanTheCountsSpanIsStillCountedAndUncounted() {
     FailureRateCircuitBreaker breaker =
         breaker(
-            with(
-                Duration.ofSeconds(30),
-                10,
-                0,
-                100,
-                50,
-                Duration.ofSeconds(1),
-                1,
-                Duration.ofSeconds(10),
-                1,
-                Duration.ofMinutes(5),
-                0));
+            policy()
+                .failureRate(0)
+                .minimumCalls(100)
+                .slowRate(50)
+                .slow(Duration.ofSeconds(1))
+                .wait(Duration.ofSeconds(10))
+                .build());
     long old = breaker.tryAcquirePermit();
     for (int step = 0; step < 40; step++) { // 5 s of grants every 125 ms: the ring wraps twice
       ticker.advance(Duration.ofMillis(125));
@@ -239,18 +271,13 @@ class FailureRateCircuitBreakerTest {
   void halfOpenAdmitsItsTrialsAndClosesWhenAllSucceed() {
     FailureRateCircuitBreaker breaker =
         breaker(
-            with(
-                Duration.ofSeconds(30),
-                10,
-                50,
-                2,
-                0,
-                Duration.ofMinutes(1),
-                3,
-                Duration.ofSeconds(10),
-                1,
-                Duration.ofMinutes(5),
-                0));
+            policy()
+                .minimumCalls(2)
+                .slowRate(0)
+                .slow(Duration.ofMinutes(1))
+                .trials(3)
+                .wait(Duration.ofSeconds(10))
+                .build());
     fail(breaker, 2);
     assertThat(breaker.snapshot().state()).isEqualTo(State.OPEN);
     assertThat(breaker.snapshot().nanosUntilRetry()).isEqualTo(Duration.ofSeconds(10).toNanos());
@@ -280,18 +307,14 @@ class FailureRateCircuitBreakerTest {
   void eachReopenInARowWaitsLongerUpToTheMaximum() {
     FailureRateCircuitBreaker breaker =
         breaker(
-            with(
-                Duration.ofSeconds(30),
-                10,
-                50,
-                1,
-                0,
-                Duration.ofMinutes(1),
-                1,
-                Duration.ofSeconds(10),
-                2.0,
-                Duration.ofSeconds(35),
-                0));
+            policy()
+                .minimumCalls(1)
+                .slowRate(0)
+                .slow(Duration.ofMinutes(1))
+                .wait(Duration.ofSeconds(10))
+                .backoff(2.0)
+                .maxWait(Duration.ofSeconds(35))
+                .build());
     fail(breaker, 1);
     List<Long> waits = new ArrayList<>();
     for (int reopen = 0; reopen < 4; reopen++) {
@@ -312,18 +335,12 @@ class FailureRateCircuitBreakerTest {
   void outcomesOfLeasesGrantedBeforeATransitionAreIgnored() {
     FailureRateCircuitBreaker breaker =
         breaker(
-            with(
-                Duration.ofSeconds(30),
-                10,
-                50,
-                2,
-                0,
-                Duration.ofMinutes(1),
-                1,
-                Duration.ofSeconds(10),
-                1,
-                Duration.ofMinutes(5),
-                0));
+            policy()
+                .minimumCalls(2)
+                .slowRate(0)
+                .slow(Duration.ofMinutes(1))
+                .wait(Duration.ofSeconds(10))
+                .build());
     long early = breaker.tryAcquirePermit();
     fail(breaker, 2);
     assertThat(breaker.snapshot().state()).isEqualTo(State.OPEN);
@@ -335,116 +352,44 @@ class FailureRateCircuitBreakerTest {
 
   @Test
   void theDefaultsAreResilience4jsWithOneTrial() {
-    assertThat(CircuitBreakerPolicy.FailureRate.defaults())
-        .isEqualTo(
-            with(
-                Duration.ofSeconds(30),
-                10,
-                50,
-                10,
-                100,
-                Duration.ofSeconds(60),
-                1,
-                Duration.ofSeconds(30),
-                1,
-                Duration.ofMinutes(5),
-                0));
+    CircuitBreakerPolicy.FailureRate defaults = CircuitBreakerPolicy.FailureRate.defaults();
+    assertThat(defaults.window()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(defaults.buckets()).isEqualTo(10);
+    assertThat(defaults.failureRateThreshold()).isEqualTo(50);
+    assertThat(defaults.minimumCalls()).isEqualTo(10);
+    assertThat(defaults.slowCallRateThreshold()).isEqualTo(100);
+    assertThat(defaults.slowCallDuration()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(defaults.permittedTrialLeases()).isEqualTo(1);
+    assertThat(defaults.waitInOpen()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(defaults.backoff()).isEqualTo(1);
+    assertThat(defaults.maxWaitInOpen()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(defaults.failures()).isZero();
+    assertThat(policy().build()).as("the test's starting point").isEqualTo(defaults);
   }
 
   @Test
   void badSettingsAreNamed() {
-    assertThatThrownBy(
-            () ->
-                with(
-                    Duration.ofSeconds(30),
-                    0,
-                    50,
-                    10,
-                    100,
-                    Duration.ofSeconds(60),
-                    1,
-                    Duration.ofSeconds(30),
-                    1,
-                    Duration.ofMinutes(5),
-                    0))
+    assertThatThrownBy(() -> policy().buckets(0).build())
         .hasMessage("buckets must be from 1 to 1000, was 0");
-    assertThatThrownBy(
-            () ->
-                with(
-                    Duration.ofSeconds(30),
-                    10,
-                    101,
-                    10,
-                    100,
-                    Duration.ofSeconds(60),
-                    1,
-                    Duration.ofSeconds(30),
-                    1,
-                    Duration.ofMinutes(5),
-                    0))
+    assertThatThrownBy(() -> policy().failureRate(101).build())
         .hasMessage("failureRateThreshold must be a percentage from 0 to 100, was 101.0");
-    assertThatThrownBy(
-            () ->
-                with(
-                    Duration.ofSeconds(30),
-                    10,
-                    50,
-                    10,
-                    100,
-                    Duration.ofSeconds(60),
-                    1,
-                    Duration.ofSeconds(30),
-                    0.5,
-                    Duration.ofMinutes(5),
-                    0))
+    assertThatThrownBy(() -> policy().backoff(0.5).build())
         .hasMessage("backoff must be >= 1 and finite, was 0.5");
-    assertThatThrownBy(
-            () ->
-                with(
-                    Duration.ofSeconds(30),
-                    10,
-                    50,
-                    10,
-                    100,
-                    Duration.ofSeconds(60),
-                    1,
-                    Duration.ofMinutes(10),
-                    1,
-                    Duration.ofMinutes(5),
-                    0))
+    assertThatThrownBy(() -> policy().wait(Duration.ofMinutes(10)).build())
         .hasMessage("maxWaitInOpen must be >= waitInOpen (PT10M), was PT5M");
-    assertThatThrownBy(
-            () ->
-                with(
-                    Duration.ofMillis(5),
-                    10,
-                    50,
-                    10,
-                    100,
-                    Duration.ofSeconds(60),
-                    1,
-                    Duration.ofSeconds(30),
-                    1,
-                    Duration.ofMinutes(5),
-                    0))
+    assertThatThrownBy(() -> policy().window(Duration.ofMillis(5)).build())
         .hasMessage("window / buckets must be at least 1ms, was PT0.005S / 10");
   }
 
   @Test
   void aPoolBuildsItPoolWideOrPerBackend() throws Exception {
     CircuitBreakerPolicy.FailureRate strict =
-        with(
-            Duration.ofSeconds(30),
-            10,
-            50,
-            2,
-            0,
-            Duration.ofMinutes(1),
-            1,
-            Duration.ofSeconds(10),
-            1,
-            Duration.ofMinutes(5),
-            0);
+        policy()
+            .minimumCalls(2)
+            .slowRate(0)
+            .slow(Duration.ofMinutes(1))
+            .wait(Duration.ofSeconds(10))
+            .build();
     try (BackendPool pool =
         BackendPool.builder()
             .ticker(ticker)
@@ -476,14 +421,14 @@ class FailureRateCircuitBreakerTest {
     BackendPool.Builder unknown =
         BackendPool.builder()
             .backend(Backend.of("tcp://a:1", "x86_64"))
-            .circuitBreaker("tcp://zz:1", policy());
+            .circuitBreaker("tcp://zz:1", policy().build());
     assertThatThrownBy(unknown::build)
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("circuitBreaker is given for tcp://zz:1, which is not a backend");
     BackendPool.Builder mixed =
         BackendPool.builder()
             .backend(Backend.of("tcp://a:1", "x86_64"))
-            .circuitBreaker("tcp://a:1", policy())
+            .circuitBreaker("tcp://a:1", policy().build())
             .circuitBreaker((backend, t) -> ScriptedCircuitBreaker.neverOpens());
     assertThatThrownBy(mixed::build)
         .isInstanceOf(IllegalArgumentException.class)

@@ -10,7 +10,6 @@ import dev.melange.pool.Backend;
 import dev.melange.pool.PoolConfigException;
 import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -940,20 +939,15 @@ class YamlPoolConfigLoaderTest {
   }
 
   private Path write(String yaml) throws IOException {
-    return Files.writeString(dir.resolve("backends.yaml"), yaml, StandardCharsets.UTF_8);
+    return new ConfigFiles(dir).write(yaml);
   }
 
   private PoolConfigException refused(String yaml) throws IOException {
-    Path file = write(yaml);
-    PoolConfigException e =
-        catchThrowableOfType(PoolConfigException.class, () -> YamlPoolConfigLoader.load(file));
-    assertThat(e).as("a PoolConfigException for:%n%s", yaml).isNotNull();
-    return e;
+    return new ConfigFiles(dir).refused(yaml);
   }
 
-  /** The problems with the temporary directory cut from the file name, for readable asserts. */
   private List<String> problems(PoolConfigException e) {
-    return e.problems().stream().map(problem -> problem.replace(prefix(), "")).toList();
+    return new ConfigFiles(dir).problems(e);
   }
 
   private String prefix() {
