@@ -389,6 +389,56 @@ public interface BackendPool extends AutoCloseable {
     Builder circuitBreaker(String addr, CircuitBreakerPolicy policy);
 
     /**
+     * A token bucket for every backend (unless {@link #rateLimit(String, RateLimit)} says otherwise
+     * for one); null for none, the default. A backend whose bucket is empty takes no lease: {@code
+     * tryAcquire} passes it over, {@code acquire} waits in the pool's queue until a token comes.
+     */
+    Builder rateLimit(@Nullable RateLimit limit);
+
+    /**
+     * The token bucket of the backend at {@code addr}, instead of the pool-wide one; null for none.
+     *
+     * @throws IllegalArgumentException from {@link #build()} if no backend has that address
+     */
+    Builder rateLimit(String addr, @Nullable RateLimit limit);
+
+    /**
+     * An adaptive concurrency limit for every backend (unless {@link #adaptiveLimit(String,
+     * AdaptiveLimit)} says otherwise for one); null for none, the default.
+     */
+    Builder adaptiveLimit(@Nullable AdaptiveLimit limit);
+
+    /**
+     * The adaptive concurrency limit of the backend at {@code addr}, instead of the pool-wide one;
+     * null for none.
+     *
+     * @throws IllegalArgumentException from {@link #build()} if no backend has that address
+     */
+    Builder adaptiveLimit(String addr, @Nullable AdaptiveLimit limit);
+
+    /**
+     * A named preset's breaker and rate limit for every backend; null for none, the default. An
+     * explicit {@link #circuitBreaker(CircuitBreakerPolicy)} or {@link #rateLimit(RateLimit)}
+     * replaces the preset's.
+     */
+    Builder policy(@Nullable ResiliencePreset preset);
+
+    /**
+     * A named preset for the backend at {@code addr}, instead of the pool's settings; its own
+     * {@link #circuitBreaker(String, CircuitBreakerPolicy)} or {@link #rateLimit(String,
+     * RateLimit)} replaces the preset's.
+     *
+     * @throws IllegalArgumentException from {@link #build()} if no backend has that address
+     */
+    Builder policy(String addr, ResiliencePreset preset);
+
+    /**
+     * Switches every backend's breaker and rate limit: as configured (the default), strict,
+     * relaxed, or off. The environment variable {@code MELANGE_POOL_RESILIENCE} wins over this.
+     */
+    Builder resilience(ResilienceMode mode);
+
+    /**
      * Builds the pool.
      *
      * @throws PoolException {@code at least one backend is required} when none was added

@@ -17,7 +17,7 @@ import org.jspecify.annotations.Nullable;
  * @param labels its labels
  * @param maxJobs its limit (the pool default when configured as 0)
  * @param effectiveMaxJobs its limit now: {@code maxJobs}, or less while it ramps up after a slow
- *     start
+ *     start or while its adaptive limit holds it lower
  * @param activeJobs leases currently out on it
  * @param weight its configured weight
  * @param backup whether it is a backup backend
@@ -33,6 +33,11 @@ import org.jspecify.annotations.Nullable;
  * @param lastProbe when its health check last answered (or timed out), or null if never
  * @param lastProbeResult what that answer was ({@code ok}, {@code HTTP 503}, {@code connection
  *     refused}, {@code timed out after 2s}), or null if never
+ * @param calls what its circuit breaker counted over its window (calls, failures, slow calls), or
+ *     null when its breaker keeps no window (the default consecutive breaker)
+ * @param rateLimiter its token bucket, or null without a rate limit
+ * @param adaptiveLimit its adaptive concurrency limit now (also in {@code effectiveMaxJobs}), or
+ *     null without one
  */
 public record BackendStatus(
     String addr,
@@ -51,7 +56,10 @@ public record BackendStatus(
     CircuitBreaker.State circuitState,
     Health health,
     @Nullable Instant lastProbe,
-    @Nullable String lastProbeResult) {
+    @Nullable String lastProbeResult,
+    @Nullable CallStats calls,
+    @Nullable RateLimiterStats rateLimiter,
+    @Nullable Integer adaptiveLimit) {
 
   /** Copies the labels, keeping their order. */
   public BackendStatus {

@@ -35,6 +35,22 @@ public sealed interface PoolEvent {
   record AdminStateChanged(String addr, AdminState from, AdminState to, Instant at)
       implements PoolEvent {}
 
+  /**
+   * A backend's adaptive concurrency limit moved ({@link AdaptiveLimit}).
+   *
+   * @param from the limit before
+   * @param to the limit now
+   */
+  record LimitChanged(String addr, int from, int to, Instant at) implements PoolEvent {}
+
+  /**
+   * A backend's adaptive rate limit changed with its circuit or health score ({@link RateLimit}).
+   *
+   * @param from tokens a second before
+   * @param to tokens a second now
+   */
+  record RateChanged(String addr, double from, double to, Instant at) implements PoolEvent {}
+
   /** A backend's health, as the pool acts on it, changed. */
   record HealthChanged(String addr, Health from, Health to, Instant at) implements PoolEvent {}
 

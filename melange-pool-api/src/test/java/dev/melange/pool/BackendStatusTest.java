@@ -80,6 +80,9 @@ class BackendStatusTest {
         CircuitBreaker.State.OPEN,
         Health.HEALTHY,
         null,
+        null,
+        null,
+        null,
         null);
   }
 }

@@ -1,6 +1,7 @@
 package dev.melange.pool.core;
 
 import dev.melange.pool.CircuitBreakerPolicy;
+import dev.melange.pool.ResiliencePreset;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -55,18 +56,19 @@ final class CircuitBreakerReader {
       ConfigProblems problems,
       YamlValueReader values,
       @Nullable Node node,
+      @Nullable ResiliencePreset preset,
       CircuitBreakerPolicy.Consecutive consecutiveDefaults) {
     this.problems = problems;
     this.values = values;
     this.consecutiveDefaults = consecutiveDefaults;
-    Map<String, Object> read = Map.of();
+    Map<String, Object> read = presetValues(preset);
     CircuitBreakerPolicy policy = null;
     boolean broken = false;
     if (node != null && !YamlValueReader.isNull(node)) {
       if (node instanceof MappingNode mapping) {
         int before = problems.count();
         Map<String, Node> fields = values.fields(mapping, "circuitBreaker", KEYS);
-        read = read(fields, "circuitBreaker");
+        read = over(read, read(fields, "circuitBreaker"));
         policy = build(read, fields, mapping, "circuitBreaker", before);
         broken = policy == null;
       } else {
@@ -90,7 +92,8 @@ final class CircuitBreakerReader {
    *
    * @param path the backend's path, {@code backends[2]}
    */
-  @Nullable CircuitBreakerPolicy forBackend(@Nullable Node node, String path) {
+  @Nullable CircuitBreakerPolicy forBackend(
+      @Nullable Node node, String path, @Nullable ResiliencePreset preset) {
     if (node == null || YamlValueReader.isNull(node)) {
       return null;
     }
@@ -102,16 +105,38 @@ final class CircuitBreakerReader {
     int before = problems.count();
     Map<String, Node> fields = values.fields(mapping, where, KEYS);
     Map<String, Object> own = read(fields, where);
-    if (poolBroken) {
+    if (poolBroken && preset == null) {
       return null; // what it would override is wrong, and reported
     }
+    Map<String, Object> base = preset != null ? presetValues(preset) : poolValues;
+    return build(over(base, own), fields, mapping, where, before);
+  }
+
+  /**
+   * {@code own} over {@code base}, key by key when it keeps the base's type; from its type's
+   * defaults when it names another.
+   */
+  private static Map<String, Object> over(Map<String, Object> base, Map<String, Object> own) {
     Map<String, Object> merged = new LinkedHashMap<>();
-    Object ownType = own.getOrDefault("type", poolValues.getOrDefault("type", CONSECUTIVE));
-    if (ownType.equals(poolValues.getOrDefault("type", CONSECUTIVE))) {
-      merged.putAll(poolValues);
+    Object ownType = own.getOrDefault("type", base.getOrDefault("type", CONSECUTIVE));
+    if (ownType.equals(base.getOrDefault("type", CONSECUTIVE))) {
+      merged.putAll(base);
     }
     merged.putAll(own);
-    return build(merged, fields, mapping, where, before);
+    return merged;
+  }
+
+  /** A preset's breaker as the keys YAML would write it; empty for none. */
+  private static Map<String, Object> presetValues(@Nullable ResiliencePreset preset) {
+    Map<String, Object> values = new LinkedHashMap<>();
+    if (preset != null) {
+      CircuitBreakerPolicy.FailureRate policy = preset.circuitBreaker();
+      values.put("type", FAILURE_RATE);
+      values.put("window", policy.window());
+      values.put("failureRateThreshold", policy.failureRateThreshold());
+      values.put("minimumCalls", policy.minimumCalls());
+    }
+    return values;
   }
 
   private Map<String, Object> read(Map<String, Node> fields, String path) {

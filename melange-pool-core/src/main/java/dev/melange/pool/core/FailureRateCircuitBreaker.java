@@ -1,5 +1,6 @@
 package dev.melange.pool.core;
 
+import dev.melange.pool.CallStats;
 import dev.melange.pool.CircuitBreakerPolicy;
 import dev.melange.pool.Ticker;
 import dev.melange.pool.spi.CircuitBreaker;
@@ -33,7 +34,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * lost, which moves a rate by one lease in thousands at most. Nothing is allocated but when the
  * circuit opens.
  */
-final class FailureRateCircuitBreaker implements CircuitBreaker {
+final class FailureRateCircuitBreaker implements CircuitBreaker, MeasuredCircuitBreaker {
   private static final long EPOCH = 0xFFFF_FFFFL;
   private static final int TRIALS_SHIFT = 32;
   private static final long TRIAL_COUNT = 0x3FFL;
@@ -415,6 +416,26 @@ final class FailureRateCircuitBreaker implements CircuitBreaker {
       }
     }
     return counts;
+  }
+
+  /**
+   * The window's counts, with leases still out past the slow-call duration counted as calls and as
+   * slow, as the thresholds count them.
+   */
+  @Override
+  public CallStats callStats() {
+    long now = ticker.read();
+    long[] counts = windowCounts();
+    long outTooLong = trackOut ? leasesOutTooLong(now) : 0;
+    long calls = counts[0] + outTooLong;
+    long slow = counts[2] + outTooLong;
+    return new CallStats(
+        policy.window(),
+        calls,
+        counts[1],
+        MeasuredCircuitBreaker.percent(counts[1], calls),
+        slow,
+        MeasuredCircuitBreaker.percent(slow, calls));
   }
 
   @Override

@@ -53,6 +53,18 @@ final class HealthModel {
     return health;
   }
 
+  /**
+   * The share of recent probes that passed, 0–1, for the window model (its window, with the assumed
+   * initial successes until real results replace them); NaN for the consecutive model, which keeps
+   * no history to score.
+   */
+  double score() {
+    if (check.model() != HealthCheck.Model.WINDOW) {
+      return Double.NaN;
+    }
+    return (double) Long.bitCount(results & windowMask) / check.window();
+  }
+
   /** Feeds one result; returns the health after it. */
   Health record(boolean success) {
     if (check.model() == HealthCheck.Model.WINDOW) {

@@ -64,6 +64,10 @@ final class HealthMonitor {
 
   private volatile @Nullable Instant lastProbe;
   private volatile @Nullable String lastResult;
+
+  /** The model's score after the last probe (NaN when it gives none, or before any probe). */
+  private volatile double score = Double.NaN;
+
   private final AtomicLong probes = new AtomicLong();
 
   HealthMonitor(
@@ -130,6 +134,11 @@ final class HealthMonitor {
     return lastProbe;
   }
 
+  /** The health score, 0–1: the window model's share of passed probes; NaN for none yet. */
+  double score() {
+    return score;
+  }
+
   @Nullable String lastResult() {
     return lastResult;
   }
@@ -194,6 +203,7 @@ final class HealthMonitor {
       lastResult = result.detail();
       Health before = model.health();
       after = model.record(result.healthy());
+      score = model.score();
       if (after != before) {
         changed = ++version;
         told = List.copyOf(subscribers);

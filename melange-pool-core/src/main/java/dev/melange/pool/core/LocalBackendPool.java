@@ -16,6 +16,7 @@ import dev.melange.pool.NoBackendAvailableException.Reason;
 import dev.melange.pool.PoolConfigException;
 import dev.melange.pool.PoolEvent;
 import dev.melange.pool.PoolException;
+import dev.melange.pool.RateLimit;
 import dev.melange.pool.Selector;
 import dev.melange.pool.Ticker;
 import dev.melange.pool.core.ArchGroup.Matches;
@@ -81,7 +82,6 @@ final class LocalBackendPool implements BackendPool {
   private volatile long acquireTimeoutNanos;
 
   private final Ticker ticker;
-  private final CircuitBreaker.Factory breakers;
   private final LoadBalancer balancer;
 
   /** The default strategy, called directly: the common case costs no interface call. */
@@ -93,8 +93,12 @@ final class LocalBackendPool implements BackendPool {
   /** How fast latency estimates decay; null when the strategy does not use latency. */
   private final @Nullable Duration latencyDecay;
 
-  /** Whether leases are timed for latency estimates. */
-  private final boolean timed;
+  /**
+   * Whether leases are timed, for latency estimates or adaptive limits. Set once a reload brings
+   * the first adaptive limit, never cleared; a lease made from a stale read is untimed, which only
+   * costs its adaptive limit one sample.
+   */
+  private boolean timed;
 
   private final WaitQueue waiters = new WaitQueue(this);
   private final PoolEvents events = new PoolEvents(this);
@@ -147,14 +151,13 @@ final class LocalBackendPool implements BackendPool {
     this.defaultMaxJobs = settings.defaultMaxJobs();
     this.acquireTimeoutNanos = timeoutNanos(settings.acquireTimeout());
     this.ticker = config.ticker();
-    this.breakers = config.breakers();
     this.balancer = config.balancer();
     this.leastLoaded = balancer == LeastLoadedStrategy.INSTANCE;
     this.affinityLoadFactor = settings.affinityLoadFactor();
     this.failOpen = settings.failOpen();
     this.slowStart = new SlowStart(ticker, settings.slowStart());
     this.latencyDecay = balancer.usesLatency() ? settings.strategy().decay() : null;
-    this.timed = latencyDecay != null;
+    this.timed = latencyDecay != null || settings.resilience().anyAdaptive();
     Set<String> addrs = new HashSet<>();
     List<Slot> slots = new ArrayList<>();
     try {
@@ -162,7 +165,7 @@ final class LocalBackendPool implements BackendPool {
         if (!addrs.add(backend.addr())) {
           throw new DuplicateBackendException(backend.addr());
         }
-        Slot slot = newSlot(backend, defaultMaxJobs);
+        Slot slot = newSlot(backend, defaultMaxJobs, config, config.breakers());
         slots.add(slot);
         HealthCheck check = settings.healthCheckOf(backend);
         follow(slot, check, subscribe(slot, check, null, config.probes()), false);
@@ -514,7 +517,8 @@ final class LocalBackendPool implements BackendPool {
     if (slot.tryReserve()) {
       long permit = permit(slot);
       if (permit >= 0) {
-        return new PooledLease(slot, permit); // least-loaded never times leases
+        // Least-loaded times leases only for adaptive limits: one flag read when there are none.
+        return timed ? new TimedLease(slot, permit, ticker) : new PooledLease(slot, permit);
       }
       giveBackUnused(slot);
     }
@@ -596,10 +600,7 @@ final class LocalBackendPool implements BackendPool {
     // The pool's flag first: the slot's latency field sits a cache line away from its counter,
     // and the default strategy should not touch that line.
     if (timed) {
-      LatencyEstimate latency = slot.latency;
-      if (latency != null) {
-        return new TimedLease(slot, permit, latency);
-      }
+      return new TimedLease(slot, permit, ticker);
     }
     return new PooledLease(slot, permit);
   }
@@ -737,7 +738,7 @@ final class LocalBackendPool implements BackendPool {
       if (current.find(backend.addr()) != null) {
         throw new DuplicateBackendException(backend.addr());
       }
-      Slot slot = newSlot(backend, defaultMaxJobs);
+      Slot slot = newSlot(backend, defaultMaxJobs, config, config.breakers());
       HealthCheck check = config.settings().healthCheckOfAdded(backend);
       follow(slot, check, subscribe(slot, check, null, config.probes()), false);
       slot.startRamp();
@@ -1085,6 +1086,7 @@ final class LocalBackendPool implements BackendPool {
   private Reload prepare(PoolConfig next) {
     PoolSettings settings = next.settings();
     Reload reload = new Reload(next);
+    CircuitBreaker.Factory nextBreakers = next.breakers();
     Map<String, Slot> current = new HashMap<>();
     for (Slot slot : topology.slots) {
       current.put(slot.backend.addr(), slot);
@@ -1109,7 +1111,7 @@ final class LocalBackendPool implements BackendPool {
         if (old != null) {
           reload.replaced.add(old);
         }
-        Slot slot = newSlot(backend, settings.defaultMaxJobs());
+        Slot slot = newSlot(backend, settings.defaultMaxJobs(), next, nextBreakers);
         reload.added.put(slot, Optional.ofNullable(subscribe(slot, check, null, next.probes())));
         reload.ordered.add(slot);
       }
@@ -1147,10 +1149,20 @@ final class LocalBackendPool implements BackendPool {
     defaultMaxJobs = settings.defaultMaxJobs();
     acquireTimeoutNanos = timeoutNanos(settings.acquireTimeout());
     failOpen = settings.failOpen();
+    timed |= settings.resilience().anyAdaptive();
+    ResilienceSettings resilience = settings.resilience();
     reload.kept.forEach(
-        (slot, backend) ->
-            slot.reconfigure(
-                backend, backend.maxJobs() == 0 ? settings.defaultMaxJobs() : backend.maxJobs()));
+        (slot, backend) -> {
+          slot.reconfigure(
+              backend,
+              backend.maxJobs() == 0 ? settings.defaultMaxJobs() : backend.maxJobs(),
+              resilience.adaptiveLimitOf(backend.addr()));
+          RateLimitedCircuitBreaker limited = slot.rateLimited();
+          RateLimit rateLimit = resilience.rateLimitOf(backend.addr());
+          if (limited != null && rateLimit != null) {
+            limited.reconfigure(rateLimit); // adding or removing one is refused before
+          }
+        });
     reload.resubscribed.forEach(
         (slot, subscription) ->
             follow(slot, settings.healthCheckOf(slot.backend), subscription.orElse(null), true));
@@ -1253,7 +1265,10 @@ final class LocalBackendPool implements BackendPool {
               circuit.state(),
               slot.health(),
               health == null ? null : health.monitor.lastProbe(),
-              health == null ? null : health.monitor.lastResult()));
+              health == null ? null : health.monitor.lastResult(),
+              slot.breaker instanceof MeasuredCircuitBreaker measured ? measured.callStats() : null,
+              slot.rateLimited() == null ? null : slot.rateLimited().stats(),
+              slot.adaptive() == null ? null : slot.adaptive().limit()));
     }
     return List.copyOf(statuses);
   }
@@ -1429,11 +1444,27 @@ final class LocalBackendPool implements BackendPool {
             0);
   }
 
-  private Slot newSlot(Backend backend, int defaultMaxJobs) {
+  /**
+   * A slot for {@code backend} as {@code config} configures it, with a breaker of {@code breakers}.
+   */
+  private Slot newSlot(
+      Backend backend, int defaultMaxJobs, PoolConfig config, CircuitBreaker.Factory breakers) {
     int maxJobs = backend.maxJobs() == 0 ? defaultMaxJobs : backend.maxJobs();
     LatencyEstimate latency =
         latencyDecay == null ? null : new LatencyEstimate(ticker, latencyDecay);
-    return Slot.create(backend, maxJobs, breakers, waiters, slowStart, latency, events);
+    ResilienceSettings resilience = config.settings().resilience();
+    Slot slot =
+        Slot.create(
+            backend,
+            maxJobs,
+            breakers,
+            resilience.rateLimitOf(backend.addr()),
+            waiters,
+            slowStart,
+            latency,
+            events);
+    slot.adapt(resilience.adaptiveLimitOf(backend.addr()), maxJobs);
+    return slot;
   }
 
   private long timeoutNanos(AcquireOptions options) {

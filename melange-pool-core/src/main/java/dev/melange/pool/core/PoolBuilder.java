@@ -1,11 +1,15 @@
 package dev.melange.pool.core;
 
+import dev.melange.pool.AdaptiveLimit;
 import dev.melange.pool.Backend;
 import dev.melange.pool.BackendPool;
 import dev.melange.pool.CircuitBreakerPolicy;
 import dev.melange.pool.DuplicateBackendException;
 import dev.melange.pool.HealthCheck;
 import dev.melange.pool.PoolException;
+import dev.melange.pool.RateLimit;
+import dev.melange.pool.ResilienceMode;
+import dev.melange.pool.ResiliencePreset;
 import dev.melange.pool.Ticker;
 import dev.melange.pool.spi.CircuitBreaker;
 import dev.melange.pool.spi.HealthProbe;
@@ -44,6 +48,14 @@ final class PoolBuilder implements BackendPool.Builder {
   /** Per-backend checks by address; an empty optional turns the pool-wide check off. */
   private final Map<String, Optional<HealthCheck>> healthChecks = new LinkedHashMap<>();
 
+  private @Nullable ResiliencePreset preset;
+  private final Map<String, ResiliencePreset> presets = new LinkedHashMap<>();
+  private @Nullable RateLimit rateLimit;
+  private final Map<String, Optional<RateLimit>> rateLimits = new LinkedHashMap<>();
+  private @Nullable AdaptiveLimit adaptiveLimit;
+  private final Map<String, Optional<AdaptiveLimit>> adaptiveLimits = new LinkedHashMap<>();
+  private ResilienceMode resilience = ResilienceMode.CONFIGURED;
+
   private final Map<String, HealthProbe.Factory> probes = new HashMap<>();
   private boolean watch;
   private @Nullable Path source;
@@ -61,6 +73,14 @@ final class PoolBuilder implements BackendPool.Builder {
     builder.circuitBreaker = settings.circuitBreaker();
     builder.circuitBreakers.putAll(settings.circuitBreakers());
     builder.healthCheck = settings.healthCheck();
+    ResilienceSettings resilience = settings.resilience();
+    builder.preset = resilience.preset();
+    builder.presets.putAll(resilience.presets());
+    builder.rateLimit = resilience.rateLimit();
+    builder.rateLimits.putAll(resilience.rateLimits());
+    builder.adaptiveLimit = resilience.adaptiveLimit();
+    builder.adaptiveLimits.putAll(resilience.adaptiveLimits());
+    builder.resilience = resilience.mode();
     builder.watch = settings.watch();
     builder.source = settings.source();
     builder.sourceStamp = settings.sourceStamp();
@@ -205,6 +225,48 @@ final class PoolBuilder implements BackendPool.Builder {
   }
 
   @Override
+  public PoolBuilder rateLimit(@Nullable RateLimit limit) {
+    rateLimit = limit;
+    return this;
+  }
+
+  @Override
+  public PoolBuilder rateLimit(String addr, @Nullable RateLimit limit) {
+    rateLimits.put(Objects.requireNonNull(addr, "addr"), Optional.ofNullable(limit));
+    return this;
+  }
+
+  @Override
+  public PoolBuilder adaptiveLimit(@Nullable AdaptiveLimit limit) {
+    adaptiveLimit = limit;
+    return this;
+  }
+
+  @Override
+  public PoolBuilder adaptiveLimit(String addr, @Nullable AdaptiveLimit limit) {
+    adaptiveLimits.put(Objects.requireNonNull(addr, "addr"), Optional.ofNullable(limit));
+    return this;
+  }
+
+  @Override
+  public PoolBuilder policy(@Nullable ResiliencePreset preset) {
+    this.preset = preset;
+    return this;
+  }
+
+  @Override
+  public PoolBuilder policy(String addr, ResiliencePreset preset) {
+    presets.put(Objects.requireNonNull(addr, "addr"), Objects.requireNonNull(preset, "preset"));
+    return this;
+  }
+
+  @Override
+  public PoolBuilder resilience(ResilienceMode mode) {
+    resilience = Objects.requireNonNull(mode, "mode");
+    return this;
+  }
+
+  @Override
   public BackendPool build() {
     return new LocalBackendPool(config());
   }
@@ -235,6 +297,14 @@ final class PoolBuilder implements BackendPool.Builder {
       requireArgument(
           addrs.contains(addr), "circuitBreaker is given for " + addr + ", which is not a backend");
     }
+    requireKnown("rateLimit", rateLimits.keySet(), addrs);
+    requireKnown("adaptiveLimit", adaptiveLimits.keySet(), addrs);
+    requireKnown("policy", presets.keySet(), addrs);
+    requireArgument(
+        breakers == null || presets.isEmpty(),
+        "policy presets for single backends ("
+            + String.join(", ", presets.keySet())
+            + ") cannot be combined with a custom CircuitBreaker.Factory");
     requireArgument(
         breakers == null || circuitBreakers.isEmpty(),
         "circuitBreaker policies for single backends ("
@@ -275,11 +345,20 @@ final class PoolBuilder implements BackendPool.Builder {
             circuitBreakers,
             healthCheck,
             checks,
+            new ResilienceSettings(
+                resilience, preset, presets, rateLimit, rateLimits, adaptiveLimit, adaptiveLimits),
             watch,
             source,
             sourceStamp,
             Map.of());
-    return new PoolConfig(settings, ticker, customStrategy, breakers, probes);
+    return new PoolConfig(settings.withEnvironment(), ticker, customStrategy, breakers, probes);
+  }
+
+  private static void requireKnown(String setting, Set<String> given, Set<String> addrs) {
+    for (String addr : given) {
+      requireArgument(
+          addrs.contains(addr), setting + " is given for " + addr + ", which is not a backend");
+    }
   }
 
   private static void requireArgument(boolean valid, String message) {

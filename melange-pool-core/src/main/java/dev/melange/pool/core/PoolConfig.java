@@ -2,6 +2,7 @@ package dev.melange.pool.core;
 
 import dev.melange.pool.Backend;
 import dev.melange.pool.CircuitBreakerPolicy;
+import dev.melange.pool.ResilienceMode;
 import dev.melange.pool.Ticker;
 import dev.melange.pool.spi.CircuitBreaker;
 import dev.melange.pool.spi.HealthProbe;
@@ -33,9 +34,16 @@ record PoolConfig(
     return customStrategy != null ? customStrategy : Strategies.create(settings.strategy());
   }
 
-  /** The breakers: the custom factory's, else each backend's policy's. */
+  /**
+   * The breakers: none under {@code resilience: disabled}; else the custom factory's, unless the
+   * mode imposes a preset's; else each backend's policy's.
+   */
   CircuitBreaker.Factory breakers() {
-    if (customBreakers != null) {
+    ResilienceSettings resilience = settings.resilience();
+    if (resilience.mode() == ResilienceMode.DISABLED) {
+      return DisabledCircuitBreaker.FACTORY;
+    }
+    if (customBreakers != null && resilience.imposedBreaker() == null) {
       return customBreakers;
     }
     return new CircuitBreaker.Factory() {

@@ -100,6 +100,16 @@ final class PoolEvents {
     checkArch(arch);
   }
 
+  void limitChanged(String addr, int from, int to) {
+    if (from != to) {
+      publish(() -> new PoolEvent.LimitChanged(addr, from, to, Instant.now()));
+    }
+  }
+
+  void rateChanged(String addr, double from, double to) {
+    publish(() -> new PoolEvent.RateChanged(addr, from, to, Instant.now()));
+  }
+
   void backendDrained(String addr) {
     publish(() -> new PoolEvent.BackendDrained(addr, Instant.now()));
   }

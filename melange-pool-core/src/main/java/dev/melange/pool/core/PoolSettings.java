@@ -3,6 +3,7 @@ package dev.melange.pool.core;
 import dev.melange.pool.Backend;
 import dev.melange.pool.CircuitBreakerPolicy;
 import dev.melange.pool.HealthCheck;
+import dev.melange.pool.ResiliencePreset;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -28,6 +29,7 @@ import org.jspecify.annotations.Nullable;
  * @param circuitBreakers each configured backend's own breaker policy, by address
  * @param healthCheck the pool-wide health check, for backends added later; null for none
  * @param healthChecks each configured backend's health check, by address (none for the others)
+ * @param resilience presets, rate limits, adaptive limits and the resilience mode
  * @param watch whether the pool reloads {@code source} when it changes
  * @param source the file the settings came from, or null for settings made in code
  * @param sourceStamp the state of {@code source} just before it was read, for {@code watch} to tell
@@ -47,6 +49,7 @@ record PoolSettings(
     Map<String, CircuitBreakerPolicy> circuitBreakers,
     @Nullable HealthCheck healthCheck,
     Map<String, HealthCheck> healthChecks,
+    ResilienceSettings resilience,
     boolean watch,
     @Nullable Path source,
     @Nullable Object sourceStamp,
@@ -68,6 +71,33 @@ record PoolSettings(
     locations = Map.copyOf(locations);
   }
 
+  /** These settings with the resilience mode the environment sets, if it sets one. */
+  PoolSettings withEnvironment() {
+    ResilienceSettings applied = resilience.withEnvironment();
+    if (applied == resilience) {
+      return this;
+    }
+    return new PoolSettings(
+        backends,
+        defaultMaxJobs,
+        failureThreshold,
+        recoveryTimeout,
+        acquireTimeout,
+        strategy,
+        affinityLoadFactor,
+        slowStart,
+        failOpen,
+        circuitBreaker,
+        circuitBreakers,
+        healthCheck,
+        healthChecks,
+        applied,
+        watch,
+        source,
+        sourceStamp,
+        locations);
+  }
+
   /** These settings, as read from {@code file}, which was in state {@code stamp} before. */
   PoolSettings withSource(Path file, @Nullable Object stamp) {
     return new PoolSettings(
@@ -84,20 +114,36 @@ record PoolSettings(
         circuitBreakers,
         healthCheck,
         healthChecks,
+        resilience,
         watch,
         file,
         stamp,
         locations);
   }
 
-  /** The breaker policy of a backend: its own, else the pool-wide one, else the consecutive one. */
+  /**
+   * The breaker policy of a backend: the one the resilience mode imposes; else its own; else its
+   * own preset's; else the pool-wide one; else the pool-wide preset's; else the consecutive one.
+   */
   CircuitBreakerPolicy circuitBreakerOf(String addr) {
+    CircuitBreakerPolicy imposed = resilience.imposedBreaker();
+    if (imposed != null) {
+      return imposed;
+    }
     CircuitBreakerPolicy own = circuitBreakers.get(addr);
     if (own != null) {
       return own;
     }
-    return circuitBreaker != null
-        ? circuitBreaker
+    ResiliencePreset ownPreset = resilience.presets().get(addr);
+    if (ownPreset != null) {
+      return ownPreset.circuitBreaker();
+    }
+    if (circuitBreaker != null) {
+      return circuitBreaker;
+    }
+    ResiliencePreset preset = resilience.preset();
+    return preset != null
+        ? preset.circuitBreaker()
         : new CircuitBreakerPolicy.Consecutive(failureThreshold, recoveryTimeout);
   }
 

@@ -3,6 +3,7 @@ package dev.melange.pool.core;
 import dev.melange.pool.Backend;
 import dev.melange.pool.CircuitBreakerPolicy;
 import dev.melange.pool.HealthCheck;
+import dev.melange.pool.ResiliencePreset;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -43,10 +44,24 @@ final class PoolSettingsReader {
           "failOpen",
           "healthCheck",
           "watch",
-          "circuitBreaker");
+          "circuitBreaker",
+          "policy",
+          "rateLimit",
+          "adaptiveLimit",
+          "resilience");
   static final List<String> BACKEND_KEYS =
       List.of(
-          "addr", "arch", "maxJobs", "labels", "weight", "backup", "healthCheck", "circuitBreaker");
+          "addr",
+          "arch",
+          "maxJobs",
+          "labels",
+          "weight",
+          "backup",
+          "healthCheck",
+          "circuitBreaker",
+          "policy",
+          "rateLimit",
+          "adaptiveLimit");
 
   private final ConfigProblems problems;
   private final YamlValueReader values;
@@ -63,6 +78,8 @@ final class PoolSettingsReader {
   private @Nullable HealthCheckReader healthCheckReader;
 
   private @Nullable CircuitBreakerReader circuitBreakerReader;
+
+  private @Nullable ResilienceReader resilienceReader;
 
   /** Each backend's own circuit breaker policy, by address. */
   private final Map<String, CircuitBreakerPolicy> circuitBreakers = new HashMap<>();
@@ -104,11 +121,20 @@ final class PoolSettingsReader {
             fields, "failureThreshold", PoolSettings.DEFAULT_FAILURE_THRESHOLD, Integer.MAX_VALUE);
     Duration recoveryTimeout =
         duration(fields, "recoveryTimeout", PoolSettings.DEFAULT_RECOVERY_TIMEOUT, false);
+    resilienceReader =
+        new ResilienceReader(
+            problems,
+            values,
+            fields.get("resilience"),
+            fields.get("policy"),
+            fields.get("rateLimit"),
+            fields.get("adaptiveLimit"));
     circuitBreakerReader =
         new CircuitBreakerReader(
             problems,
             values,
             fields.get("circuitBreaker"),
+            resilienceReader.preset(),
             new CircuitBreakerPolicy.Consecutive(
                 failureThreshold,
                 recoveryTimeout.isNegative() || recoveryTimeout.isZero()
@@ -142,6 +168,7 @@ final class PoolSettingsReader {
         circuitBreakers,
         Objects.requireNonNull(healthCheckReader).poolCheck(),
         healthChecks,
+        Objects.requireNonNull(resilienceReader).settings(),
         watch != null && watch,
         null,
         null,
@@ -205,8 +232,13 @@ final class PoolSettingsReader {
     }
     HealthCheck check =
         Objects.requireNonNull(healthCheckReader).forBackend(fields.get("healthCheck"), path);
+    ResilienceReader resilience = Objects.requireNonNull(resilienceReader);
+    ResiliencePreset preset = resilience.backendPreset(fields.get("policy"), path);
     CircuitBreakerPolicy breaker =
-        Objects.requireNonNull(circuitBreakerReader).forBackend(fields.get("circuitBreaker"), path);
+        Objects.requireNonNull(circuitBreakerReader)
+            .forBackend(fields.get("circuitBreaker"), path, preset);
+    ResilienceReader.BackendResilience limits =
+        resilience.read(preset, fields.get("rateLimit"), fields.get("adaptiveLimit"), path);
     if (addr != null && check != null) {
       requireProbeable(addr, check, path + ".addr");
     }
@@ -227,6 +259,7 @@ final class PoolSettingsReader {
       if (breaker != null) {
         circuitBreakers.put(backend.addr(), breaker);
       }
+      resilience.keep(backend.addr(), limits);
       return backend;
     } catch (IllegalArgumentException e) {
       // Backend checks what it checks for every caller (a blank label key, say); whatever it

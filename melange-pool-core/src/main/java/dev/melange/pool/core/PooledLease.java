@@ -44,7 +44,7 @@ class PooledLease implements Lease {
       try {
         slot.breaker.onSuccess(permit);
       } finally {
-        giveBack();
+        giveBack(false);
       }
     }
   }
@@ -56,7 +56,7 @@ class PooledLease implements Lease {
       try {
         slot.breaker.onFailure(permit, cause);
       } finally {
-        giveBack();
+        giveBack(true);
       }
     }
   }
@@ -67,7 +67,7 @@ class PooledLease implements Lease {
       try {
         slot.breaker.onNoOutcome(permit);
       } finally {
-        giveBack();
+        giveBack(false);
       }
     }
   }
@@ -90,8 +90,12 @@ class PooledLease implements Lease {
     }
   }
 
-  /** Gives the slot back and serves waiters; once, after the breaker heard the outcome. */
-  void giveBack() {
+  /**
+   * Gives the slot back and serves waiters; once, after the breaker heard the outcome.
+   *
+   * @param failed whether the lease ended in a failure
+   */
+  void giveBack(boolean failed) {
     releaseSlot();
   }
 

@@ -62,8 +62,9 @@ final class Reload {
       Slot slot = entry.getKey();
       Backend backend = entry.getValue();
       int maxJobs = backend.maxJobs() == 0 ? config.settings().defaultMaxJobs() : backend.maxJobs();
+      AdaptiveConcurrency adaptive = slot.adaptive();
       if (!slot.backend.equals(backend)
-          || slot.maxJobs != maxJobs
+          || (adaptive == null ? slot.maxJobs : adaptive.max()) != maxJobs
           || resubscribed.containsKey(slot)) {
         changed++;
       }
@@ -164,6 +165,31 @@ final class Reload {
                     "recoveryTimeout",
                     GoDuration.format(was.recoveryTimeout()),
                     GoDuration.format(now.recoveryTimeout()))));
+      }
+    }
+    if (was.resilience().mode() != now.resilience().mode()) {
+      problems.add(
+          refusal(
+              "resilience",
+              fixed(
+                  "resilience",
+                  was.resilience().mode().yamlName(),
+                  now.resilience().mode().yamlName())));
+    }
+    for (Backend backend : now.backends()) {
+      String addr = backend.addr();
+      boolean kept = was.backends().stream().anyMatch(b -> b.addr().equals(addr));
+      if (kept
+          && (was.resilience().rateLimitOf(addr) == null)
+              != (now.resilience().rateLimitOf(addr) == null)) {
+        // The bucket sits in front of the backend's breaker, made with it.
+        problems.add(
+            refusal(
+                "backends",
+                "backends: "
+                    + addr
+                    + ": rateLimit: cannot be added or removed on reload (its rate and burst can"
+                    + " change); remove the backend and add it again, or restart the pool"));
       }
     }
     if (before.ticker() != after.ticker()) {

@@ -1,10 +1,12 @@
 package dev.melange.pool.core;
 
+import dev.melange.pool.AdaptiveLimit;
 import dev.melange.pool.AdminState;
 import dev.melange.pool.Backend;
 import dev.melange.pool.Health;
 import dev.melange.pool.HealthCheck;
 import dev.melange.pool.HealthOverride;
+import dev.melange.pool.RateLimit;
 import dev.melange.pool.spi.CircuitBreaker;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -93,6 +95,9 @@ final class Slot extends SlotPaddingAfter {
   /** This slot's latency estimate, or null when the pool's strategy does not use latency. */
   final @Nullable LatencyEstimate latency;
 
+  /** Its adaptive concurrency limit, which sets {@code maxJobs}; null for none. */
+  private volatile @Nullable AdaptiveConcurrency adaptive;
+
   /** What the operator wants of the backend; the CORDONED flag says the same to the hot path. */
   private volatile AdminState adminState = AdminState.READY;
 
@@ -127,15 +132,74 @@ final class Slot extends SlotPaddingAfter {
       Backend backend,
       int maxJobs,
       CircuitBreaker.Factory breakers,
+      @Nullable RateLimit rateLimit,
       WaitQueue waiters,
       SlowStart slowStart,
       @Nullable LatencyEstimate latency,
       PoolEvents events) {
     CircuitListener listener = new CircuitListener(events);
-    CircuitBreaker breaker = breakers.create(backend, slowStart.ticker, listener);
+    CircuitBreaker breaker;
+    RateLimitedCircuitBreaker limited = null;
+    if (rateLimit == null) {
+      breaker = breakers.create(backend, slowStart.ticker, listener);
+    } else {
+      limited =
+          RateLimitedCircuitBreaker.create(
+              rateLimit, slowStart.ticker, events, breakers, backend, listener);
+      breaker = limited;
+    }
     Slot slot = new Slot(backend, maxJobs, breaker, waiters, slowStart, latency, events);
     listener.slot = slot;
+    if (limited != null) {
+      limited.slot = slot;
+    }
     return slot;
+  }
+
+  /** Its adaptive limit, or null; a reload may set or clear it. */
+  @Nullable AdaptiveConcurrency adaptive() {
+    return adaptive;
+  }
+
+  /**
+   * Gives the slot an adaptive limit of {@code settings} (null for none), or keeps the one it has
+   * when the settings are the same. Under the pool's topology lock.
+   *
+   * @param configured the backend's configured maxJobs
+   */
+  void adapt(@Nullable AdaptiveLimit settings, int configured) {
+    AdaptiveConcurrency current = adaptive;
+    if (current != null && current.settings.equals(settings)) {
+      current.reconfigure(configured);
+      return;
+    }
+    if (settings == null) {
+      adaptive = null;
+      maxJobs = configured;
+      if (current != null) {
+        events.limitChanged(backend.addr(), current.limit(), configured);
+      }
+      return;
+    }
+    AdaptiveConcurrency next = AdaptiveConcurrency.create(settings, this, configured, events);
+    adaptive = next;
+    maxJobs = next.limit();
+  }
+
+  /**
+   * The score its health check gives (the window model's share of recent probes that passed), or
+   * NaN when it gives none, or an operator's override decides its health.
+   */
+  double healthScore() {
+    HealthService.Subscription followed = subscription;
+    return followed == null || healthOverride != HealthOverride.AUTO
+        ? Double.NaN
+        : followed.monitor.score();
+  }
+
+  /** The rate-limited breaker, or null when the backend has no rate limit. */
+  @Nullable RateLimitedCircuitBreaker rateLimited() {
+    return breaker instanceof RateLimitedCircuitBreaker limited ? limited : null;
   }
 
   /**
@@ -285,10 +349,10 @@ final class Slot extends SlotPaddingAfter {
    * Takes a reload's new configuration of the same backend: its labels, weight, backup, and limit
    * apply in place. Under the pool's topology lock; the pool publishes a new topology after.
    */
-  void reconfigure(Backend backend, int maxJobs) {
+  void reconfigure(Backend backend, int maxJobs, @Nullable AdaptiveLimit adaptiveLimit) {
     this.backend = backend;
-    this.maxJobs = maxJobs;
     this.weight = backend.weight();
+    adapt(adaptiveLimit, maxJobs);
   }
 
   /**

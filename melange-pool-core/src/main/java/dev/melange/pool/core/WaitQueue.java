@@ -130,6 +130,7 @@ final class WaitQueue {
     lock.lock();
     try {
       if (!pool.isClosed()) {
+        waiter.queuedNanos = pool.ticker().read();
         queue.addLast(waiter);
         updateSize();
       }
@@ -258,6 +259,10 @@ final class WaitQueue {
       }
       if (lease != null) {
         it.remove();
+        RateLimitedCircuitBreaker limited = lease.slot.rateLimited();
+        if (limited != null) {
+          limited.waited(pool.ticker().read() - waiter.queuedNanos);
+        }
         completions.add(() -> waiter.grant(lease));
       } else if (candidates.isEmpty()) {
         it.remove();

@@ -19,6 +19,9 @@ final class Waiter {
   final CompletableFuture<Lease> future = new CompletableFuture<>();
   private volatile @Nullable Future<?> timeoutTask;
 
+  /** The pool's ticker reading when it was queued; set once, under the queue's lock. */
+  long queuedNanos;
+
   Waiter(String arch, Selector selector, @Nullable String affinityKey, long timeoutNanos) {
     this.arch = arch;
     this.selector = selector;

@@ -68,9 +68,16 @@ final class YamlPoolConfigLoader {
     Optional<Node> root = compose(path);
     List<String> types = new ArrayList<>(HealthService.knownTypes());
     probeTypes.stream().filter(type -> !types.contains(type)).sorted().forEach(types::add);
-    return new PoolSettingsReader(path.toString(), types)
-        .read(root.orElse(null))
-        .withSource(path, stamp);
+    PoolSettings settings =
+        new PoolSettingsReader(path.toString(), types)
+            .read(root.orElse(null))
+            .withSource(path, stamp);
+    try {
+      return settings.withEnvironment();
+    } catch (IllegalArgumentException e) {
+      // The environment's problem, not the file's: said as such, in the loader's exception.
+      throw new PoolConfigException(List.of(String.valueOf(e.getMessage())), 0, 0, e);
+    }
   }
 
   /**

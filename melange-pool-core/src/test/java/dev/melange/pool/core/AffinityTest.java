@@ -186,6 +186,7 @@ class AffinityTest {
               4,
               ConsecutiveFailuresCircuitBreaker.factory(3, Duration.ofSeconds(30)),
               null,
+              null,
               new SlowStart(dev.melange.pool.Ticker.system(), Duration.ZERO),
               null,
               new PoolEvents(null)));

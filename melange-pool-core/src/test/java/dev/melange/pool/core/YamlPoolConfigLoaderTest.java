@@ -359,7 +359,7 @@ class YamlPoolConfigLoaderTest {
         .containsExactly(
             "backends.yaml:4:5: backends[0].maxjobs: unknown key, did you mean maxJobs?",
             "backends.yaml:5:5: backends[0].colour: unknown key, expected one of addr, arch,"
-                + " maxJobs, labels, weight, backup, healthCheck, circuitBreaker",
+                + " maxJobs, labels, weight, backup, healthCheck, circuitBreaker, policy, rateLimit, adaptiveLimit",
             "backends.yaml:6:1: recoverTimeout: unknown key, did you mean recoveryTimeout?");
   }
 
