@@ -22,8 +22,8 @@ abstract class AdaptiveConcurrency {
   private final AtomicBoolean updating = new AtomicBoolean();
   private final AtomicInteger pendingFailures = new AtomicInteger();
 
-  /** The configured maxJobs; written under {@code updating}. */
-  private int max;
+  /** The configured maxJobs; written under {@code updating}, read by status without it. */
+  private volatile int max;
 
   /** The limit in force, as the slot has it; written under {@code updating}. */
   private volatile int limit;
@@ -100,6 +100,16 @@ abstract class AdaptiveConcurrency {
       apply(before);
     } finally {
       updating.set(false);
+    }
+  }
+
+  /**
+   * Stops for good (a reload replaced it): waits for an update under way and keeps the flag, so no
+   * later sample writes the slot's limit.
+   */
+  final void retire() {
+    while (!updating.compareAndSet(false, true)) {
+      Thread.onSpinWait();
     }
   }
 

@@ -1252,7 +1252,7 @@ final class LocalBackendPool implements BackendPool {
               backend.addr(),
               backend.arch(),
               backend.labels(),
-              slot.maxJobs,
+              slot.configuredMaxJobs(),
               Math.min(slot.limit(), slot.maxJobs),
               slot.active(),
               backend.weight(),

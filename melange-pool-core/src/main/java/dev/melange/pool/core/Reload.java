@@ -62,9 +62,8 @@ final class Reload {
       Slot slot = entry.getKey();
       Backend backend = entry.getValue();
       int maxJobs = backend.maxJobs() == 0 ? config.settings().defaultMaxJobs() : backend.maxJobs();
-      AdaptiveConcurrency adaptive = slot.adaptive();
       if (!slot.backend.equals(backend)
-          || (adaptive == null ? slot.maxJobs : adaptive.max()) != maxJobs
+          || slot.configuredMaxJobs() != maxJobs
           || resubscribed.containsKey(slot)) {
         changed++;
       }

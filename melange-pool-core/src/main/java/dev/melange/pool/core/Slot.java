@@ -156,6 +156,12 @@ final class Slot extends SlotPaddingAfter {
     return slot;
   }
 
+  /** Its {@code maxJobs} as configured, whatever an adaptive limit makes of it now. */
+  int configuredMaxJobs() {
+    AdaptiveConcurrency current = adaptive;
+    return current == null ? maxJobs : current.max();
+  }
+
   /** Its adaptive limit, or null; a reload may set or clear it. */
   @Nullable AdaptiveConcurrency adaptive() {
     return adaptive;
@@ -172,6 +178,9 @@ final class Slot extends SlotPaddingAfter {
     if (current != null && current.settings.equals(settings)) {
       current.reconfigure(configured);
       return;
+    }
+    if (current != null) {
+      current.retire(); // it never writes maxJobs again, even from a sample under way now
     }
     if (settings == null) {
       adaptive = null;

@@ -37,7 +37,7 @@ final class Topology {
     for (Slot slot : slots) {
       all.add(slot.backend);
       byArch.computeIfAbsent(slot.backend.arch(), arch -> new ArrayList<>()).add(slot);
-      capacity += slot.maxJobs;
+      capacity += slot.configuredMaxJobs();
     }
     this.backends = List.copyOf(all);
     this.architectures = List.copyOf(byArch.keySet());

@@ -80,6 +80,8 @@ class AdaptiveLimitTest {
       assertThat(limit(pool)).isEqualTo(next);
     }
     assertThat(fill(pool)).as("the limit is what the pool gives").hasSize(5);
+    assertThat(PoolStatus.of(pool, ADDR).maxJobs()).as("as configured").isEqualTo(20);
+    assertThat(pool.totalCapacity()).as("as configured").isEqualTo(20);
   }
 
   @Test
