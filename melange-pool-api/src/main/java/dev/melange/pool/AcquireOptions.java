@@ -5,8 +5,9 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * How one acquire should behave, beyond the arch and selector: how long it may wait, and which
- * backend it would like. Immutable; start from {@link #defaults()}.
+ * How one acquire should behave, beyond the arch and selector: how long it may wait, which backend
+ * it would like, and how urgently it wants a slot when others wait too. Immutable; start from
+ * {@link #defaults()}.
  *
  * <pre>{@code
  * Lease lease = pool.acquire("x86_64", Selector.any(),
@@ -18,16 +19,21 @@ import org.jspecify.annotations.Nullable;
  * @param affinityKey a key (a package name, say) that sends every acquire with the same key to the
  *     same backend while it has room (consistent hashing with bounded load, so a backend's build
  *     cache stays warm); null lets the pool's strategy choose
+ * @param priority the acquire's place among waiters: a freed slot goes to the waiter of the highest
+ *     effective priority that can use it, the longest waiting among equals (see {@link Priority});
+ *     {@link Priority#NORMAL} by default
  */
-public record AcquireOptions(@Nullable Duration timeout, @Nullable String affinityKey) {
+public record AcquireOptions(
+    @Nullable Duration timeout, @Nullable String affinityKey, Priority priority) {
 
-  private static final AcquireOptions DEFAULTS = new AcquireOptions(null, null);
+  private static final AcquireOptions DEFAULTS = new AcquireOptions(null, null, Priority.NORMAL);
 
   /**
    * Validates.
    *
    * @throws IllegalArgumentException {@code timeout must be >= 0, was <d>} when negative, or {@code
    *     affinityKey must not be blank} when empty or whitespace
+   * @throws NullPointerException {@code priority must not be null (the default is NORMAL)}
    */
   public AcquireOptions {
     if (timeout != null && timeout.isNegative()) {
@@ -37,9 +43,19 @@ public record AcquireOptions(@Nullable Duration timeout, @Nullable String affini
       throw new IllegalArgumentException(
           "affinityKey must not be blank, was \"" + affinityKey + "\"");
     }
+    Objects.requireNonNull(priority, "priority must not be null (the default is NORMAL)");
   }
 
-  /** The pool's {@code acquireTimeout}, no affinity key. */
+  /**
+   * Options of {@link Priority#NORMAL} priority, as before priorities existed.
+   *
+   * @throws IllegalArgumentException as the canonical constructor
+   */
+  public AcquireOptions(@Nullable Duration timeout, @Nullable String affinityKey) {
+    this(timeout, affinityKey, Priority.NORMAL);
+  }
+
+  /** The pool's {@code acquireTimeout}, no affinity key, {@link Priority#NORMAL} priority. */
   public static AcquireOptions defaults() {
     return DEFAULTS;
   }
@@ -50,7 +66,7 @@ public record AcquireOptions(@Nullable Duration timeout, @Nullable String affini
    * @throws IllegalArgumentException if negative
    */
   public AcquireOptions withTimeout(Duration timeout) {
-    return new AcquireOptions(Objects.requireNonNull(timeout, "timeout"), affinityKey);
+    return new AcquireOptions(Objects.requireNonNull(timeout, "timeout"), affinityKey, priority);
   }
 
   /**
@@ -59,6 +75,15 @@ public record AcquireOptions(@Nullable Duration timeout, @Nullable String affini
    * @throws IllegalArgumentException if blank
    */
   public AcquireOptions withAffinityKey(String key) {
-    return new AcquireOptions(timeout, Objects.requireNonNull(key, "key"));
+    return new AcquireOptions(timeout, Objects.requireNonNull(key, "key"), priority);
+  }
+
+  /**
+   * A copy with another priority.
+   *
+   * @throws NullPointerException {@code priority must not be null (the default is NORMAL)}
+   */
+  public AcquireOptions withPriority(Priority priority) {
+    return new AcquireOptions(timeout, affinityKey, priority);
   }
 }

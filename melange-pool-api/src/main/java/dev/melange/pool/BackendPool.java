@@ -16,8 +16,9 @@ import org.jspecify.annotations.Nullable;
  * architecture whose labels match the selector, chosen by the pool's strategy (by default the least
  * loaded, ties to the earliest in configuration order) or by an affinity key, never more than its
  * {@code maxJobs} at once, and never one whose circuit breaker refuses it. When every matching
- * backend is busy, callers wait in FIFO order and a finished lease hands its slot straight to the
- * oldest waiter that can use it.
+ * backend is busy, callers wait, and a finished lease hands its slot straight to the waiter of the
+ * highest {@link Priority} that can use it, the oldest among equals (waiters gain a level for each
+ * {@link Builder#priorityAging} they wait, so none starves).
  *
  * <p>Thread-safe. Acquiring and releasing take no lock and allocate nothing but the {@link Lease};
  * adding and removing backends publish a new snapshot and never disturb leases that are out.
@@ -103,9 +104,11 @@ public interface BackendPool extends AutoCloseable {
 
   /**
    * Like {@link #acquire(String, Selector)}, with options: a timeout (the pool's {@code
-   * acquireTimeout} when null) and an affinity key. With a key, the backend is the key's home by
-   * consistent hashing among the candidates, or the next in the key's order when the home is full,
-   * circuit-open or would exceed the affinity load bound; without one, the pool's strategy picks.
+   * acquireTimeout} when null), an affinity key and a priority. With a key, the backend is the
+   * key's home by consistent hashing among the candidates, or the next in the key's order when the
+   * home is full, circuit-open or would exceed the affinity load bound; without one, the pool's
+   * strategy picks. The priority orders this acquire among the waiters ({@link Priority}); the
+   * acquires without options are {@link Priority#NORMAL}.
    *
    * @throws NoBackendAvailableException as {@link #acquire(String, Selector)}
    * @throws InterruptedException if interrupted while waiting; no lease is held then
@@ -215,9 +218,10 @@ public interface BackendPool extends AutoCloseable {
    *   <li>new backends are added, and slow-start;
    *   <li>a backend listed with another {@code arch} is replaced: the old one is removed at once
    *       (its leases finish), the new one added;
-   *   <li>{@code acquireTimeout}, {@code defaultMaxJobs}, {@code failOpen} and {@code watch} take
-   *       effect. Operators' states stay: a cordoned backend stays cordoned, a draining one keeps
-   *       draining.
+   *   <li>{@code acquireTimeout}, {@code priorityAging}, {@code defaultMaxJobs}, {@code failOpen}
+   *       and {@code watch} take effect (a new {@code priorityAging} applies to the callers already
+   *       waiting too). Operators' states stay: a cordoned backend stays cordoned, a draining one
+   *       keeps draining.
    * </ul>
    *
    * @throws PoolConfigException on any problem with the file, located as {@link #fromYaml(Path)}
@@ -300,6 +304,17 @@ public interface BackendPool extends AutoCloseable {
      * @throws IllegalArgumentException if negative
      */
     Builder acquireTimeout(Duration d);
+
+    /**
+     * How long a waiting acquire waits before its priority rises one level ({@link Priority#LOW} to
+     * {@link Priority#NORMAL} to {@link Priority#HIGH} to {@link Priority#CRITICAL}): after {@code
+     * n} full periods it counts as {@code n} levels higher, at most {@code CRITICAL}, so a low
+     * priority never starves. Default 10s. A reload may change it.
+     *
+     * @throws IllegalArgumentException {@code priorityAging must be > 0, was <d>} if zero or
+     *     negative
+     */
+    Builder priorityAging(Duration d);
 
     /**
      * The strategy that picks among the candidates, by name: {@code least-loaded} (the default),

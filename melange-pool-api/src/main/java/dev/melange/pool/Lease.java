@@ -3,8 +3,9 @@ package dev.melange.pool;
 /**
  * One job's hold on one slot of a backend, from {@link BackendPool#acquire} until it ends. A lease
  * ends exactly once: the first of {@link #recordSuccess()}, {@link #recordFailure(Throwable)} and
- * {@link #close()} gives the slot back (to the oldest waiter, if one can use it) and reports the
- * outcome to the backend's circuit breaker; later calls do nothing. Thread-safe.
+ * {@link #close()} gives the slot back (to the first waiter by {@link Priority} and then arrival
+ * that can use it, if any) and reports the outcome to the backend's circuit breaker; later calls do
+ * nothing. Thread-safe.
  *
  * <p>Use it with try-with-resources, so an exception that escapes the build still ends the lease:
  *

@@ -12,9 +12,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 class AcquireOptionsTest {
 
   @Test
-  void defaultsMeanThePoolsTimeoutAndNoKey() {
+  void defaultsMeanThePoolsTimeoutNoKeyAndNormalPriority() {
     assertThat(AcquireOptions.defaults().timeout()).isNull();
     assertThat(AcquireOptions.defaults().affinityKey()).isNull();
+    assertThat(AcquireOptions.defaults().priority()).isEqualTo(Priority.NORMAL);
   }
 
   @Test
@@ -24,6 +25,41 @@ class AcquireOptionsTest {
     assertThat(options).isEqualTo(new AcquireOptions(Duration.ofSeconds(5), "openssl"));
     assertThat(defaults).isEqualTo(new AcquireOptions(null, null));
     assertThat(options.withTimeout(Duration.ZERO).timeout()).isZero();
+  }
+
+  @Test
+  void withPriorityKeepsTheOtherOptionsAndTheOtherWithersKeepThePriority() {
+    AcquireOptions urgent =
+        AcquireOptions.defaults().withTimeout(Duration.ofSeconds(5)).withPriority(Priority.HIGH);
+    assertThat(urgent).isEqualTo(new AcquireOptions(Duration.ofSeconds(5), null, Priority.HIGH));
+
+    AcquireOptions keyed = urgent.withAffinityKey("openssl").withTimeout(Duration.ZERO);
+    assertThat(keyed).isEqualTo(new AcquireOptions(Duration.ZERO, "openssl", Priority.HIGH));
+    assertThat(keyed.withPriority(Priority.LOW).priority()).isEqualTo(Priority.LOW);
+    assertThat(AcquireOptions.defaults().priority()).isEqualTo(Priority.NORMAL);
+  }
+
+  @Test
+  void theConstructorWithoutAPriorityMeansNormal() {
+    assertThat(new AcquireOptions(Duration.ofSeconds(1), "k").priority())
+        .isEqualTo(Priority.NORMAL);
+  }
+
+  @Test
+  void aNullPriorityIsRefusedSayingWhatTheDefaultIs() {
+    assertThatNullPointerException()
+        .isThrownBy(() -> AcquireOptions.defaults().withPriority(nullPriority()))
+        .withMessage("priority must not be null (the default is NORMAL)");
+    assertThatNullPointerException()
+        .isThrownBy(() -> new AcquireOptions(null, null, nullPriority()))
+        .withMessage("priority must not be null (the default is NORMAL)");
+  }
+
+  @Test
+  void prioritiesHaveTheirNumericValuesInOrder() {
+    assertThat(Priority.values()).extracting(Priority::value).containsExactly(0, 100, 200, 255);
+    assertThat(Priority.values())
+        .containsExactly(Priority.LOW, Priority.NORMAL, Priority.HIGH, Priority.CRITICAL);
   }
 
   @Test
@@ -58,6 +94,11 @@ class AcquireOptionsTest {
 
   @SuppressWarnings("NullAway")
   private static Duration nullDuration() {
+    return null;
+  }
+
+  @SuppressWarnings("NullAway")
+  private static Priority nullPriority() {
     return null;
   }
 }

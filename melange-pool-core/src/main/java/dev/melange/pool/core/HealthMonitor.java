@@ -166,11 +166,9 @@ final class HealthMonitor {
       inFlight = check;
       probes.incrementAndGet();
     }
+    // The ending is attached before the check's callback, so that whoever completes the check
+    // runs the ending too (a test can then hold the answering thread where it tells the pools).
     CompletableFuture<HealthProbe.Result> outcome = new CompletableFuture<>();
-    CompletionStage<HealthProbe.Result> unused =
-        check.whenComplete(
-            (result, failure) ->
-                outcome.complete(result != null ? result : HealthProbe.Result.down(why(failure))));
     CompletionStage<HealthProbe.Result> timed = check;
     Future<?> timeout =
         schedule(
@@ -188,6 +186,10 @@ final class HealthMonitor {
               }
               finish(result, started);
             });
+    CompletionStage<HealthProbe.Result> unused =
+        check.whenComplete(
+            (result, failure) ->
+                outcome.complete(result != null ? result : HealthProbe.Result.down(why(failure))));
   }
 
   private void finish(HealthProbe.Result result, long started) {

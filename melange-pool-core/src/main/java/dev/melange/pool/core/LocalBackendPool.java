@@ -81,6 +81,9 @@ final class LocalBackendPool implements BackendPool {
   /** Reloadable: how long a plain acquire waits. */
   private volatile long acquireTimeoutNanos;
 
+  /** Reloadable: how long a waiter waits for each level its priority rises; read by drains. */
+  private volatile long priorityAgingNanos;
+
   private final Ticker ticker;
   private final LoadBalancer balancer;
 
@@ -150,6 +153,7 @@ final class LocalBackendPool implements BackendPool {
     this.config = config;
     this.defaultMaxJobs = settings.defaultMaxJobs();
     this.acquireTimeoutNanos = timeoutNanos(settings.acquireTimeout());
+    this.priorityAgingNanos = timeoutNanos(settings.priorityAging());
     this.ticker = config.ticker();
     this.balancer = config.balancer();
     this.leastLoaded = balancer == LeastLoadedStrategy.INSTANCE;
@@ -195,7 +199,7 @@ final class LocalBackendPool implements BackendPool {
         return lease;
       }
     }
-    return await(arch, selector, null, acquireTimeoutNanos);
+    return await(arch, selector, AcquireOptions.defaults(), acquireTimeoutNanos);
   }
 
   @Override
@@ -204,35 +208,39 @@ final class LocalBackendPool implements BackendPool {
     if (timeout.isNegative()) {
       throw negativeTimeout(timeout);
     }
-    return acquire(arch, selector, null, timeoutNanos(timeout));
+    return acquire(arch, selector, AcquireOptions.defaults(), timeoutNanos(timeout));
   }
 
   @Override
   public Lease acquire(String arch, Selector selector, AcquireOptions options)
       throws InterruptedException {
-    return acquire(arch, selector, options.affinityKey(), timeoutNanos(options));
+    return acquire(arch, selector, options, timeoutNanos(options));
   }
 
   // The fast path is kept small on purpose, so the JIT inlines it into the caller: the slow path
-  // (waiting) and every rejection live in methods of their own.
-  private Lease acquire(
-      String arch, Selector selector, @Nullable String affinityKey, long timeoutNanos)
+  // (waiting) and every rejection live in methods of their own. Of the options it reads only the
+  // affinity key; the priority matters only to wait.
+  private Lease acquire(String arch, Selector selector, AcquireOptions options, long timeoutNanos)
       throws InterruptedException {
     Matches candidates = candidatesOrThrow(arch, selector);
     if (waiters.isEmpty()) {
-      PooledLease lease = tryLease(candidates, affinityKey);
+      PooledLease lease = tryLease(candidates, options.affinityKey());
       if (lease != null) {
         return lease;
       }
     }
-    return await(arch, selector, affinityKey, timeoutNanos);
+    return await(arch, selector, options, timeoutNanos);
   }
 
-  /** The slow path: queue behind the other waiters and park until served, timed out or closed. */
-  private Lease await(
-      String arch, Selector selector, @Nullable String affinityKey, long timeoutNanos)
+  /**
+   * The slow path: queue behind the waiters before this one (by priority, then arrival) and park
+   * until served, timed out or closed.
+   *
+   * @param options the affinity key and priority; the timeout is {@code timeoutNanos}
+   */
+  private Lease await(String arch, Selector selector, AcquireOptions options, long timeoutNanos)
       throws InterruptedException {
-    Waiter waiter = new Waiter(arch, selector, affinityKey, timeoutNanos);
+    Waiter waiter = newWaiter(arch, selector, options, timeoutNanos);
     waiters.enqueue(waiter);
     try {
       if (timeoutNanos == 0 && !waiter.future.isDone()) {
@@ -259,25 +267,21 @@ final class LocalBackendPool implements BackendPool {
 
   @Override
   public Optional<Lease> tryAcquire(String arch, Selector selector) {
-    return tryAcquire(arch, selector, (String) null);
+    return tryAcquire(arch, selector, AcquireOptions.defaults());
   }
 
   @Override
   public Optional<Lease> tryAcquire(String arch, Selector selector, AcquireOptions options) {
-    return tryAcquire(arch, selector, options.affinityKey());
-  }
-
-  private Optional<Lease> tryAcquire(String arch, Selector selector, @Nullable String affinityKey) {
     Topology current = topology;
     Matches candidates = candidatesOrEmpty(current, arch, selector);
     if (closed || candidates.isEmpty()) {
       return Optional.empty();
     }
     if (waiters.isEmpty()) {
-      return Optional.ofNullable(tryLease(candidates, affinityKey));
+      return Optional.ofNullable(tryLease(candidates, options.affinityKey()));
     }
-    // Others wait: go through the queue so they are served first.
-    Waiter waiter = new Waiter(arch, selector, affinityKey, 0);
+    // Others wait: go through the queue so that those before this one are served first.
+    Waiter waiter = newWaiter(arch, selector, options, 0);
     waiters.enqueue(waiter);
     if (waiter.future.completeExceptionally(noCapacity(waiter))) {
       waiters.remove(waiter);
@@ -293,17 +297,17 @@ final class LocalBackendPool implements BackendPool {
     if (timeout.isNegative()) {
       throw negativeTimeout(timeout);
     }
-    return acquireAsync(arch, selector, null, timeoutNanos(timeout));
+    return acquireAsync(arch, selector, AcquireOptions.defaults(), timeoutNanos(timeout));
   }
 
   @Override
   public CompletableFuture<Lease> acquireAsync(
       String arch, Selector selector, AcquireOptions options) {
-    return acquireAsync(arch, selector, options.affinityKey(), timeoutNanos(options));
+    return acquireAsync(arch, selector, options, timeoutNanos(options));
   }
 
   private CompletableFuture<Lease> acquireAsync(
-      String arch, Selector selector, @Nullable String affinityKey, long timeoutNanos) {
+      String arch, Selector selector, AcquireOptions options, long timeoutNanos) {
     Matches candidates;
     try {
       candidates = candidatesOrThrow(arch, selector);
@@ -311,12 +315,12 @@ final class LocalBackendPool implements BackendPool {
       return CompletableFuture.failedFuture(e);
     }
     if (waiters.isEmpty()) {
-      PooledLease lease = tryLease(candidates, affinityKey);
+      PooledLease lease = tryLease(candidates, options.affinityKey());
       if (lease != null) {
         return CompletableFuture.completedFuture(lease);
       }
     }
-    Waiter waiter = new Waiter(arch, selector, affinityKey, timeoutNanos);
+    Waiter waiter = newWaiter(arch, selector, options, timeoutNanos);
     waiters.enqueue(waiter);
     if (!waiter.future.isDone()) {
       // A caller who cancels gives up its place now, not at the next drain. (The stage this
@@ -339,6 +343,11 @@ final class LocalBackendPool implements BackendPool {
       }
     }
     return waiter.future;
+  }
+
+  private static Waiter newWaiter(
+      String arch, Selector selector, AcquireOptions options, long timeoutNanos) {
+    return new Waiter(arch, selector, options.affinityKey(), timeoutNanos, options.priority());
   }
 
   private void expire(Waiter waiter) {
@@ -1148,6 +1157,7 @@ final class LocalBackendPool implements BackendPool {
     config = reload.config;
     defaultMaxJobs = settings.defaultMaxJobs();
     acquireTimeoutNanos = timeoutNanos(settings.acquireTimeout());
+    priorityAgingNanos = timeoutNanos(settings.priorityAging());
     failOpen = settings.failOpen();
     timed |= settings.resilience().anyAdaptive();
     ResilienceSettings resilience = settings.resilience();
@@ -1320,6 +1330,11 @@ final class LocalBackendPool implements BackendPool {
 
   Ticker ticker() {
     return ticker;
+  }
+
+  /** How long a waiter waits for each level its priority rises; positive. */
+  long priorityAgingNanos() {
+    return priorityAgingNanos;
   }
 
   /**

@@ -34,6 +34,7 @@ final class PoolBuilder implements BackendPool.Builder {
   private int failureThreshold = PoolSettings.DEFAULT_FAILURE_THRESHOLD;
   private Duration recoveryTimeout = PoolSettings.DEFAULT_RECOVERY_TIMEOUT;
   private Duration acquireTimeout = PoolSettings.DEFAULT_ACQUIRE_TIMEOUT;
+  private Duration priorityAging = PoolSettings.DEFAULT_PRIORITY_AGING;
   private StrategySettings strategy = StrategySettings.DEFAULT;
   private @Nullable LoadBalancer customStrategy;
   private double affinityLoadFactor = PoolSettings.DEFAULT_AFFINITY_LOAD_FACTOR;
@@ -89,6 +90,7 @@ final class PoolBuilder implements BackendPool.Builder {
         .failureThreshold(settings.failureThreshold())
         .recoveryTimeout(settings.recoveryTimeout())
         .acquireTimeout(settings.acquireTimeout())
+        .priorityAging(settings.priorityAging())
         .affinityLoadFactor(settings.affinityLoadFactor())
         .slowStart(settings.slowStart())
         .failOpen(settings.failOpen());
@@ -128,6 +130,15 @@ final class PoolBuilder implements BackendPool.Builder {
   public PoolBuilder acquireTimeout(Duration d) {
     requireArgument(!d.isNegative(), "acquireTimeout must be >= 0, was " + GoDuration.format(d));
     acquireTimeout = d;
+    return this;
+  }
+
+  @Override
+  public PoolBuilder priorityAging(Duration d) {
+    Objects.requireNonNull(d, "priorityAging");
+    requireArgument(
+        !d.isNegative() && !d.isZero(), "priorityAging must be > 0, was " + GoDuration.format(d));
+    priorityAging = d;
     return this;
   }
 
@@ -350,7 +361,8 @@ final class PoolBuilder implements BackendPool.Builder {
             watch,
             source,
             sourceStamp,
-            Map.of());
+            Map.of(),
+            priorityAging);
     return new PoolConfig(settings.withEnvironment(), ticker, customStrategy, breakers, probes);
   }
 

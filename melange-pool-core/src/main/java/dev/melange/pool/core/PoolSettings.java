@@ -34,6 +34,8 @@ import org.jspecify.annotations.Nullable;
  * @param source the file the settings came from, or null for settings made in code
  * @param sourceStamp the state of {@code source} just before it was read, for {@code watch} to tell
  *     a later change; null with no source
+ * @param locations where each top-level key is in {@code source}, as {@code line:column}
+ * @param priorityAging how long a waiter waits for each level its priority rises; positive
  */
 record PoolSettings(
     List<Backend> backends,
@@ -53,13 +55,15 @@ record PoolSettings(
     boolean watch,
     @Nullable Path source,
     @Nullable Object sourceStamp,
-    Map<String, String> locations) {
+    Map<String, String> locations,
+    Duration priorityAging) {
 
   static final int DEFAULT_MAX_JOBS = 4;
   static final int DEFAULT_FAILURE_THRESHOLD = 3;
   static final Duration DEFAULT_RECOVERY_TIMEOUT = Duration.ofSeconds(30);
   static final Duration DEFAULT_ACQUIRE_TIMEOUT = Duration.ofSeconds(30);
   static final double DEFAULT_AFFINITY_LOAD_FACTOR = 1.25;
+  static final Duration DEFAULT_PRIORITY_AGING = Duration.ofSeconds(10);
 
   /** Long enough for any real warm-up; keeps the ramp's arithmetic within a long. */
   static final Duration MAX_SLOW_START = Duration.ofHours(1);
@@ -95,7 +99,8 @@ record PoolSettings(
         watch,
         source,
         sourceStamp,
-        locations);
+        locations,
+        priorityAging);
   }
 
   /** These settings, as read from {@code file}, which was in state {@code stamp} before. */
@@ -118,7 +123,8 @@ record PoolSettings(
         watch,
         file,
         stamp,
-        locations);
+        locations,
+        priorityAging);
   }
 
   /**

@@ -26,8 +26,9 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
  * <p>melange-server's format, with these differences, all refusals of files melange would accept or
  * misread: unknown and duplicate keys are refused, duplicate backend addresses are refused (melange
  * merges them into one shared state), and types are strict (a quoted {@code "4"} is not an integer,
- * a bare {@code 30} is not a duration). {@code acquireTimeout} and the routing settings ({@code
- * strategy}, {@code affinity}, {@code slowStart} and a backend's {@code weight}) are ours.
+ * a bare {@code 30} is not a duration). {@code acquireTimeout}, {@code priorityAging} and the
+ * routing settings ({@code strategy}, {@code affinity}, {@code slowStart} and a backend's {@code
+ * weight}) are ours.
  */
 final class PoolSettingsReader {
 
@@ -48,7 +49,8 @@ final class PoolSettingsReader {
           "policy",
           "rateLimit",
           "adaptiveLimit",
-          "resilience");
+          "resilience",
+          "priorityAging");
   static final List<String> BACKEND_KEYS =
       List.of(
           "addr",
@@ -145,6 +147,7 @@ final class PoolSettingsReader {
         orDefault(fields, "defaultMaxJobs", PoolSettings.DEFAULT_MAX_JOBS, Backend.MAX_JOBS_LIMIT);
     Duration acquireTimeout =
         duration(fields, "acquireTimeout", PoolSettings.DEFAULT_ACQUIRE_TIMEOUT, true);
+    Duration priorityAging = priorityAging(fields.get("priorityAging"));
     RoutingSettingsReader routing = new RoutingSettingsReader(problems, values);
     StrategySettings strategy = routing.strategy(fields.get("strategy"));
     double affinityLoadFactor = routing.affinityLoadFactor(fields.get("affinity"));
@@ -172,7 +175,8 @@ final class PoolSettingsReader {
         watch != null && watch,
         null,
         null,
-        locations(fields));
+        locations(fields),
+        priorityAging);
   }
 
   private List<Backend> backends(@Nullable Node node, MappingNode root) {
@@ -339,6 +343,21 @@ final class PoolSettingsReader {
               + GoDuration.format(PoolSettings.MAX_SLOW_START)
               + ", was "
               + GoDuration.format(value));
+    }
+    return value;
+  }
+
+  /** Positive: a waiter cannot rise a level for every zero seconds it waits. */
+  private Duration priorityAging(@Nullable Node node) {
+    if (node == null) {
+      return PoolSettings.DEFAULT_PRIORITY_AGING;
+    }
+    Duration value = values.duration(node, "priorityAging");
+    if (value == null) {
+      return PoolSettings.DEFAULT_PRIORITY_AGING;
+    }
+    if (value.isNegative() || value.isZero()) {
+      problems.add(node, "priorityAging", "must be > 0, was " + GoDuration.format(value));
     }
     return value;
   }

@@ -4,8 +4,8 @@ import dev.melange.pool.NoBackendAvailableException;
 import dev.melange.pool.core.ArchGroup.Matches;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.Future;
@@ -16,7 +16,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The callers waiting for a lease, oldest first, and the hand-off of freed slots to them.
+ * The callers waiting for a lease, in {@link WaiterLanes} by priority, and the hand-off of freed
+ * slots to them: the waiter of the highest effective priority that can use a slot gets it, the
+ * oldest among equals.
  *
  * <p>Implementation notes for maintainers. Waiting is the slow path and takes a lock; the release
  * path does not, unless someone waits or a backend drains: {@link #signal()} is one volatile read
@@ -33,6 +35,19 @@ import org.slf4j.LoggerFactory;
  * lock, because completing runs the caller's dependent stages; a stage that releases a lease may
  * drain again from inside, but only {@link #MAX_NESTED_DRAINS} deep: beyond that the drain further
  * up the stack takes the request, so a chain of such stages cannot overflow the stack.
+ *
+ * <p>A drain offers slots to the waiters one at a time in service order ({@link
+ * WaiterLanes#inServiceOrder}): each tries the slots that those before it left, so a freed slot
+ * goes to the first waiter in that order that can use it. A waiter whose candidate set (the
+ * identical {@link Matches}) an earlier waiter of the same pass found unable to serve is skipped
+ * without a scan. The skip is sound in priority order because it only ever withholds a slot, and
+ * only from a waiter that comes after the one that found the set full: it never lets a waiter take
+ * anything, so every slot taken was first offered to every waiter before the taker. What remains is
+ * the race any release has with a drain already running: a slot freed during a pass, after an
+ * earlier waiter's turn, can go to a later waiter of that pass whose candidate set contains it but
+ * is not identical to the earlier one's (an identical set is skipped, so the slot waits for the
+ * pass the release requests, which starts again from the top). First-come-first-served had the same
+ * race between an older and a younger waiter.
  */
 final class WaitQueue {
   private static final Logger log = LoggerFactory.getLogger(WaitQueue.class);
@@ -46,7 +61,7 @@ final class WaitQueue {
   private final ReentrantLock lock = new ReentrantLock();
 
   /** Guarded by {@code lock}. */
-  private final ArrayDeque<Waiter> queue = new ArrayDeque<>();
+  private final WaiterLanes queue = new WaiterLanes();
 
   /**
    * Guarded by {@code lock}: the re-check for waiters held back by open circuits, while it has not
@@ -125,13 +140,16 @@ final class WaitQueue {
     WATCHERS.getAndAdd(this, size - before);
   }
 
-  /** Queues a waiter behind the others and serves the queue. Fails it if the pool is closed. */
+  /**
+   * Queues a waiter behind the others of its priority and serves the queue. Fails it if the pool is
+   * closed.
+   */
   void enqueue(Waiter waiter) {
     lock.lock();
     try {
       if (!pool.isClosed()) {
-        waiter.queuedNanos = pool.ticker().read();
-        queue.addLast(waiter);
+        // Read under the lock, so that arrival times follow the arrival order (WaiterLanes).
+        queue.add(waiter, pool.ticker().read());
         updateSize();
       }
     } finally {
@@ -159,8 +177,7 @@ final class WaitQueue {
     List<Waiter> failed;
     lock.lock();
     try {
-      failed = new ArrayList<>(queue);
-      queue.clear();
+      failed = queue.removeAll();
       updateSize();
       Future<?> pending = recheck;
       if (pending != null) {
@@ -227,11 +244,16 @@ final class WaitQueue {
 
   private void drainLocked(List<Runnable> completions) {
     Topology topology = pool.topology();
-    // Candidate sets found full in this pass: later waiters with the same set need not scan it
-    // again. A slot freed meanwhile requests another pass, so skipping loses nothing.
+    // Candidate sets found full in this pass: later waiters (of no higher priority) with the same
+    // set need not scan it again. A slot freed meanwhile requests another pass, so skipping loses
+    // nothing; see the notes above on why it cannot serve a lower priority first.
     List<Matches> exhausted = new ArrayList<>();
     long nanosUntilRetry = Long.MAX_VALUE;
-    for (Iterator<Waiter> it = queue.iterator(); it.hasNext(); ) {
+    Iterator<Waiter> it =
+        queue.isEmpty() // only backends draining: no need to read the clock
+            ? Collections.emptyIterator()
+            : queue.inServiceOrder(pool.ticker().read(), pool.priorityAgingNanos());
+    while (it.hasNext()) {
       Waiter waiter = it.next();
       if (waiter.future.isDone()) {
         it.remove();
@@ -261,7 +283,7 @@ final class WaitQueue {
         it.remove();
         RateLimitedCircuitBreaker limited = lease.slot.rateLimited();
         if (limited != null) {
-          limited.waited(pool.ticker().read() - waiter.queuedNanos);
+          limited.waited(pool.ticker().read() - waiter.arrivedAtNanos);
         }
         completions.add(() -> waiter.grant(lease));
       } else if (candidates.isEmpty()) {

@@ -1,6 +1,7 @@
 package dev.melange.pool.core;
 
 import dev.melange.pool.Lease;
+import dev.melange.pool.Priority;
 import dev.melange.pool.Selector;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
@@ -16,17 +17,27 @@ final class Waiter {
   final Selector selector;
   final @Nullable String affinityKey;
   final long timeoutNanos;
+  final Priority priority;
   final CompletableFuture<Lease> future = new CompletableFuture<>();
   private volatile @Nullable Future<?> timeoutTask;
 
-  /** The pool's ticker reading when it was queued; set once, under the queue's lock. */
-  long queuedNanos;
+  /** Its place in the order of arrival; set when queued, under the queue's lock. */
+  long arrival;
 
-  Waiter(String arch, Selector selector, @Nullable String affinityKey, long timeoutNanos) {
+  /** When it was queued, by the pool's ticker; set with {@code arrival}. */
+  long arrivedAtNanos;
+
+  Waiter(
+      String arch,
+      Selector selector,
+      @Nullable String affinityKey,
+      long timeoutNanos,
+      Priority priority) {
     this.arch = arch;
     this.selector = selector;
     this.affinityKey = affinityKey;
     this.timeoutNanos = timeoutNanos;
+    this.priority = priority;
   }
 
   /** Hands over a lease; false (and the lease is back in the pool) if the wait already ended. */

@@ -55,6 +55,12 @@ final class ControlledProbes implements HealthProbe.Factory {
     if (check == null) {
       throw new AssertionError("no " + type + " check started within 20 s");
     }
+    // Handed over once the monitor listens to it, so that the thread that answers it is the one
+    // that tells the pools (the monitor attaches its callback just after starting the check).
+    Eventually.until(
+        type + " check listened to",
+        () -> check.getNumberOfDependents() > 0 || check.isDone(),
+        check::toString);
     return check;
   }
 

@@ -98,6 +98,7 @@ class YamlPoolConfigLoaderTest {
     assertThat(settings.strategy()).isEqualTo(StrategySettings.DEFAULT);
     assertThat(settings.affinityLoadFactor()).isEqualTo(1.25);
     assertThat(settings.slowStart()).isZero();
+    assertThat(settings.priorityAging()).isEqualTo(Duration.ofSeconds(10));
     assertThat(settings.backends().get(0).weight()).isEqualTo(1);
   }
 
