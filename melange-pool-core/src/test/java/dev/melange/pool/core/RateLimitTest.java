@@ -10,6 +10,7 @@ import dev.melange.pool.CircuitBreakerPolicy;
 import dev.melange.pool.Health;
 import dev.melange.pool.Lease;
 import dev.melange.pool.PoolEvent;
+import dev.melange.pool.Priority;
 import dev.melange.pool.RateLimit;
 import dev.melange.pool.RateLimiterStats;
 import dev.melange.pool.Selector;
@@ -133,6 +134,22 @@ class RateLimitTest {
     assertThat(lease.backend().addr()).isEqualTo(ADDR);
     lease.recordSuccess();
     assertThat(stats(pool).accepted()).isEqualTo(2);
+  }
+
+  @Test
+  void aCriticalWaiterTakesTheNextTokenAheadOfThoseQueuedBeforeIt() throws Exception {
+    BackendPool pool = pool(RateLimit.of(10, 1), 100);
+    assertThat(take(pool)).isTrue();
+    AcquireOptions wait = AcquireOptions.defaults().withTimeout(Duration.ofMinutes(1));
+    CompletableFuture<Lease> normal = pool.acquireAsync(ARCH, Selector.any(), wait);
+    CompletableFuture<Lease> critical =
+        pool.acquireAsync(ARCH, Selector.any(), wait.withPriority(Priority.CRITICAL));
+
+    ticker.advance(Duration.ofMillis(100)); // one token
+    critical.get(20, java.util.concurrent.TimeUnit.SECONDS).recordSuccess();
+    assertThat(normal).as("the next token is 100ms away").isNotDone();
+    ticker.advance(Duration.ofMillis(100));
+    normal.get(20, java.util.concurrent.TimeUnit.SECONDS).recordSuccess();
   }
 
   @Test

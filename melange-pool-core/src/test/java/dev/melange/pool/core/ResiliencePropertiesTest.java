@@ -9,6 +9,7 @@ import dev.melange.pool.BackendPool;
 import dev.melange.pool.BackendStatus;
 import dev.melange.pool.CircuitBreakerPolicy;
 import dev.melange.pool.Lease;
+import dev.melange.pool.Priority;
 import dev.melange.pool.RateLimit;
 import dev.melange.pool.ResilienceMode;
 import dev.melange.pool.ResiliencePreset;
@@ -166,7 +167,9 @@ class ResiliencePropertiesTest {
                   pool.acquireAsync(
                       ARCH,
                       Selector.any(),
-                      AcquireOptions.defaults().withTimeout(Duration.ofMinutes(10))));
+                      AcquireOptions.defaults()
+                          .withTimeout(Duration.ofMinutes(10))
+                          .withPriority(Priority.values()[step.priority()])));
           default -> ticker.advance(step.advance());
         }
         // Waiters served meanwhile hold leases too.
