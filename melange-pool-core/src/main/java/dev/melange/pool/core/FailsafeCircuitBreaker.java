@@ -1,6 +1,7 @@
 package dev.melange.pool.core;
 
 import dev.melange.pool.Backend;
+import dev.melange.pool.CircuitBreakerPolicy;
 import dev.melange.pool.Ticker;
 import dev.melange.pool.spi.CircuitBreaker;
 import java.lang.invoke.MethodHandles;
@@ -10,9 +11,10 @@ import java.util.OptionalLong;
 import java.util.function.Function;
 
 /**
- * Failsafe's breaker for the pool: the pool's breaker SPI over a {@link
- * dev.failsafe.CircuitBreaker} (Failsafe 3.3.2) supplied by the user. Failsafe decides; this class
- * passes it the pool's calls and reports what it decided. Thread-safe, as Failsafe's breaker is.
+ * The {@code failsafe} breaker: the pool's breaker SPI over a {@link dev.failsafe.CircuitBreaker}
+ * (Failsafe 3.3.2), built from a {@link CircuitBreakerPolicy.Failsafe} or supplied by the user.
+ * Failsafe decides; this class passes it the pool's calls and reports what it decided. Thread-safe,
+ * as Failsafe's breaker is.
  *
  * <p>Permits and outcomes. {@link #tryAcquirePermit()} is Failsafe's; a success is Failsafe's
  * {@code recordSuccess()}, a failure its {@code recordException(cause)} (so a user's breaker with
@@ -83,6 +85,29 @@ final class FailsafeCircuitBreaker implements CircuitBreaker {
     this.ticker = ticker;
     this.listener = listener;
     this.seen = code(state(failsafe.getState()));
+  }
+
+  /** A breaker of Failsafe's, built with the policy's settings. */
+  static FailsafeCircuitBreaker of(
+      CircuitBreakerPolicy.Failsafe policy, Ticker ticker, Listener listener) {
+    return new FailsafeCircuitBreaker(build(policy), ticker, listener);
+  }
+
+  /** Failsafe's breaker with the policy's settings, through Failsafe's builder. */
+  static dev.failsafe.CircuitBreaker<Object> build(CircuitBreakerPolicy.Failsafe policy) {
+    dev.failsafe.CircuitBreakerBuilder<Object> builder = dev.failsafe.CircuitBreaker.builder();
+    if (policy.failureThresholdingPeriod().isZero()) {
+      builder.withFailureThreshold(policy.failureThreshold(), policy.failureThresholdingCapacity());
+    } else {
+      builder.withFailureThreshold(
+          policy.failureThreshold(),
+          policy.failureThresholdingCapacity(),
+          policy.failureThresholdingPeriod());
+    }
+    if (policy.successThreshold() > 0) {
+      builder.withSuccessThreshold(policy.successThreshold(), policy.successThresholdingCapacity());
+    }
+    return builder.withDelay(policy.delay()).build();
   }
 
   /** A factory of adapters over the breakers {@code perBackend} makes, one per backend. */

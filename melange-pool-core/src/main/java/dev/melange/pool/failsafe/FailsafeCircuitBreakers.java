@@ -8,7 +8,8 @@ import java.util.function.Function;
 /**
  * Circuit breakers of Failsafe's ({@link dev.failsafe.CircuitBreaker}, Failsafe 3.3.2) guarding the
  * pool's backends, for teams that standardised on Failsafe and configure it in code (handle
- * conditions, rate thresholds, listeners of their own).
+ * conditions, rate thresholds, listeners of their own). For Failsafe's thresholds and delay alone,
+ * {@link dev.melange.pool.CircuitBreakerPolicy.Failsafe} does the same from YAML or the builder.
  *
  * <pre>{@code
  * BackendPool pool = BackendPool.builder()

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.failsafe.CircuitBreakerBuilder;
+import dev.failsafe.CircuitBreakerConfig;
 import dev.melange.pool.Backend;
 import dev.melange.pool.BackendPool;
+import dev.melange.pool.CircuitBreakerPolicy;
 import dev.melange.pool.Lease;
 import dev.melange.pool.PoolEvent;
 import dev.melange.pool.Selector;
@@ -389,6 +391,136 @@ class FailsafeCircuitBreakerTest {
     assertThat(breaker.tryAcquirePermit()).isEqualTo(CircuitBreaker.REFUSED);
     assertThat(breaker.snapshot().state()).isEqualTo(State.OPEN);
     assertThat(breaker.snapshot().nanosUntilRetry()).isPositive();
+  }
+
+  /** Failsafe's settings in a config, to compare one with another. */
+  private static List<Object> settings(CircuitBreakerConfig<?> config) {
+    return List.of(
+        config.getFailureThreshold(),
+        config.getFailureThresholdingCapacity(),
+        config.getFailureRateThreshold(),
+        config.getFailureExecutionThreshold(),
+        String.valueOf(config.getFailureThresholdingPeriod()),
+        config.getSuccessThreshold(),
+        config.getSuccessThresholdingCapacity(),
+        config.getDelay());
+  }
+
+  private static List<Object> settings(CircuitBreakerPolicy.Failsafe policy) {
+    return settings(FailsafeCircuitBreaker.build(policy).getConfig());
+  }
+
+  @Test
+  void thePolicysDefaultsAreFailsafes() {
+    assertThat(settings(CircuitBreakerPolicy.Failsafe.defaults()))
+        .isEqualTo(settings(dev.failsafe.CircuitBreaker.ofDefaults().getConfig()));
+  }
+
+  @Test
+  void thePolicysSettingsReachFailsafeAsItsBuilderWouldSetThem() {
+    CircuitBreakerPolicy.Failsafe defaults = CircuitBreakerPolicy.Failsafe.defaults();
+    assertThat(
+            settings(
+                defaults
+                    .withFailureThreshold(3, 5)
+                    .withSuccessThreshold(2, 3)
+                    .withDelay(Duration.ofSeconds(10))))
+        .isEqualTo(
+            settings(
+                dev.failsafe.CircuitBreaker.builder()
+                    .withFailureThreshold(3, 5)
+                    .withSuccessThreshold(2, 3)
+                    .withDelay(Duration.ofSeconds(10))
+                    .build()
+                    .getConfig()));
+    assertThat(settings(defaults.withFailureThreshold(3, 10, Duration.ofSeconds(30))))
+        .isEqualTo(
+            settings(
+                dev.failsafe.CircuitBreaker.builder()
+                    .withFailureThreshold(3, 10, Duration.ofSeconds(30))
+                    .build()
+                    .getConfig()));
+    assertThat(defaults.withFailureThreshold(3, 10, Duration.ofSeconds(30)))
+        .isEqualTo(
+            new CircuitBreakerPolicy.Failsafe(
+                3, 10, Duration.ofSeconds(30), 0, 0, Duration.ofMinutes(1)));
+  }
+
+  @Test
+  void thePolicyNamesABadSettingAndItsValue() {
+    CircuitBreakerPolicy.Failsafe defaults = CircuitBreakerPolicy.Failsafe.defaults();
+    assertThatThrownBy(() -> defaults.withFailureThreshold(0, 1))
+        .hasMessage("failureThreshold must be from 1 to 1000, was 0");
+    assertThatThrownBy(() -> defaults.withFailureThreshold(3, 2))
+        .hasMessage("failureThresholdingCapacity must be from failureThreshold (3) to 1000, was 2");
+    assertThatThrownBy(() -> defaults.withFailureThreshold(1, 1001))
+        .hasMessage(
+            "failureThresholdingCapacity must be from failureThreshold (1) to 1000, was 1001");
+    assertThatThrownBy(() -> defaults.withFailureThreshold(1, 1, Duration.ofMillis(5)))
+        .hasMessage(
+            "failureThresholdingPeriod must be 0 (count the last leases) or >= PT0.01S, was"
+                + " PT0.005S");
+    assertThatThrownBy(() -> defaults.withSuccessThreshold(2, 1))
+        .hasMessage("successThresholdingCapacity must be from successThreshold (2) to 1000, was 1");
+    assertThatThrownBy(() -> defaults.withSuccessThreshold(0, 3))
+        .hasMessage("successThresholdingCapacity must be 0 without a successThreshold, was 3");
+    assertThatThrownBy(() -> defaults.withSuccessThreshold(-1, 0))
+        .hasMessage("successThreshold must be from 0 to 1000, was -1");
+    assertThatThrownBy(() -> defaults.withDelay(Duration.ofSeconds(-1)))
+        .hasMessage("delay must be >= 0, was PT-1S");
+    assertThat(defaults.withDelay(Duration.ZERO).delay()).isZero();
+  }
+
+  @Test
+  void aPoolBuiltWithThePolicyOpensAndClosesByFailsafesRules() throws Exception {
+    try (BackendPool pool =
+        BackendPool.builder()
+            .backend(Backend.of(A, ARCH).withMaxJobs(4))
+            .backend(Backend.of(B, ARCH).withMaxJobs(4).withBackup(true))
+            .acquireTimeout(Duration.ZERO)
+            .circuitBreaker(
+                CircuitBreakerPolicy.Failsafe.defaults()
+                    .withFailureThreshold(2, 3)
+                    .withSuccessThreshold(1, 1)
+                    .withDelay(SHORT))
+            .build()) {
+      pool.subscribe(heard::add);
+      onA(pool).recordFailure(new IOException("one"));
+      onA(pool).recordSuccess();
+      assertThat(circuitOf(pool, A)).as("1 failure of the last 2").isEqualTo(State.CLOSED);
+      onA(pool).recordFailure(new IOException("two"));
+      assertThat(circuitEvents(1)).as("2 of the last 3").containsExactly("CircuitOpened " + A);
+
+      trialOnA(pool).close(); // no outcome: a failed trial
+      trialOnA(pool).recordSuccess();
+      assertThat(circuitEvents(4))
+          .containsExactly(
+              "CircuitHalfOpened " + A,
+              "CircuitOpened " + A,
+              "CircuitHalfOpened " + A,
+              "CircuitClosed " + A);
+    }
+  }
+
+  @Test
+  void aBackendsOwnPolicyGivesItAFailsafeBreaker() {
+    try (BackendPool pool =
+        BackendPool.builder()
+            .backend(Backend.of(A, ARCH))
+            .backend(Backend.of(B, ARCH))
+            .acquireTimeout(Duration.ZERO)
+            .circuitBreaker(A, CircuitBreakerPolicy.Failsafe.defaults()) // opens at 1 failure
+            .build()) {
+      Lease first = lease(pool);
+      Lease second = lease(pool);
+      assertThat(List.of(first.backend().addr(), second.backend().addr()))
+          .containsExactlyInAnyOrder(A, B);
+      first.recordFailure(new IOException("down"));
+      second.recordFailure(new IOException("down"));
+
+      assertThat(circuitOf(pool, A)).isEqualTo(State.OPEN);
+      assertThat(circuitOf(pool, B)).as("the default breaker opens at 3").isEqualTo(State.CLOSED);
+    }
   }
 
   @Test
