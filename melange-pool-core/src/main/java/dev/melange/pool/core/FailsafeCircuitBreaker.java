@@ -32,7 +32,9 @@ import java.util.function.Function;
  * as the conservative reading: the backend did not show it recovered. (With Failsafe's defaults
  * that opens the circuit again for another {@code delay}.) It does so only while the half-open
  * spell that granted it lasts; after the circuit has closed or opened, that spell's places are gone
- * with it. The permit says which spell: it is {@code generation << 1 | trial}.
+ * with it. The permit says which spell: it is {@code generation << 1 | trial}. (A spell that ends
+ * between that check and Failsafe's recording lets the failure count in the state that follows, as
+ * any outcome arriving at that moment would: Failsafe records against whatever state is current.)
  *
  * <p>Implementation notes for maintainers. Failsafe's transition hooks ({@code onOpen} and the
  * like) can be set only when a breaker is built, and a user's breaker is built already; so changes
