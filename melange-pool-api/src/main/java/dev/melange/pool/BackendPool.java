@@ -390,9 +390,9 @@ public interface BackendPool extends AutoCloseable {
 
     /**
      * The circuit breaker each backend gets, by policy: {@link CircuitBreakerPolicy.Consecutive}
-     * (the default, from {@link #failureThreshold} and {@link #recoveryTimeout}) or {@link
-     * CircuitBreakerPolicy.FailureRate}. Replaces a custom {@link
-     * #circuitBreaker(CircuitBreaker.Factory) factory}.
+     * (the default, from {@link #failureThreshold} and {@link #recoveryTimeout}), {@link
+     * CircuitBreakerPolicy.FailureRate} or {@link CircuitBreakerPolicy.Failsafe}. Replaces a custom
+     * {@link #circuitBreaker(CircuitBreaker.Factory) factory}.
      */
     Builder circuitBreaker(CircuitBreakerPolicy policy);
 

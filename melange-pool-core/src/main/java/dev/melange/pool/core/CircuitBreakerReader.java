@@ -13,7 +13,8 @@ import org.snakeyaml.engine.v2.nodes.Node;
 /**
  * Reads {@code circuitBreaker}, pool-wide and per backend, for {@link PoolSettingsReader}. {@code
  * type} is {@code consecutive} (the default; its {@code failures} and {@code waitInOpen} default to
- * the top-level {@code failureThreshold} and {@code recoveryTimeout}) or {@code failure-rate}. A
+ * the top-level {@code failureThreshold} and {@code recoveryTimeout}), {@code failure-rate} or
+ * {@code failsafe} (whose capacities default, as in Failsafe's builder, to their thresholds). A
  * backend's own mapping overrides the pool's key by key when it keeps the pool's type, and starts
  * from its type's defaults when it names another. Each value is checked where it is written; what
  * only the whole policy can tell is reported at the mapping that completes it.
@@ -21,7 +22,8 @@ import org.snakeyaml.engine.v2.nodes.Node;
 final class CircuitBreakerReader {
   static final String CONSECUTIVE = "consecutive";
   static final String FAILURE_RATE = "failure-rate";
-  static final List<String> TYPES = List.of(CONSECUTIVE, FAILURE_RATE);
+  static final String FAILSAFE = "failsafe";
+  static final List<String> TYPES = List.of(CONSECUTIVE, FAILURE_RATE, FAILSAFE);
 
   static final List<String> KEYS =
       List.of(
@@ -36,9 +38,38 @@ final class CircuitBreakerReader {
           "slowCallDuration",
           "permittedTrialLeases",
           "backoff",
-          "maxWaitInOpen");
+          "maxWaitInOpen",
+          "failureThreshold",
+          "failureThresholdingCapacity",
+          "failureThresholdingPeriod",
+          "successThreshold",
+          "successThresholdingCapacity",
+          "delay");
 
   private static final List<String> CONSECUTIVE_KEYS = List.of("type", "failures", "waitInOpen");
+  private static final List<String> FAILURE_RATE_KEYS =
+      List.of(
+          "type",
+          "failures",
+          "waitInOpen",
+          "window",
+          "buckets",
+          "failureRateThreshold",
+          "minimumCalls",
+          "slowCallRateThreshold",
+          "slowCallDuration",
+          "permittedTrialLeases",
+          "backoff",
+          "maxWaitInOpen");
+  private static final List<String> FAILSAFE_KEYS =
+      List.of(
+          "type",
+          "failureThreshold",
+          "failureThresholdingCapacity",
+          "failureThresholdingPeriod",
+          "successThreshold",
+          "successThresholdingCapacity",
+          "delay");
 
   private final ConfigProblems problems;
   private final YamlValueReader values;
@@ -153,8 +184,13 @@ final class CircuitBreakerReader {
                 case "minimumCalls" -> values.integer(node, at, 1, Integer.MAX_VALUE);
                 case "failureRateThreshold", "slowCallRateThreshold" -> values.percentage(node, at);
                 case "backoff" -> values.finiteNumber(node, at, 1);
-                case "waitInOpen", "maxWaitInOpen" -> duration(node, at, true);
+                case "waitInOpen", "maxWaitInOpen", "delay" -> duration(node, at, true);
                 case "window", "slowCallDuration" -> duration(node, at, false);
+                case "failureThreshold", "failureThresholdingCapacity" ->
+                    values.integer(node, at, 1, CircuitBreakerPolicy.Failsafe.MAX_CAPACITY);
+                case "successThreshold", "successThresholdingCapacity" ->
+                    values.integer(node, at, 0, CircuitBreakerPolicy.Failsafe.MAX_CAPACITY);
+                case "failureThresholdingPeriod" -> period(node, at);
                 default -> throw new IllegalStateException("unread key " + key);
               };
           if (value != null) {
@@ -172,11 +208,11 @@ final class CircuitBreakerReader {
       int before) {
     boolean typeWrong = fields.containsKey("type") && !merged.containsKey("type");
     String type = (String) merged.getOrDefault("type", CONSECUTIVE);
-    if (!typeWrong && type.equals(CONSECUTIVE)) {
+    if (!typeWrong) {
       fields.forEach(
           (key, node) -> {
-            if (!CONSECUTIVE_KEYS.contains(key)) {
-              problems.add(node, path + "." + key, "applies only to type failure-rate");
+            if (!keysOf(type).contains(key)) {
+              problems.add(node, path + "." + key, "applies only to " + typesOf(key));
             }
           });
     }
@@ -188,6 +224,9 @@ final class CircuitBreakerReader {
         return new CircuitBreakerPolicy.Consecutive(
             (Integer) merged.getOrDefault("failures", consecutiveDefaults.failures()),
             (Duration) merged.getOrDefault("waitInOpen", consecutiveDefaults.waitInOpen()));
+      }
+      if (type.equals(FAILSAFE)) {
+        return failsafe(merged);
       }
       CircuitBreakerPolicy.FailureRate d = CircuitBreakerPolicy.FailureRate.defaults();
       Duration waitInOpen = (Duration) merged.getOrDefault("waitInOpen", d.waitInOpen());
@@ -214,6 +253,34 @@ final class CircuitBreakerReader {
     }
   }
 
+  /** Failsafe's defaults where the merged settings say nothing; capacities follow thresholds. */
+  private static CircuitBreakerPolicy.Failsafe failsafe(Map<String, Object> merged) {
+    CircuitBreakerPolicy.Failsafe d = CircuitBreakerPolicy.Failsafe.defaults();
+    int failureThreshold = (Integer) merged.getOrDefault("failureThreshold", d.failureThreshold());
+    int successThreshold = (Integer) merged.getOrDefault("successThreshold", d.successThreshold());
+    return new CircuitBreakerPolicy.Failsafe(
+        failureThreshold,
+        (Integer) merged.getOrDefault("failureThresholdingCapacity", failureThreshold),
+        (Duration) merged.getOrDefault("failureThresholdingPeriod", d.failureThresholdingPeriod()),
+        successThreshold,
+        (Integer) merged.getOrDefault("successThresholdingCapacity", successThreshold),
+        (Duration) merged.getOrDefault("delay", d.delay()));
+  }
+
+  private static List<String> keysOf(String type) {
+    return switch (type) {
+      case CONSECUTIVE -> CONSECUTIVE_KEYS;
+      case FAILURE_RATE -> FAILURE_RATE_KEYS;
+      default -> FAILSAFE_KEYS;
+    };
+  }
+
+  /** The types a key applies to: "type failsafe", "types consecutive and failure-rate". */
+  private static String typesOf(String key) {
+    List<String> types = TYPES.stream().filter(type -> keysOf(type).contains(key)).toList();
+    return (types.size() == 1 ? "type " : "types ") + String.join(" and ", types);
+  }
+
   private @Nullable String type(Node node, String path) {
     String type = values.text(node, path);
     if (type != null && !TYPES.contains(type)) {
@@ -227,6 +294,24 @@ final class CircuitBreakerReader {
       return null;
     }
     return type;
+  }
+
+  /** A failsafe {@code failureThresholdingPeriod}: 0 (none) or at least Failsafe's 10ms. */
+  private @Nullable Duration period(Node node, String path) {
+    Duration value = duration(node, path, true);
+    if (value != null
+        && !value.isZero()
+        && value.compareTo(CircuitBreakerPolicy.Failsafe.MIN_PERIOD) < 0) {
+      problems.add(
+          node,
+          path,
+          "must be 0 (count the last leases) or >= "
+              + GoDuration.format(CircuitBreakerPolicy.Failsafe.MIN_PERIOD)
+              + ", was "
+              + GoDuration.format(value));
+      return null;
+    }
+    return value;
   }
 
   private @Nullable Duration duration(Node node, String path, boolean zeroAllowed) {

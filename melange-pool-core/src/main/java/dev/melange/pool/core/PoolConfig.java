@@ -66,6 +66,9 @@ record PoolConfig(
     if (policy instanceof CircuitBreakerPolicy.FailureRate rate) {
       return new FailureRateCircuitBreaker(ticker, rate, listener);
     }
+    if (policy instanceof CircuitBreakerPolicy.Failsafe failsafe) {
+      return FailsafeCircuitBreaker.of(failsafe, ticker, listener);
+    }
     CircuitBreakerPolicy.Consecutive consecutive = (CircuitBreakerPolicy.Consecutive) policy;
     return new ConsecutiveFailuresCircuitBreaker(
         ticker, consecutive.failures(), consecutive.waitInOpen(), listener);

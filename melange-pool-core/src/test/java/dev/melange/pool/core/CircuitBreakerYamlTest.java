@@ -152,4 +152,138 @@ class CircuitBreakerYamlTest {
         .containsExactly(
             "backends.yaml:6:26: circuitBreaker.window: applies only to type failure-rate");
   }
+
+  @Test
+  void aFailsafePolicyPoolWide() throws IOException {
+    PoolSettings settings =
+        files.load(
+            TWO_BACKENDS
+                + """
+                circuitBreaker:
+                  type: failsafe
+                  failureThreshold: 3
+                  failureThresholdingCapacity: 5
+                  successThreshold: 1
+                  delay: 30s
+                """);
+
+    CircuitBreakerPolicy.Failsafe expected =
+        new CircuitBreakerPolicy.Failsafe(3, 5, Duration.ZERO, 1, 1, Duration.ofSeconds(30));
+    assertThat(settings.circuitBreakerOf("tcp://a:1")).isEqualTo(expected);
+    assertThat(settings.circuitBreakerOf("tcp://b:1")).isEqualTo(expected);
+  }
+
+  @Test
+  void failsafeDefaultsAreFailsafesAndCapacitiesFollowTheirThresholds() throws IOException {
+    assertThat(files.load(TWO_BACKENDS + "circuitBreaker: {type: failsafe}\n").circuitBreaker())
+        .isEqualTo(CircuitBreakerPolicy.Failsafe.defaults());
+    assertThat(
+            files
+                .load(
+                    TWO_BACKENDS
+                        + """
+                        circuitBreaker:
+                          type: failsafe
+                          failureThreshold: 4
+                          failureThresholdingPeriod: 1m
+                          successThreshold: 2
+                        """)
+                .circuitBreaker())
+        .isEqualTo(
+            new CircuitBreakerPolicy.Failsafe(
+                4, 4, Duration.ofMinutes(1), 2, 2, Duration.ofMinutes(1)));
+  }
+
+  @Test
+  void aBackendOverridesAFailsafePolicyKeyByKeyOrNamesAnotherType() throws IOException {
+    PoolSettings settings =
+        files.load(
+            """
+            backends:
+              - addr: tcp://a:1
+                arch: x86_64
+                circuitBreaker: {failureThreshold: 3}
+              - addr: tcp://b:1
+                arch: x86_64
+                circuitBreaker: {type: failure-rate}
+              - addr: tcp://c:1
+                arch: x86_64
+            circuitBreaker:
+              type: failsafe
+              failureThreshold: 2
+              failureThresholdingCapacity: 4
+              delay: 10s
+            """);
+
+    assertThat(settings.circuitBreakerOf("tcp://a:1"))
+        .isEqualTo(
+            new CircuitBreakerPolicy.Failsafe(3, 4, Duration.ZERO, 0, 0, Duration.ofSeconds(10)));
+    assertThat(settings.circuitBreakerOf("tcp://b:1"))
+        .isEqualTo(CircuitBreakerPolicy.FailureRate.defaults());
+    assertThat(settings.circuitBreakerOf("tcp://c:1"))
+        .isEqualTo(
+            new CircuitBreakerPolicy.Failsafe(2, 4, Duration.ZERO, 0, 0, Duration.ofSeconds(10)));
+
+    PoolSettings consecutivePool =
+        files.load(
+            """
+            failureThreshold: 5
+            backends:
+              - addr: tcp://a:1
+                arch: x86_64
+                circuitBreaker: {type: failsafe, delay: 5s}
+            circuitBreaker: {waitInOpen: 1m}
+            """);
+    assertThat(consecutivePool.circuitBreakerOf("tcp://a:1"))
+        .as("another type starts from its own defaults")
+        .isEqualTo(CircuitBreakerPolicy.Failsafe.defaults().withDelay(Duration.ofSeconds(5)));
+  }
+
+  @Test
+  void everyFailsafeProblemIsLocated() throws IOException {
+    assertThat(
+            files.problems(
+                TWO_BACKENDS
+                    + """
+                    circuitBreaker:
+                      type: failsafe
+                      failureThreshold: 0
+                      failureThresholdingPeriod: 5ms
+                      successThresholdingCapacity: 2000
+                      delay: -1s
+                      waitInOpen: 5s
+                    """))
+        .containsExactly(
+            "backends.yaml:8:21: circuitBreaker.failureThreshold: must be >= 1, was 0",
+            "backends.yaml:9:30: circuitBreaker.failureThresholdingPeriod: must be 0 (count the"
+                + " last leases) or >= 10ms, was 5ms",
+            "backends.yaml:10:32: circuitBreaker.successThresholdingCapacity: must be <= 1000, was"
+                + " 2000",
+            "backends.yaml:11:10: circuitBreaker.delay: must be >= 0, was -1s",
+            "backends.yaml:12:15: circuitBreaker.waitInOpen: applies only to types consecutive and"
+                + " failure-rate");
+    assertThat(
+            files.problems(
+                """
+                backends:
+                  - addr: tcp://a:1
+                    arch: x86_64
+                    circuitBreaker: {failureThreshold: 6}
+                  - addr: tcp://b:1
+                    arch: x86_64
+                    circuitBreaker: {type: consecutive, delay: 5s}
+                circuitBreaker: {type: failsafe, failureThreshold: 2, failureThresholdingCapacity: 5}
+                """))
+        .containsExactly(
+            "backends.yaml:4:21: backends[0].circuitBreaker: failureThresholdingCapacity must be"
+                + " from failureThreshold (6) to 1000, was 5",
+            "backends.yaml:7:48: backends[1].circuitBreaker.delay: applies only to type failsafe");
+    assertThat(
+            files.problems(
+                TWO_BACKENDS
+                    + "circuitBreaker: {type: failsafe, successThresholdingCapacity: 3}\n"))
+        .containsExactly(
+            "backends.yaml:6:17: circuitBreaker: successThresholdingCapacity must be 0 without a"
+                + " successThreshold, was 3");
+  }
 }

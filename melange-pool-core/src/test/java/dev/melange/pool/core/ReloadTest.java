@@ -395,6 +395,27 @@ class ReloadTest {
   }
 
   @Test
+  void aFailsafeBreakerIsKeptWhenItsSettingsAreTheSameAndRefusedWhenTheyChange() throws Exception {
+    String failsafe = FIRST + "circuitBreaker: {type: failsafe, failureThreshold: 3, delay: 30s}\n";
+    Path file = write("backends.yaml", failsafe);
+    try (BackendPool pool = BackendPool.fromYaml(file)) {
+      // The same settings written otherwise: the capacity is the default's, 30s is half a minute.
+      pool.reload(
+          write(
+              "same.yaml",
+              FIRST
+                  + "circuitBreaker:\n  delay: 0.5m\n  failureThresholdingCapacity: 3\n"
+                  + "  failureThreshold: 3\n  type: failsafe\n"));
+
+      Path changed = write("changed.yaml", failsafe.replace("delay: 30s", "delay: 1m"));
+      assertThatThrownBy(() -> pool.reload(changed))
+          .isInstanceOf(PoolConfigException.class)
+          .hasMessageContaining(
+              "circuitBreaker: cannot change on reload (backends keep their circuits)");
+    }
+  }
+
+  @Test
   void reloadOfAClosedPoolIsRefused() throws Exception {
     Path file = write("backends.yaml", FIRST);
     BackendPool pool = BackendPool.fromYaml(file);
