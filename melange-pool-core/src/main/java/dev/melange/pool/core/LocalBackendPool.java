@@ -90,6 +90,14 @@ final class LocalBackendPool implements BackendPool {
   /** The default strategy, called directly: the common case costs no interface call. */
   private final boolean leastLoaded;
 
+  /**
+   * Whether acquires without a key take {@link #tryLeastLoaded}'s path: the default strategy, and
+   * leases need no timing. (Adaptive limits time leases; the general path makes timed ones, so the
+   * default path never pays for the choice.) Cleared, never set, by a reload that brings the first
+   * adaptive limit; a stale read makes one untimed lease, which costs its limit one sample.
+   */
+  private boolean leastLoadedUntimed;
+
   private final double affinityLoadFactor;
   private final SlowStart slowStart;
 
@@ -162,6 +170,7 @@ final class LocalBackendPool implements BackendPool {
     this.slowStart = new SlowStart(ticker, settings.slowStart());
     this.latencyDecay = balancer.usesLatency() ? settings.strategy().decay() : null;
     this.timed = latencyDecay != null || settings.resilience().anyAdaptive();
+    this.leastLoadedUntimed = leastLoaded && !timed;
     Set<String> addrs = new HashSet<>();
     List<Slot> slots = new ArrayList<>();
     try {
@@ -370,7 +379,7 @@ final class LocalBackendPool implements BackendPool {
 
   /** {@link #tryLease(Matches, String)} without a key: the strategy picks. */
   private @Nullable PooledLease tryLease(Matches candidates) {
-    if (!leastLoaded) {
+    if (!leastLoadedUntimed) {
       return tryLeaseWith(candidates, null);
     }
     PooledLease lease = tryLeastLoaded(candidates.primarySlots);
@@ -526,8 +535,7 @@ final class LocalBackendPool implements BackendPool {
     if (slot.tryReserve()) {
       long permit = permit(slot);
       if (permit >= 0) {
-        // Least-loaded times leases only for adaptive limits: one flag read when there are none.
-        return timed ? new TimedLease(slot, permit, ticker) : new PooledLease(slot, permit);
+        return new PooledLease(slot, permit); // this path's leases are never timed
       }
       giveBackUnused(slot);
     }
@@ -1159,7 +1167,10 @@ final class LocalBackendPool implements BackendPool {
     acquireTimeoutNanos = timeoutNanos(settings.acquireTimeout());
     priorityAgingNanos = timeoutNanos(settings.priorityAging());
     failOpen = settings.failOpen();
-    timed |= settings.resilience().anyAdaptive();
+    if (settings.resilience().anyAdaptive()) {
+      timed = true;
+      leastLoadedUntimed = false;
+    }
     ResilienceSettings resilience = settings.resilience();
     reload.kept.forEach(
         (slot, backend) -> {
