@@ -19,13 +19,21 @@ final class TokenBucket {
   private final AtomicLong tat;
   private volatile RateLimit limit;
 
+  /**
+   * A recent ticker reading: time only moves on, so a token free by it is free now, and {@link
+   * #hasToken} need not read the clock again to say so (the scan asks it for every winning
+   * candidate).
+   */
+  private volatile long recentNanos;
+
   /** The share of the configured rate in force: 1 unless adaptive. */
   private volatile double factor = 1.0;
 
   TokenBucket(RateLimit limit, Ticker ticker) {
     this.limit = limit;
     this.ticker = ticker;
-    this.tat = new AtomicLong(ticker.read());
+    this.recentNanos = ticker.read();
+    this.tat = new AtomicLong(recentNanos);
   }
 
   RateLimit limit() {
@@ -56,6 +64,7 @@ final class TokenBucket {
     long interval = interval(current);
     long tolerance = tolerance(current, interval);
     long now = ticker.read();
+    recentNanos = now;
     while (true) {
       long owed = tat.get();
       long from = owed - now > 0 ? owed : now;
@@ -77,7 +86,14 @@ final class TokenBucket {
   boolean hasToken() {
     RateLimit current = limit;
     long interval = interval(current);
-    return tat.get() - ticker.read() <= tolerance(current, interval);
+    long tolerance = tolerance(current, interval);
+    long owed = tat.get();
+    if (owed - recentNanos <= tolerance) {
+      return true;
+    }
+    long now = ticker.read();
+    recentNanos = now;
+    return owed - now <= tolerance;
   }
 
   /** How long until a token is free; 0 if one is now. */
