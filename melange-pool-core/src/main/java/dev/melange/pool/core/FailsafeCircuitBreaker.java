@@ -1,11 +1,13 @@
 package dev.melange.pool.core;
 
 import dev.melange.pool.Backend;
+import dev.melange.pool.CallStats;
 import dev.melange.pool.CircuitBreakerPolicy;
 import dev.melange.pool.Ticker;
 import dev.melange.pool.spi.CircuitBreaker;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.function.Function;
@@ -53,7 +55,7 @@ import java.util.function.Function;
  * delay with {@link System#nanoTime()}, not the pool's {@link Ticker}; only the last failure's
  * time, for status reports, is read from the ticker.
  */
-final class FailsafeCircuitBreaker implements CircuitBreaker {
+final class FailsafeCircuitBreaker implements CircuitBreaker, MeasuredCircuitBreaker {
   private static final long STATE = 0b11L;
   private static final long TRIALS_OUT = 0b100L;
   private static final int GENERATION_SHIFT = 3;
@@ -185,6 +187,25 @@ final class FailsafeCircuitBreaker implements CircuitBreaker {
     }
     failsafe.recordFailure();
     outcomeRecorded();
+  }
+
+  /**
+   * Failsafe's counts in the state it is in: the closed circuit's window (its thresholding period,
+   * or its last {@code capacity} calls), or a half-open circuit's trials. Failsafe has no slow
+   * calls.
+   */
+  @Override
+  public CallStats callStats() {
+    long calls = failsafe.getExecutionCount();
+    long failures = Math.min(failsafe.getFailureCount(), calls);
+    Duration period = failsafe.getConfig().getFailureThresholdingPeriod();
+    return new CallStats(
+        period == null || period.isZero() ? null : period,
+        calls,
+        failures,
+        MeasuredCircuitBreaker.percent(failures, calls),
+        0,
+        0);
   }
 
   @Override

@@ -26,9 +26,11 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
  * <p>melange-server's format, with these differences, all refusals of files melange would accept or
  * misread: unknown and duplicate keys are refused, duplicate backend addresses are refused (melange
  * merges them into one shared state), and types are strict (a quoted {@code "4"} is not an integer,
- * a bare {@code 30} is not a duration). {@code acquireTimeout}, {@code priorityAging} and the
- * routing settings ({@code strategy}, {@code affinity}, {@code slowStart} and a backend's {@code
- * weight}) are ours.
+ * a bare {@code 30} is not a duration). Everything beyond melange's keys ({@code backends[].addr,
+ * arch, maxJobs, labels}, {@code defaultMaxJobs}, {@code failureThreshold}, {@code
+ * recoveryTimeout}) is ours: the routing settings, health checks, circuit breakers, the resilience
+ * keys ({@link ResilienceReader}), {@code acquireTimeout}, {@code priorityAging}, {@code failOpen}
+ * and {@code watch}.
  */
 final class PoolSettingsReader {
 

@@ -26,9 +26,10 @@ import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 /**
  * Loads a pool configuration from a YAML file in melange-server's {@code backends.yaml} format,
- * plus {@code acquireTimeout}. Every problem with the file, from a missing file through broken YAML
- * to a bad value, becomes one {@link PoolConfigException} listing each problem located as {@code
- * <file>:<line>:<column>: <path>: <problem>}; a bad file never yields settings.
+ * plus our own keys ({@link PoolSettingsReader} lists them). Every problem with the file, from a
+ * missing file through broken YAML to a bad value, becomes one {@link PoolConfigException} listing
+ * each problem located as {@code <file>:<line>:<column>: <path>: <problem>}; a bad file never
+ * yields settings.
  *
  * <p>The file is composed into a node tree rather than constructed into Java objects, because only
  * nodes carry the line and column each message needs; {@link PoolSettingsReader} then walks the

@@ -2,11 +2,13 @@ package dev.melange.pool.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.failsafe.CircuitBreakerBuilder;
 import dev.failsafe.CircuitBreakerConfig;
 import dev.melange.pool.Backend;
 import dev.melange.pool.BackendPool;
+import dev.melange.pool.CallStats;
 import dev.melange.pool.CircuitBreakerPolicy;
 import dev.melange.pool.Lease;
 import dev.melange.pool.PoolEvent;
@@ -159,6 +161,34 @@ class FailsafeCircuitBreakerTest {
         assertThat(lease(pool).backend().addr()).as("the backup, while a is open").isEqualTo(B);
       }
       assertThat(circuitOf(pool, B)).isEqualTo(State.CLOSED);
+    }
+  }
+
+  @Test
+  void statusShowsFailsafesCountsOfItsWindow() throws Exception {
+    try (BackendPool pool =
+        pool(
+            () ->
+                dev.failsafe.CircuitBreaker.builder().withFailureThreshold(3, 5).withDelay(LONG))) {
+      onA(pool).recordSuccess();
+      onA(pool).recordFailure(new IOException("one"));
+      onA(pool).recordSuccess();
+      CallStats calls = PoolStatus.of(pool, A).calls();
+      assertThat(calls).isNotNull();
+      assertThat(calls.window()).as("a window of calls, not of time").isNull();
+      assertThat(calls.calls()).isEqualTo(3);
+      assertThat(calls.failures()).isEqualTo(1);
+      assertThat(calls.failureRate()).isCloseTo(100.0 / 3, within(1e-9));
+      assertThat(calls.slowCalls()).isZero();
+    }
+    try (BackendPool pool =
+        pool(
+            () ->
+                dev.failsafe.CircuitBreaker.builder()
+                    .withFailureThreshold(3, 5, Duration.ofMinutes(1))
+                    .withDelay(LONG))) {
+      onA(pool).recordFailure(new IOException("one"));
+      assertThat(PoolStatus.of(pool, A).calls().window()).isEqualTo(Duration.ofMinutes(1));
     }
   }
 
