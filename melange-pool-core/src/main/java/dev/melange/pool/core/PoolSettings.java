@@ -78,33 +78,16 @@ record PoolSettings(
   /** These settings with the resilience mode the environment sets, if it sets one. */
   PoolSettings withEnvironment() {
     ResilienceSettings applied = resilience.withEnvironment();
-    if (applied == resilience) {
-      return this;
-    }
-    return new PoolSettings(
-        backends,
-        defaultMaxJobs,
-        failureThreshold,
-        recoveryTimeout,
-        acquireTimeout,
-        strategy,
-        affinityLoadFactor,
-        slowStart,
-        failOpen,
-        circuitBreaker,
-        circuitBreakers,
-        healthCheck,
-        healthChecks,
-        applied,
-        watch,
-        source,
-        sourceStamp,
-        locations,
-        priorityAging);
+    return applied == resilience ? this : copy(applied, source, sourceStamp);
   }
 
   /** These settings, as read from {@code file}, which was in state {@code stamp} before. */
   PoolSettings withSource(Path file, @Nullable Object stamp) {
+    return copy(resilience, file, stamp);
+  }
+
+  private PoolSettings copy(
+      ResilienceSettings resilience, @Nullable Path source, @Nullable Object sourceStamp) {
     return new PoolSettings(
         backends,
         defaultMaxJobs,
@@ -121,8 +104,8 @@ record PoolSettings(
         healthChecks,
         resilience,
         watch,
-        file,
-        stamp,
+        source,
+        sourceStamp,
         locations,
         priorityAging);
   }

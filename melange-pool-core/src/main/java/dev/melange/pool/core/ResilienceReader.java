@@ -66,36 +66,70 @@ final class ResilienceReader {
     this.values = values;
     this.mode = mode == null ? ResilienceMode.CONFIGURED : mode(mode);
     this.preset = preset == null ? null : preset(preset, "policy");
-    Map<String, Object> rate = presetRate(this.preset);
-    RateLimit limit = null;
-    if (rateLimit != null && !YamlValueReader.isNull(rateLimit)) {
-      if (rateLimit instanceof MappingNode mapping) {
-        rate.putAll(readRate(mapping, "rateLimit"));
-        limit = buildRate(rate, mapping, "rateLimit");
-      } else {
-        problems.add(
-            rateLimit,
-            "rateLimit",
-            "must be a mapping, was " + YamlValueReader.describe(rateLimit));
-      }
+    this.poolRate = presetRate(this.preset);
+    this.poolRateLimit =
+        poolSetting(rateLimit, "rateLimit", poolRate, this::readRate, this::buildRate);
+    this.poolAdaptive = new LinkedHashMap<>();
+    this.poolAdaptiveLimit =
+        poolSetting(
+            adaptiveLimit, "adaptiveLimit", poolAdaptive, this::readAdaptive, this::buildAdaptive);
+  }
+
+  /** Reads one kind of mapping's keys. */
+  @FunctionalInterface
+  private interface KeyReader {
+    Map<String, Object> read(MappingNode mapping, String path);
+  }
+
+  /** Makes one kind of setting from its merged keys; null when they are wrong (reported). */
+  @FunctionalInterface
+  private interface SettingBuilder<T> {
+    @Nullable T build(Map<String, Object> merged, Node mapping, String path);
+  }
+
+  /**
+   * A pool-wide mapping, merged into {@code values} over what they hold (a preset's); null when
+   * absent or wrong (reported).
+   */
+  private <T> @Nullable T poolSetting(
+      @Nullable Node node,
+      String key,
+      Map<String, Object> values,
+      KeyReader reader,
+      SettingBuilder<T> builder) {
+    if (node == null || YamlValueReader.isNull(node)) {
+      return null;
     }
-    this.poolRate = rate;
-    this.poolRateLimit = limit;
-    Map<String, Object> adaptive = new LinkedHashMap<>();
-    AdaptiveLimit adaptiveSettings = null;
-    if (adaptiveLimit != null && !YamlValueReader.isNull(adaptiveLimit)) {
-      if (adaptiveLimit instanceof MappingNode mapping) {
-        adaptive.putAll(readAdaptive(mapping, "adaptiveLimit"));
-        adaptiveSettings = buildAdaptive(adaptive, mapping, "adaptiveLimit");
-      } else {
-        problems.add(
-            adaptiveLimit,
-            "adaptiveLimit",
-            "must be a mapping, was " + YamlValueReader.describe(adaptiveLimit));
-      }
+    if (!(node instanceof MappingNode mapping)) {
+      problems.add(node, key, "must be a mapping, was " + YamlValueReader.describe(node));
+      return null;
     }
-    this.poolAdaptive = adaptive;
-    this.poolAdaptiveLimit = adaptiveSettings;
+    values.putAll(reader.read(mapping, key));
+    return builder.build(values, mapping, key);
+  }
+
+  /**
+   * A backend's own mapping merged over {@code base}, or {@code false} for none; null when wrong
+   * (reported).
+   */
+  private <T> @Nullable Own<T> backendSetting(
+      Node node,
+      String where,
+      Map<String, Object> base,
+      KeyReader reader,
+      SettingBuilder<T> builder) {
+    if (isOff(node)) {
+      return new Own<>(null);
+    }
+    if (!(node instanceof MappingNode mapping)) {
+      problems.add(
+          node, where, "must be a mapping or false, was " + YamlValueReader.describe(node));
+      return null;
+    }
+    Map<String, Object> merged = new LinkedHashMap<>(base);
+    merged.putAll(reader.read(mapping, where));
+    T setting = builder.build(merged, mapping, where);
+    return setting == null ? null : new Own<>(setting);
   }
 
   /** The pool-wide preset, for the circuit breaker reader to start from; null for none. */
@@ -167,34 +201,12 @@ final class ResilienceReader {
 
   private @Nullable Own<RateLimit> backendRate(
       @Nullable ResiliencePreset ownPreset, Node node, String where) {
-    if (isOff(node)) {
-      return new Own<>(null);
-    }
-    if (!(node instanceof MappingNode mapping)) {
-      problems.add(
-          node, where, "must be a mapping or false, was " + YamlValueReader.describe(node));
-      return null;
-    }
-    Map<String, Object> merged =
-        ownPreset != null ? presetRate(ownPreset) : new LinkedHashMap<>(poolRate);
-    merged.putAll(readRate(mapping, where));
-    RateLimit limit = buildRate(merged, mapping, where);
-    return limit == null ? null : new Own<>(limit);
+    Map<String, Object> base = ownPreset != null ? presetRate(ownPreset) : poolRate;
+    return backendSetting(node, where, base, this::readRate, this::buildRate);
   }
 
   private @Nullable Own<AdaptiveLimit> backendAdaptive(Node node, String where) {
-    if (isOff(node)) {
-      return new Own<>(null);
-    }
-    if (!(node instanceof MappingNode mapping)) {
-      problems.add(
-          node, where, "must be a mapping or false, was " + YamlValueReader.describe(node));
-      return null;
-    }
-    Map<String, Object> merged = new LinkedHashMap<>(poolAdaptive);
-    merged.putAll(readAdaptive(mapping, where));
-    AdaptiveLimit limit = buildAdaptive(merged, mapping, where);
-    return limit == null ? null : new Own<>(limit);
+    return backendSetting(node, where, poolAdaptive, this::readAdaptive, this::buildAdaptive);
   }
 
   private static Map<String, Object> presetRate(@Nullable ResiliencePreset preset) {
