@@ -37,12 +37,14 @@ class RateLimitTest {
   }
 
   private BackendPool pool(RateLimit limit, int maxJobs) {
-    return keep(
-        BackendPool.builder()
-            .backend(Backend.of(ADDR, ARCH).withMaxJobs(maxJobs))
-            .ticker(ticker)
-            .rateLimit(limit)
-            .build());
+    return keep(builder(maxJobs).rateLimit(limit).build());
+  }
+
+  /** One backend, the test's ticker. */
+  private BackendPool.Builder builder(int maxJobs) {
+    return BackendPool.builder()
+        .backend(Backend.of(ADDR, ARCH).withMaxJobs(maxJobs))
+        .ticker(ticker);
   }
 
   private BackendPool keep(BackendPool pool) {
@@ -169,9 +171,7 @@ class RateLimitTest {
   void aTokenTheBreakerRefusesGoesBackToTheBucket() {
     BackendPool pool =
         keep(
-            BackendPool.builder()
-                .backend(Backend.of(ADDR, ARCH).withMaxJobs(100))
-                .ticker(ticker)
+            builder(100)
                 .circuitBreaker(new CircuitBreakerPolicy.Consecutive(1, Duration.ofMinutes(1)))
                 .rateLimit(RateLimit.of(1, 2))
                 .build());
@@ -185,9 +185,7 @@ class RateLimitTest {
     List<PoolEvent> events = new CopyOnWriteArrayList<>();
     BackendPool pool =
         keep(
-            BackendPool.builder()
-                .backend(Backend.of(ADDR, ARCH).withMaxJobs(100))
-                .ticker(ticker)
+            builder(100)
                 .circuitBreaker(new CircuitBreakerPolicy.Consecutive(1, Duration.ofSeconds(10)))
                 .rateLimit(RateLimit.of(100, 100).withAdaptive(true))
                 .build());
@@ -223,9 +221,7 @@ class RateLimitTest {
   void aFixedRateIgnoresTheCircuit() {
     BackendPool pool =
         keep(
-            BackendPool.builder()
-                .backend(Backend.of(ADDR, ARCH).withMaxJobs(100))
-                .ticker(ticker)
+            builder(100)
                 .circuitBreaker(new CircuitBreakerPolicy.Consecutive(1, Duration.ofSeconds(10)))
                 .rateLimit(RateLimit.of(100, 100))
                 .build());
@@ -238,9 +234,7 @@ class RateLimitTest {
     ControlledProbes probes = new ControlledProbes("scripted-rate");
     BackendPool pool =
         keep(
-            BackendPool.builder()
-                .backend(Backend.of(ADDR, ARCH).withMaxJobs(100))
-                .ticker(ticker)
+            builder(100)
                 .healthProbe(probes)
                 .healthCheck(probes.check().window(4, 1, 0))
                 .rateLimit(RateLimit.of(100, 100).withAdaptive(true))
