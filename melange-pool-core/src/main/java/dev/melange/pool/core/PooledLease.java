@@ -84,6 +84,10 @@ class PooledLease implements Lease {
     if (end()) {
       try {
         slot.breaker.onNoOutcome(permit);
+        RateLimitedCircuitBreaker limited = slot.rateLimited();
+        if (limited != null) {
+          limited.unused(); // nobody used its token either
+        }
       } finally {
         releaseSlot();
       }

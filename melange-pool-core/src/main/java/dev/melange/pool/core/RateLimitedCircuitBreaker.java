@@ -147,6 +147,14 @@ final class RateLimitedCircuitBreaker implements CircuitBreaker, MeasuredCircuit
     return breaker instanceof MeasuredCircuitBreaker measured ? measured.callStats() : null;
   }
 
+  /**
+   * A lease that took a token was never handed over (its wait ended first): the token goes back.
+   */
+  void unused() {
+    bucket.giveBack();
+    accepted.decrement();
+  }
+
   /** A waiter got a lease here after waiting this long in the pool's queue. */
   void waited(long nanos) {
     waitedNanos.add(nanos);

@@ -282,10 +282,17 @@ final class WaitQueue {
       if (lease != null) {
         it.remove();
         RateLimitedCircuitBreaker limited = lease.slot.rateLimited();
-        if (limited != null) {
-          limited.waited(pool.ticker().read() - waiter.arrivedAtNanos);
+        if (limited == null) {
+          completions.add(() -> waiter.grant(lease));
+        } else {
+          long waited = pool.ticker().read() - waiter.arrivedAtNanos;
+          completions.add(
+              () -> {
+                if (waiter.grant(lease)) {
+                  limited.waited(waited);
+                }
+              });
         }
-        completions.add(() -> waiter.grant(lease));
       } else if (candidates.isEmpty()) {
         it.remove();
         NoBackendAvailableException failure =

@@ -8,7 +8,6 @@ import dev.melange.pool.Lease;
 import dev.melange.pool.PoolEvent;
 import dev.melange.pool.Selector;
 import dev.melange.pool.failsafe.FailsafeCircuitBreakers;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -46,12 +45,10 @@ class FailsafeStressTest {
                       breakers.put(backend.addr(), breaker);
                       return breaker;
                     }));
-    Map<String, AtomicInteger> holding = new ConcurrentHashMap<>();
     for (String name : NAMES) {
       String addr = "tcp://" + name + ":1";
       builder.backend(
           Backend.of(addr, ARCH).withMaxJobs(MAX_JOBS).withLabels(Map.of("name", name)));
-      holding.put(addr, new AtomicInteger());
     }
     Map<String, String> lastTold = new ConcurrentHashMap<>();
     AtomicInteger opened = new AtomicInteger();
@@ -68,6 +65,7 @@ class FailsafeStressTest {
             }
           });
       ConcurrentRun run = new ConcurrentRun();
+      LeaseChurn churn = new LeaseChurn(run, MAX_JOBS);
       run.run(
           8,
           Duration.ofMinutes(2),
@@ -84,25 +82,8 @@ class FailsafeStressTest {
                     continue;
                   }
                   leases++;
-                  Lease lease = got.get();
-                  AtomicInteger held = holding.get(lease.backend().addr());
-                  int now = held.incrementAndGet();
-                  if (now > MAX_JOBS) {
-                    run.violation(lease.backend().addr() + " holds " + now + " leases");
-                  }
-                  if (random.nextInt(8) == 0) {
-                    Thread.yield(); // other threads' trials and outcomes come in meanwhile
-                  }
-                  held.decrementAndGet();
-                  int outcome = random.nextInt(10);
-                  boolean flaky = lease.backend().addr().equals("tcp://a:1");
-                  if (outcome < (flaky ? 5 : 2)) {
-                    lease.recordFailure(new IOException("boom"));
-                  } else if (outcome < 8) {
-                    lease.recordSuccess();
-                  } else {
-                    lease.close();
-                  }
+                  boolean flaky = got.get().backend().addr().equals("tcp://a:1");
+                  churn.hold(got.get(), random, flaky ? 50 : 20, 20, true);
                 }
                 return null;
               });

@@ -8,11 +8,9 @@ import dev.melange.pool.CircuitBreakerPolicy;
 import dev.melange.pool.Lease;
 import dev.melange.pool.Selector;
 import dev.melange.pool.spi.CircuitBreaker.State;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -51,10 +49,6 @@ class FailureRateStressTest {
               .withMaxJobs(MAX_JOBS)
               .withLabels(Map.of("name", name)));
     }
-    Map<String, AtomicInteger> holding = new ConcurrentHashMap<>();
-    for (String name : NAMES) {
-      holding.put("tcp://" + name + ":1", new AtomicInteger());
-    }
     AtomicInteger opened = new AtomicInteger();
     try (BackendPool pool = builder.build()) {
       pool.subscribe(
@@ -64,6 +58,7 @@ class FailureRateStressTest {
             }
           });
       ConcurrentRun run = new ConcurrentRun();
+      LeaseChurn churn = new LeaseChurn(run, MAX_JOBS);
       run.run(
           8,
           Duration.ofMinutes(2),
@@ -78,22 +73,8 @@ class FailureRateStressTest {
                   if (got.isEmpty()) {
                     continue;
                   }
-                  Lease lease = got.get();
-                  AtomicInteger held = holding.get(lease.backend().addr());
-                  int now = held.incrementAndGet();
-                  if (now > MAX_JOBS) {
-                    run.violation(lease.backend().addr() + " holds " + now + " leases");
-                  }
-                  held.decrementAndGet();
-                  int outcome = random.nextInt(10);
-                  boolean flaky = lease.backend().addr().equals("tcp://a:1");
-                  if (outcome < (flaky ? 6 : 1)) {
-                    lease.recordFailure(new IOException("boom"));
-                  } else if (outcome < 9) {
-                    lease.recordSuccess();
-                  } else {
-                    lease.close();
-                  }
+                  boolean flaky = got.get().backend().addr().equals("tcp://a:1");
+                  churn.hold(got.get(), random, flaky ? 60 : 10, 10, false);
                 }
                 return null;
               });
