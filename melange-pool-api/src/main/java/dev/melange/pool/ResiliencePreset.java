@@ -20,6 +20,9 @@ import java.time.Duration;
  *   <tr><td>relaxed</td><td>70%</td><td>20</td><td>60s</td><td>200/s</td><td>500</td></tr>
  * </table>
  */
+// Its fields are records of immutable values; Error Prone cannot tell without @Immutable, which
+// would need its annotations on the api's classpath.
+@SuppressWarnings("ImmutableEnumChecker")
 public enum ResiliencePreset {
   /** Fail fast, low tolerance, conservative limits: for what everything else depends on. */
   CRITICAL("critical", 30, 5, 15, 50, 75),

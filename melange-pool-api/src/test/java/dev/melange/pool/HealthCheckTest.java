@@ -486,7 +486,7 @@ class HealthCheckTest {
         HealthCheck.of("http")
             .window(8, 3, 2)
             .withPath("/healthz")
-            .withInterval(Duration.ofMillis(2000));
+            .withInterval(Duration.ofSeconds(2));
 
     assertThat(one).isEqualTo(other).hasSameHashCodeAs(other);
     assertThat(HealthCheck.tcp()).isEqualTo(HealthCheck.tcp().withInterval(FIVE_SECONDS));

@@ -471,7 +471,7 @@ final class FailureRateCircuitBreaker implements CircuitBreaker, MeasuredCircuit
     if (reopens == 0 || policy.backoff() == 1) {
       return waitNanos;
     }
-    double grown = waitNanos * Math.pow(policy.backoff(), reopens);
+    double grown = (double) waitNanos * Math.pow(policy.backoff(), (double) reopens);
     return grown >= maxWaitNanos ? maxWaitNanos : (long) grown;
   }
 

@@ -1034,7 +1034,7 @@ final class LocalBackendPool implements BackendPool {
       String where = settings.locations().get(problem.key());
       lines.add(path + (where == null ? "" : ":" + where) + ": " + problem.text());
       if (where != null && line == 0) {
-        String[] parts = where.split(":");
+        String[] parts = where.split(":", -1);
         line = Integer.parseInt(parts[0]);
         column = Integer.parseInt(parts[1]);
       }

@@ -78,7 +78,7 @@ record PoolSettings(
   /** These settings with the resilience mode the environment sets, if it sets one. */
   PoolSettings withEnvironment() {
     ResilienceSettings applied = resilience.withEnvironment();
-    return applied == resilience ? this : copy(applied, source, sourceStamp);
+    return applied.equals(resilience) ? this : copy(applied, source, sourceStamp);
   }
 
   /** These settings, as read from {@code file}, which was in state {@code stamp} before. */

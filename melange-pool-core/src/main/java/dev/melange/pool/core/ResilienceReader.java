@@ -249,7 +249,7 @@ final class ResilienceReader {
       return null;
     }
     int burst = (Integer) merged.getOrDefault("burst", (int) Math.max(1, Math.ceil(rate)));
-    boolean adaptive = (Boolean) merged.getOrDefault("adaptive", Boolean.FALSE);
+    boolean adaptive = (Boolean) merged.getOrDefault("adaptive", false);
     try {
       return new RateLimit(rate, burst, adaptive);
     } catch (IllegalArgumentException e) {

@@ -79,15 +79,15 @@ record ResilienceSettings(
 
   /** The rate limit of a backend, or null for none. */
   @Nullable RateLimit rateLimitOf(String addr) {
-    switch (mode) {
-      case DISABLED:
-        return null;
-      case STRICT:
-        return ResiliencePreset.CRITICAL.rateLimit();
-      case RELAXED:
-        return ResiliencePreset.RELAXED.rateLimit();
-      case CONFIGURED:
-        break;
+    RateLimit imposed =
+        switch (mode) {
+          case DISABLED -> null;
+          case STRICT -> ResiliencePreset.CRITICAL.rateLimit();
+          case RELAXED -> ResiliencePreset.RELAXED.rateLimit();
+          case CONFIGURED -> null;
+        };
+    if (mode != ResilienceMode.CONFIGURED) {
+      return imposed;
     }
     Optional<RateLimit> own = rateLimits.get(addr);
     if (own != null) {

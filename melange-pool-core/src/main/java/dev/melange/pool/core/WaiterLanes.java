@@ -45,13 +45,13 @@ final class WaiterLanes {
   void add(Waiter waiter, long nowNanos) {
     waiter.arrival = nextArrival++;
     waiter.arrivedAtNanos = nowNanos;
-    lanes.get(waiter.priority.ordinal()).addLast(waiter);
+    lanes.get(level(waiter.priority)).addLast(waiter);
     size++;
   }
 
   /** Forgets a waiter; false if it was not queued. */
   boolean remove(Waiter waiter) {
-    if (lanes.get(waiter.priority.ordinal()).remove(waiter)) {
+    if (lanes.get(level(waiter.priority)).remove(waiter)) {
       size--;
       return true;
     }
@@ -87,9 +87,19 @@ final class WaiterLanes {
     return new ServiceOrder(nowNanos, agingNanos);
   }
 
-  /** {@code waiter}'s level ({@link Priority#ordinal()}) once it has waited until {@code now}. */
+  /** A priority's lane: 0 for LOW up to 3 for CRITICAL. */
+  static int level(Priority priority) {
+    return switch (priority) {
+      case LOW -> 0;
+      case NORMAL -> 1;
+      case HIGH -> 2;
+      case CRITICAL -> 3;
+    };
+  }
+
+  /** {@code waiter}'s level ({@link #level}) once it has waited until {@code now}. */
   static int effectiveLevel(Waiter waiter, long nowNanos, long agingNanos) {
-    int base = waiter.priority.ordinal();
+    int base = level(waiter.priority);
     long waited = nowNanos - waiter.arrivedAtNanos; // a difference: tickers may wrap around
     if (base == TOP_LEVEL || waited < agingNanos) {
       return base;

@@ -22,7 +22,6 @@ import org.junit.jupiter.api.Test;
 class AdaptiveLimitTest {
   private static final String ARCH = "x86_64";
   private static final String ADDR = "tcp://a:1";
-  private static final IOException BOOM = new IOException("boom");
   private final FakeTicker ticker = new FakeTicker();
   private final List<BackendPool> pools = new CopyOnWriteArrayList<>();
 
@@ -76,7 +75,7 @@ class AdaptiveLimitTest {
 
     int[] expected = {18, 16, 14, 12, 10, 9, 8, 7, 6, 5, 5};
     for (int next : expected) {
-      pool.tryAcquire(ARCH, Selector.any()).orElseThrow().recordFailure(BOOM);
+      pool.tryAcquire(ARCH, Selector.any()).orElseThrow().recordFailure(boom());
       assertThat(limit(pool)).isEqualTo(next);
     }
     assertThat(fill(pool)).as("the limit is what the pool gives").hasSize(5);
@@ -87,7 +86,7 @@ class AdaptiveLimitTest {
   @Test
   void aimdGrowsByOneAfterAWindowOfSuccessesWhileTheBackendIsBusy() {
     BackendPool pool = pool(10, AdaptiveLimit.aimd(1));
-    pool.tryAcquire(ARCH, Selector.any()).orElseThrow().recordFailure(BOOM);
+    pool.tryAcquire(ARCH, Selector.any()).orElseThrow().recordFailure(boom());
     assertThat(limit(pool)).isEqualTo(9);
 
     // Nine leases out; each success is replaced at once, so the backend stays busy.
@@ -106,7 +105,7 @@ class AdaptiveLimitTest {
   @Test
   void aimdDoesNotGrowWhileTheBackendUsesLessThanHalfItsLimit() {
     BackendPool pool = pool(10, AdaptiveLimit.aimd(1));
-    pool.tryAcquire(ARCH, Selector.any()).orElseThrow().recordFailure(BOOM);
+    pool.tryAcquire(ARCH, Selector.any()).orElseThrow().recordFailure(boom());
     for (int i = 0; i < 100; i++) {
       pool.tryAcquire(ARCH, Selector.any()).orElseThrow().recordSuccess();
     }
@@ -150,7 +149,7 @@ class AdaptiveLimitTest {
   void gradientBacksOffOnFailuresAndStopsAtMin() {
     BackendPool pool = pool(20, AdaptiveLimit.gradient(3));
     for (int i = 0; i < 30; i++) {
-      pool.tryAcquire(ARCH, Selector.any()).orElseThrow().recordFailure(BOOM);
+      pool.tryAcquire(ARCH, Selector.any()).orElseThrow().recordFailure(boom());
     }
     assertThat(limit(pool)).isEqualTo(3);
   }
@@ -160,8 +159,8 @@ class AdaptiveLimitTest {
     BackendPool pool = pool(4, AdaptiveLimit.aimd(1));
     List<PoolEvent> events = new CopyOnWriteArrayList<>();
     AutoCloseable unused = pool.subscribe(events::add);
-    pool.tryAcquire(ARCH, Selector.any()).orElseThrow().recordFailure(BOOM);
-    pool.tryAcquire(ARCH, Selector.any()).orElseThrow().recordFailure(BOOM);
+    pool.tryAcquire(ARCH, Selector.any()).orElseThrow().recordFailure(boom());
+    pool.tryAcquire(ARCH, Selector.any()).orElseThrow().recordFailure(boom());
     Eventually.until(
         "two limit events",
         () -> events.stream().filter(e -> e instanceof PoolEvent.LimitChanged).count() == 2,
@@ -212,7 +211,11 @@ class AdaptiveLimitTest {
             .ticker(ticker)
             .adaptiveLimit(AdaptiveLimit.aimd(1)));
     assertThat(limit(pool)).isEqualTo(10);
-    pool.tryAcquire(ARCH, Selector.any()).orElseThrow().recordFailure(BOOM);
+    pool.tryAcquire(ARCH, Selector.any()).orElseThrow().recordFailure(boom());
     assertThat(limit(pool)).isEqualTo(9);
+  }
+
+  private static IOException boom() {
+    return new IOException("boom");
   }
 }

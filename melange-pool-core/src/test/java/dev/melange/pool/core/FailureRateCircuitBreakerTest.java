@@ -18,7 +18,6 @@ import org.junit.jupiter.api.Test;
 
 /** The failure-rate breaker, driven by an injected ticker. */
 class FailureRateCircuitBreakerTest {
-  private static final IOException BOOM = new IOException("boom");
   private final FakeTicker ticker = new FakeTicker(Long.MAX_VALUE - 1_000_000_000L);
   private final List<String> transitions = new ArrayList<>();
 
@@ -125,7 +124,7 @@ class FailureRateCircuitBreakerTest {
 
   private static void fail(CircuitBreaker breaker, int times) {
     for (int i = 0; i < times; i++) {
-      breaker.onFailure(breaker.tryAcquirePermit(), BOOM);
+      breaker.onFailure(breaker.tryAcquirePermit(), boom());
     }
   }
 
@@ -263,7 +262,7 @@ class FailureRateCircuitBreakerTest {
       breaker.onSuccess(breaker.tryAcquirePermit());
     }
     assertThat(breaker.leasesOutTooLong(ticker.read())).isEqualTo(1);
-    breaker.onFailure(old, BOOM);
+    breaker.onFailure(old, boom());
     assertThat(breaker.leasesOutTooLong(ticker.read())).isZero();
   }
 
@@ -346,7 +345,7 @@ class FailureRateCircuitBreakerTest {
     assertThat(breaker.snapshot().state()).isEqualTo(State.OPEN);
     ticker.advance(Duration.ofSeconds(10));
     succeed(breaker, 1); // the trial closes it
-    breaker.onFailure(early, BOOM); // granted in the first closed epoch
+    breaker.onFailure(early, boom()); // granted in the first closed epoch
     assertThat(breaker.windowCounts()).containsExactly(0, 0, 0);
   }
 
@@ -402,13 +401,13 @@ class FailureRateCircuitBreakerTest {
       Lease onA = pool.acquire("x86_64", Selector.any());
       Lease onB = pool.acquire("x86_64", Selector.any());
       assertThat(onA.backend().addr()).isEqualTo("tcp://a:1");
-      onA.recordFailure(BOOM);
-      onB.recordFailure(BOOM);
+      onA.recordFailure(boom());
+      onB.recordFailure(boom());
       assertThat(PoolStatus.of(pool, "tcp://a:1").circuitState()).isEqualTo(State.CLOSED);
       assertThat(PoolStatus.of(pool, "tcp://b:1").circuitState()).isEqualTo(State.OPEN);
       pool.acquire("x86_64", Selector.any(), Duration.ZERO).recordSuccess();
       assertThat(PoolStatus.of(pool, "tcp://a:1").circuitState()).isEqualTo(State.CLOSED);
-      pool.acquire("x86_64", Selector.any(), Duration.ZERO).recordFailure(BOOM);
+      pool.acquire("x86_64", Selector.any(), Duration.ZERO).recordFailure(boom());
       assertThat(PoolStatus.of(pool, "tcp://a:1").circuitState())
           .as("2 of 3 failed")
           .isEqualTo(State.OPEN);
@@ -435,5 +434,9 @@ class FailureRateCircuitBreakerTest {
         .hasMessage(
             "circuitBreaker policies for single backends (tcp://a:1) cannot be combined with a"
                 + " custom CircuitBreaker.Factory");
+  }
+
+  private static IOException boom() {
+    return new IOException("boom");
   }
 }

@@ -22,6 +22,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
@@ -354,7 +355,7 @@ class HealthAndReloadRacesTest {
       // A drain's end runs on the pool's timer, in order: once a task queued after the release
       // has run, a drain that had gone on would have ended.
       CompletableFuture<Void> timerPassed = new CompletableFuture<>();
-      ((LocalBackendPool) pool).schedule(() -> timerPassed.complete(null), 0);
+      Future<?> unused = ((LocalBackendPool) pool).schedule(() -> timerPassed.complete(null), 0);
       timerPassed.get(10, TimeUnit.SECONDS);
       assertThat(pool.backends())
           .as("the backends of a pool whose configuration lists a and b")

@@ -18,7 +18,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -74,7 +73,8 @@ class HealthCheckingTest {
           new Thread(
               () -> {
                 while (!socket.isClosed()) {
-                  try (Socket connection = socket.accept()) {
+                  try {
+                    socket.accept().close(); // the connect is the probe
                     accepted.incrementAndGet();
                   } catch (IOException closed) {
                     return;

@@ -13,7 +13,6 @@ import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -123,7 +122,8 @@ class HealthScaleTest {
 
   private static void acceptAll(ServerSocketChannel server, AtomicLong accepted) {
     while (server.isOpen()) {
-      try (SocketChannel connection = server.accept()) {
+      try {
+        server.accept().close(); // the connect is the probe: accepted and closed at once
         accepted.incrementAndGet();
       } catch (IOException closed) {
         return;

@@ -28,6 +28,7 @@ final class LeaseChurn {
    * @param yieldWhileHeld whether to yield now and then while holding it, so that other threads'
    *     outcomes come in meanwhile
    */
+  @SuppressWarnings("ThreadPriorityCheck") // yields only to shuffle interleavings, not to wait
   void hold(
       Lease lease,
       ThreadLocalRandom random,

@@ -373,9 +373,14 @@ class ReloadTest {
       String explicit =
           FIRST.replace(
               "  - addr: tcp://c:1\n    arch: x86_64\n",
-              "  - addr: tcp://c:1\n    arch: x86_64\n    circuitBreaker: {type: consecutive}\n"
-                  + "  - addr: tcp://d:1\n    arch: x86_64\n"
-                  + "    circuitBreaker: {type: failure-rate}\n");
+              """
+                - addr: tcp://c:1
+                  arch: x86_64
+                  circuitBreaker: {type: consecutive}
+                - addr: tcp://d:1
+                  arch: x86_64
+                  circuitBreaker: {type: failure-rate}
+              """);
       pool.reload(write("same.yaml", explicit)); // c's breaker is the one it had; d is new
       assertThat(pool.backends()).extracting(Backend::addr).contains("tcp://d:1");
 

@@ -27,7 +27,6 @@ class ResilienceBuilderTest {
   private static final String ARCH = "x86_64";
   private static final String A = "tcp://a:1";
   private static final String B = "tcp://b:1";
-  private static final IOException BOOM = new IOException("boom");
   private final FakeTicker ticker = new FakeTicker();
   private final List<BackendPool> pools = new CopyOnWriteArrayList<>();
 
@@ -79,7 +78,7 @@ class ResilienceBuilderTest {
     for (int i = 0; i < 3; i++) {
       pool.tryAcquire(ARCH, Selector.any()).orElseThrow().recordSuccess();
     }
-    pool.tryAcquire(ARCH, Selector.any()).orElseThrow().recordFailure(BOOM);
+    pool.tryAcquire(ARCH, Selector.any()).orElseThrow().recordFailure(boom());
     BackendStatus a = PoolStatus.of(pool, A);
     CallStats calls = a.calls();
     assertThat(calls).isNotNull();
@@ -93,7 +92,7 @@ class ResilienceBuilderTest {
     assertThat(a.rateLimiter().accepted()).isEqualTo(4);
 
     // The fifth call, a failure: 2 of 5 is 40%, over critical's 30%.
-    pool.tryAcquire(ARCH, Selector.any()).orElseThrow().recordFailure(BOOM);
+    pool.tryAcquire(ARCH, Selector.any()).orElseThrow().recordFailure(boom());
     assertThat(PoolStatus.of(pool, A).circuitState()).isEqualTo(CircuitBreaker.State.OPEN);
   }
 
@@ -121,7 +120,7 @@ class ResilienceBuilderTest {
                 .adaptiveLimit(dev.melange.pool.AdaptiveLimit.aimd(1))
                 .resilience(ResilienceMode.DISABLED));
     for (int i = 0; i < 20; i++) {
-      pool.tryAcquire(ARCH, Selector.any()).orElseThrow().recordFailure(BOOM);
+      pool.tryAcquire(ARCH, Selector.any()).orElseThrow().recordFailure(boom());
     }
     BackendStatus a = PoolStatus.of(pool, A);
     assertThat(a.circuitState()).isEqualTo(CircuitBreaker.State.CLOSED);
@@ -204,5 +203,9 @@ class ResilienceBuilderTest {
     BackendStatus c = PoolStatus.of(pool, "tcp://c:1");
     assertThat(c.calls()).as("a failure-rate breaker").isNotNull();
     assertThat(c.rateLimiter().configuredRate()).isEqualTo(9.0);
+  }
+
+  private static IOException boom() {
+    return new IOException("boom");
   }
 }

@@ -37,6 +37,7 @@ import org.jspecify.annotations.Nullable;
 class ResiliencePropertiesTest {
   private static final String ARCH = "x86_64";
   private static final List<String> ADDRS = List.of("tcp://a:1", "tcp://b:1", "tcp://c:1");
+  private static final List<Priority> PRIORITIES = List.of(Priority.values());
 
   /** One backend's configuration. */
   record Policy(
@@ -169,7 +170,7 @@ class ResiliencePropertiesTest {
                       Selector.any(),
                       AcquireOptions.defaults()
                           .withTimeout(Duration.ofMinutes(10))
-                          .withPriority(Priority.values()[step.priority()])));
+                          .withPriority(PRIORITIES.get(step.priority()))));
           default -> ticker.advance(step.advance());
         }
         // Waiters served meanwhile hold leases too.

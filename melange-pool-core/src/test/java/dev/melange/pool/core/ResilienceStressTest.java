@@ -111,7 +111,8 @@ class ResilienceStressTest {
   /** A waiting acquire of a random priority, for a few milliseconds of real time. */
   private static Optional<Lease> waitFor(BackendPool pool, ThreadLocalRandom random)
       throws InterruptedException {
-    Priority priority = Priority.values()[random.nextInt(Priority.values().length)];
+    List<Priority> priorities = List.of(Priority.values());
+    Priority priority = priorities.get(random.nextInt(priorities.size()));
     CompletableFuture<Lease> future =
         pool.acquireAsync(
             ARCH,
