@@ -288,8 +288,11 @@ final class WaitQueue {
           long waited = pool.ticker().read() - waiter.arrivedAtNanos;
           completions.add(
               () -> {
-                if (waiter.grant(lease)) {
-                  limited.waited(waited);
+                // Counted before the caller can see its lease (and the stats), taken back if the
+                // wait ended first.
+                limited.waited(waited);
+                if (!waiter.grant(lease)) {
+                  limited.waited(-waited);
                 }
               });
         }
