@@ -1,0 +1,160 @@
+package dev.melange.pool.buildkit;
+
+import dev.melange.pool.buildkit.proto.ControlGrpc;
+import dev.melange.pool.buildkit.proto.ListWorkersRequest;
+import dev.melange.pool.buildkit.proto.ListWorkersResponse;
+import dev.melange.pool.buildkit.proto.Platform;
+import dev.melange.pool.spi.HealthProbe;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The {@code buildkit} probe of one daemon, over one gRPC channel kept for its life. A check asks
+ * {@code grpc.health.v1.Health/Check} (SERVING is up; UNIMPLEMENTED is up too: daemons before v0.13
+ * do not register the service, and answering at all proves the server is up), then {@code
+ * moby.buildkit.v1.Control/ListWorkers}: a daemon whose controller has no worker yet is not ready
+ * (its listener opens before the controller is, so a connect alone says too little). Each call has
+ * the check's timeout as its deadline. Never {@code DiskUsage}: it walks the build cache.
+ */
+final class BuildKitProbe implements HealthProbe {
+  private final BuildKitAddress address;
+  private final ManagedChannel channel;
+  private final HealthGrpc.HealthStub health;
+  private final ControlGrpc.ControlStub control;
+
+  BuildKitProbe(BuildKitAddress address) {
+    this.address = address;
+    this.channel = BuildKitChannels.open(address);
+    this.health = HealthGrpc.newStub(channel);
+    this.control = ControlGrpc.newStub(channel);
+  }
+
+  @Override
+  public CompletionStage<Result> check(Duration timeout) {
+    long deadlineNanos = Math.max(1, timeout.toNanos());
+    CompletableFuture<Result> result = new CompletableFuture<>();
+    health
+        .withDeadlineAfter(deadlineNanos, TimeUnit.NANOSECONDS)
+        .check(
+            HealthCheckRequest.getDefaultInstance(),
+            new Answer<HealthCheckResponse>(result) {
+              @Override
+              void answered(HealthCheckResponse response) {
+                if (response.getStatus() == HealthCheckResponse.ServingStatus.SERVING) {
+                  listWorkers(deadlineNanos, result);
+                } else {
+                  result.complete(Result.down("health: " + response.getStatus()));
+                }
+              }
+
+              @Override
+              void failed(Status status) {
+                if (status.getCode() == Status.Code.UNIMPLEMENTED) {
+                  listWorkers(deadlineNanos, result); // a daemon older than v0.13
+                } else {
+                  result.complete(Result.down(describe("health", status)));
+                }
+              }
+            });
+    return result;
+  }
+
+  private void listWorkers(long deadlineNanos, CompletableFuture<Result> result) {
+    if (result.isDone()) {
+      return; // cancelled (timed out) meanwhile
+    }
+    control
+        .withDeadlineAfter(deadlineNanos, TimeUnit.NANOSECONDS)
+        .listWorkers(
+            ListWorkersRequest.getDefaultInstance(),
+            new Answer<ListWorkersResponse>(result) {
+              @Override
+              void answered(ListWorkersResponse response) {
+                if (response.getRecordCount() == 0) {
+                  result.complete(Result.down("no workers"));
+                  return;
+                }
+                int workers = response.getRecordCount();
+                String nativePlatform =
+                    response.getRecord(0).getPlatformsCount() == 0
+                        ? "no platform"
+                        : platform(response.getRecord(0).getPlatforms(0));
+                result.complete(
+                    Result.up(
+                        "ok: "
+                            + workers
+                            + (workers == 1 ? " worker, " : " workers, ")
+                            + nativePlatform));
+              }
+
+              @Override
+              void failed(Status status) {
+                result.complete(Result.down(describe("list workers", status)));
+              }
+            });
+  }
+
+  /** {@code linux/arm64/v8}: OS, architecture, and the variant when there is one. */
+  static String platform(Platform platform) {
+    String text = platform.getOS() + "/" + platform.getArchitecture();
+    return platform.getVariant().isEmpty() ? text : text + "/" + platform.getVariant();
+  }
+
+  private static String describe(String call, Status status) {
+    String description = status.getDescription();
+    return call
+        + ": "
+        + status.getCode()
+        + (description == null || description.isBlank() ? "" : " (" + description + ")");
+  }
+
+  @Override
+  public void close() {
+    channel.shutdownNow();
+  }
+
+  @Override
+  public String toString() {
+    return "buildkit probe of " + address;
+  }
+
+  /** One call's answer: a value, or a failure as a status. */
+  private abstract static class Answer<T> implements StreamObserver<T> {
+    private final CompletableFuture<Result> result;
+
+    Answer(CompletableFuture<Result> result) {
+      this.result = result;
+    }
+
+    abstract void answered(T response);
+
+    abstract void failed(Status status);
+
+    @Override
+    public void onNext(T response) {
+      try {
+        answered(response);
+      } catch (RuntimeException e) {
+        result.completeExceptionally(e);
+      }
+    }
+
+    @Override
+    public void onError(Throwable error) {
+      failed(
+          error instanceof StatusRuntimeException e ? e.getStatus() : Status.fromThrowable(error));
+    }
+
+    @Override
+    public void onCompleted() {}
+  }
+}

@@ -1,0 +1,202 @@
+package dev.melange.pool.buildkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+import dev.melange.pool.Backend;
+import dev.melange.pool.BackendPool;
+import dev.melange.pool.BackendStatus;
+import dev.melange.pool.Health;
+import dev.melange.pool.HealthCheck;
+import dev.melange.pool.spi.HealthProbe;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The buildkit probe against real gRPC servers that answer as buildkitd does. */
+class BuildKitProbeTest {
+  private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+  @TempDir Path dir;
+
+  private static HealthProbe.Result check(String addr, Duration timeout) throws Exception {
+    try (HealthProbe probe =
+        new BuildKitProbeFactory()
+            .create(Backend.of(addr, "x86_64"), HealthCheck.of(BuildKitProbeFactory.TYPE))) {
+      return probe.check(timeout).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void aServingDaemonWithAWorkerIsUpAndSaysWhatItRuns() throws Exception {
+    try (FakeBuildKitd daemon = FakeBuildKitd.tcp().worker("linux/arm64", "linux/amd64")) {
+      HealthProbe.Result result = check(daemon.addr(), TIMEOUT);
+      assertThat(result.healthy()).isTrue();
+      assertThat(result.detail()).isEqualTo("ok: 1 worker, linux/arm64");
+    }
+  }
+
+  @Test
+  void aDaemonWithoutWorkersIsNotReady() throws Exception {
+    try (FakeBuildKitd daemon = FakeBuildKitd.tcp()) {
+      HealthProbe.Result result = check(daemon.addr(), TIMEOUT);
+      assertThat(result.healthy()).isFalse();
+      assertThat(result.detail()).isEqualTo("no workers");
+    }
+  }
+
+  @Test
+  void aDaemonThatIsNotServingIsDown() throws Exception {
+    try (FakeBuildKitd daemon = FakeBuildKitd.tcp().worker("linux/amd64")) {
+      daemon.serving(false);
+      HealthProbe.Result result = check(daemon.addr(), TIMEOUT);
+      assertThat(result.healthy()).isFalse();
+      assertThat(result.detail()).isEqualTo("health: NOT_SERVING");
+    }
+  }
+
+  @Test
+  void anOldDaemonWithoutHealthIsUpWhenItHasAWorker() throws Exception {
+    try (FakeBuildKitd daemon = FakeBuildKitd.withoutHealth().worker("linux/amd64/v3")) {
+      HealthProbe.Result result = check(daemon.addr(), TIMEOUT);
+      assertThat(result.healthy()).isTrue();
+      assertThat(result.detail()).isEqualTo("ok: 1 worker, linux/amd64/v3");
+    }
+  }
+
+  @Test
+  void aDaemonOnAUnixSocketIsProbed() throws Exception {
+    try (FakeBuildKitd daemon =
+        FakeBuildKitd.unix(dir.resolve("buildkitd.sock")).worker("linux/amd64")) {
+      assertThat(daemon.addr()).startsWith("unix:///");
+      assertThat(check(daemon.addr(), TIMEOUT).healthy()).isTrue();
+    }
+  }
+
+  @Test
+  void nothingListeningIsDownWithGrpcsReason() throws Exception {
+    int port;
+    try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = free.getLocalPort();
+    }
+    HealthProbe.Result result = check("tcp://127.0.0.1:" + port, TIMEOUT);
+    assertThat(result.healthy()).isFalse();
+    assertThat(result.detail()).startsWith("health: UNAVAILABLE");
+  }
+
+  @Test
+  void aListenerThatNeverAnswersTimesOutRatherThanHangs() throws Exception {
+    List<Socket> accepted = new ArrayList<>();
+    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      Thread acceptor =
+          new Thread(
+              () -> {
+                try {
+                  while (true) {
+                    accepted.add(silent.accept()); // accepted, never answered
+                  }
+                } catch (java.io.IOException closed) {
+                  // the test is over
+                }
+              });
+      acceptor.setDaemon(true);
+      acceptor.start();
+      HealthProbe.Result result =
+          check("tcp://127.0.0.1:" + silent.getLocalPort(), Duration.ofMillis(300));
+      assertThat(result.healthy()).isFalse();
+      assertThat(result.detail()).startsWith("health: DEADLINE_EXCEEDED");
+    } finally {
+      for (Socket socket : accepted) {
+        socket.close();
+      }
+    }
+  }
+
+  @Test
+  void aPoolFindsTheProbeByItsTypeAndFollowsTheDaemon() throws Exception {
+    try (FakeBuildKitd daemon = FakeBuildKitd.tcp().worker("linux/amd64");
+        BackendPool pool =
+            BackendPool.builder()
+                .backend(Backend.of(daemon.addr(), "x86_64"))
+                .healthCheck(
+                    HealthCheck.of(BuildKitProbeFactory.TYPE)
+                        .withInterval(Duration.ofMillis(50))
+                        .withTimeout(Duration.ofSeconds(5))
+                        .consecutive(1, 1))
+                .build()) {
+      awaitHealth(pool, Health.HEALTHY);
+      assertThat(status(pool).lastProbeResult()).isEqualTo("ok: 1 worker, linux/amd64");
+
+      daemon.noWorkers();
+      awaitHealth(pool, Health.UNHEALTHY);
+      assertThat(status(pool).lastProbeResult()).isEqualTo("no workers");
+    }
+  }
+
+  @Test
+  void yamlNamesTheProbeTypeForABackendOnAUnixSocket() throws Exception {
+    try (FakeBuildKitd daemon =
+        FakeBuildKitd.unix(dir.resolve("yaml.sock")).worker("linux/arm64/v8")) {
+      Path file =
+          Files.writeString(
+              dir.resolve("backends.yaml"),
+              """
+              backends:
+                - addr: %s
+                  arch: aarch64
+              healthCheck:
+                type: buildkit
+                interval: 50ms
+                healthyThreshold: 1
+              """
+                  .formatted(daemon.addr()));
+      try (BackendPool pool = BackendPool.fromYaml(file)) {
+        awaitHealth(pool, Health.HEALTHY);
+        assertThat(status(pool).lastProbeResult()).isEqualTo("ok: 1 worker, linux/arm64/v8");
+      }
+    }
+  }
+
+  @Test
+  void helperSchemesAndBadAddressesAreRefusedWhenThePoolIsBuilt() {
+    assertThatIllegalArgumentException()
+        .isThrownBy(
+            () ->
+                BackendPool.builder()
+                    .backend(Backend.of("docker-container://buildkitd", "x86_64"))
+                    .healthCheck(HealthCheck.of(BuildKitProbeFactory.TYPE))
+                    .build())
+        .withMessageContaining(
+            "buildkit address \"docker-container://buildkitd\": docker-container:// runs a local"
+                + " helper program rather than a network connection; expose buildkitd on tcp://"
+                + " or unix:// and use that address");
+  }
+
+  private static BackendStatus status(BackendPool pool) {
+    return pool.status().get(0);
+  }
+
+  private static void awaitHealth(BackendPool pool, Health health) throws InterruptedException {
+    await("health " + health, () -> status(pool).health() == health, pool);
+  }
+
+  private static void await(String what, BooleanSupplier condition, BackendPool pool)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("waited 20 s for " + what + "; status: " + pool.status());
+      }
+      Thread.sleep(10);
+    }
+  }
+}

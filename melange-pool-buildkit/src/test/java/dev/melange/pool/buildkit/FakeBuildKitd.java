@@ -1,0 +1,135 @@
+package dev.melange.pool.buildkit;
+
+import dev.melange.pool.buildkit.proto.ControlGrpc;
+import dev.melange.pool.buildkit.proto.ListWorkersRequest;
+import dev.melange.pool.buildkit.proto.ListWorkersResponse;
+import dev.melange.pool.buildkit.proto.Platform;
+import dev.melange.pool.buildkit.proto.WorkerRecord;
+import io.grpc.Server;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Test helper: a gRPC server that answers as buildkitd does, with BuildKit's Health and Control
+ * services from our .proto, on 127.0.0.1 or a unix socket. Its workers and health can change while
+ * it runs; it can leave Health out, as daemons before v0.13 do.
+ */
+final class FakeBuildKitd implements AutoCloseable {
+  private final Server server;
+  private final HealthStatusManager health = new HealthStatusManager();
+  private final List<List<String>> workers = new CopyOnWriteArrayList<>();
+  private final String addr;
+  private final @Nullable EventLoopGroup loop;
+
+  private FakeBuildKitd(boolean withHealth, @Nullable Path unixSocket) throws IOException {
+    NettyServerBuilder builder;
+    if (unixSocket == null) {
+      builder =
+          NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      loop = null;
+    } else {
+      loop = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+      builder =
+          NettyServerBuilder.forAddress(new DomainSocketAddress(unixSocket.toString()))
+              .channelType(EpollServerDomainSocketChannel.class)
+              .bossEventLoopGroup(loop)
+              .workerEventLoopGroup(loop);
+    }
+    builder.addService(new Control());
+    if (withHealth) {
+      builder.addService(health.getHealthService());
+    }
+    server = builder.build().start();
+    addr =
+        unixSocket == null
+            ? "tcp://127.0.0.1:" + ((InetSocketAddress) server.getListenSockets().get(0)).getPort()
+            : "unix://" + unixSocket;
+  }
+
+  /** A daemon on 127.0.0.1 with Health. */
+  static FakeBuildKitd tcp() throws IOException {
+    return new FakeBuildKitd(true, null);
+  }
+
+  /** A daemon on 127.0.0.1 without Health, as before BuildKit v0.13. */
+  static FakeBuildKitd withoutHealth() throws IOException {
+    return new FakeBuildKitd(false, null);
+  }
+
+  /** A daemon on a unix socket. */
+  static FakeBuildKitd unix(Path socket) throws IOException {
+    return new FakeBuildKitd(true, socket);
+  }
+
+  String addr() {
+    return addr;
+  }
+
+  /** Adds a worker with these platforms, as {@code os/arch[/variant]}, the native one first. */
+  FakeBuildKitd worker(String... platforms) {
+    workers.add(List.of(platforms));
+    return this;
+  }
+
+  void noWorkers() {
+    workers.clear();
+  }
+
+  void serving(boolean serving) {
+    health.setStatus(
+        "",
+        serving
+            ? HealthCheckResponse.ServingStatus.SERVING
+            : HealthCheckResponse.ServingStatus.NOT_SERVING);
+  }
+
+  @Override
+  public void close() {
+    try {
+      server.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (loop != null) {
+      boolean unused = loop.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly(10_000);
+    }
+  }
+
+  private final class Control extends ControlGrpc.ControlImplBase {
+    @Override
+    public void listWorkers(
+        ListWorkersRequest request, StreamObserver<ListWorkersResponse> response) {
+      ListWorkersResponse.Builder answer = ListWorkersResponse.newBuilder();
+      int id = 0;
+      for (List<String> platforms : workers) {
+        WorkerRecord.Builder worker = WorkerRecord.newBuilder().setID("worker" + id++);
+        for (String platform : platforms) {
+          String[] parts = platform.split("/", -1);
+          Platform.Builder built = Platform.newBuilder().setOS(parts[0]).setArchitecture(parts[1]);
+          if (parts.length > 2) {
+            built.setVariant(parts[2]);
+          }
+          worker.addPlatforms(built);
+        }
+        answer.addRecord(worker);
+      }
+      response.onNext(answer.build());
+      response.onCompleted();
+    }
+  }
+}
