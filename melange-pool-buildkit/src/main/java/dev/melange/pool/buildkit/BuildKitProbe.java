@@ -5,6 +5,7 @@ import dev.melange.pool.buildkit.proto.ListWorkersRequest;
 import dev.melange.pool.buildkit.proto.ListWorkersResponse;
 import dev.melange.pool.buildkit.proto.Platform;
 import dev.melange.pool.spi.HealthProbe;
+import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -22,8 +23,8 @@ import java.util.concurrent.TimeUnit;
  * {@code grpc.health.v1.Health/Check} (SERVING is up; UNIMPLEMENTED is up too: daemons before v0.13
  * do not register the service, and answering at all proves the server is up), then {@code
  * moby.buildkit.v1.Control/ListWorkers}: a daemon whose controller has no worker yet is not ready
- * (its listener opens before the controller is, so a connect alone says too little). Each call has
- * the check's timeout as its deadline. Never {@code DiskUsage}: it walks the build cache.
+ * (its listener opens before the controller is, so a connect alone says too little). The two calls
+ * share one deadline, the check's timeout. Never {@code DiskUsage}: it walks the build cache.
  */
 final class BuildKitProbe implements HealthProbe {
   private final BuildKitAddress address;
@@ -40,17 +41,18 @@ final class BuildKitProbe implements HealthProbe {
 
   @Override
   public CompletionStage<Result> check(Duration timeout) {
-    long deadlineNanos = Math.max(1, timeout.toNanos());
+    // One deadline for the whole check: both calls together fit in the timeout.
+    Deadline deadline = Deadline.after(Math.max(1, timeout.toNanos()), TimeUnit.NANOSECONDS);
     CompletableFuture<Result> result = new CompletableFuture<>();
     health
-        .withDeadlineAfter(deadlineNanos, TimeUnit.NANOSECONDS)
+        .withDeadline(deadline)
         .check(
             HealthCheckRequest.getDefaultInstance(),
             new Answer<HealthCheckResponse>(result) {
               @Override
               void answered(HealthCheckResponse response) {
                 if (response.getStatus() == HealthCheckResponse.ServingStatus.SERVING) {
-                  listWorkers(deadlineNanos, result);
+                  listWorkers(deadline, result);
                 } else {
                   result.complete(Result.down("health: " + response.getStatus()));
                 }
@@ -59,7 +61,7 @@ final class BuildKitProbe implements HealthProbe {
               @Override
               void failed(Status status) {
                 if (status.getCode() == Status.Code.UNIMPLEMENTED) {
-                  listWorkers(deadlineNanos, result); // a daemon older than v0.13
+                  listWorkers(deadline, result); // a daemon older than v0.13
                 } else {
                   result.complete(Result.down(describe("health", status)));
                 }
@@ -68,12 +70,12 @@ final class BuildKitProbe implements HealthProbe {
     return result;
   }
 
-  private void listWorkers(long deadlineNanos, CompletableFuture<Result> result) {
+  private void listWorkers(Deadline deadline, CompletableFuture<Result> result) {
     if (result.isDone()) {
       return; // cancelled (timed out) meanwhile
     }
     control
-        .withDeadlineAfter(deadlineNanos, TimeUnit.NANOSECONDS)
+        .withDeadline(deadline)
         .listWorkers(
             ListWorkersRequest.getDefaultInstance(),
             new Answer<ListWorkersResponse>(result) {
