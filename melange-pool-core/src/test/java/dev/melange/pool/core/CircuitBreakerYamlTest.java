@@ -12,15 +12,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code circuitBreaker} in YAML, pool-wide and per backend. */
 class CircuitBreakerYamlTest {
-  private static final String TWO_BACKENDS =
-      """
-      backends:
-        - addr: tcp://a:1
-          arch: x86_64
-        - addr: tcp://b:1
-          arch: x86_64
-      """;
-
   @SuppressWarnings("NullAway.Init") // JUnit sets it before each test
   @TempDir
   Path dir;
@@ -34,7 +25,8 @@ class CircuitBreakerYamlTest {
 
   @Test
   void withoutTheKeyEveryBackendGetsTheConsecutiveBreakerOfTheTopLevelKeys() throws IOException {
-    PoolSettings settings = files.load(TWO_BACKENDS + "failureThreshold: 5\nrecoveryTimeout: 1m\n");
+    PoolSettings settings =
+        files.load(ConfigFiles.TWO_BACKENDS + "failureThreshold: 5\nrecoveryTimeout: 1m\n");
 
     assertThat(settings.circuitBreaker()).isNull();
     assertThat(settings.circuitBreakerOf("tcp://a:1"))
@@ -45,7 +37,7 @@ class CircuitBreakerYamlTest {
   void aFailureRatePolicyPoolWideWithPercentagesEitherWay() throws IOException {
     PoolSettings settings =
         files.load(
-            TWO_BACKENDS
+            ConfigFiles.TWO_BACKENDS
                 + """
                 circuitBreaker:
                   type: failure-rate
@@ -143,12 +135,12 @@ class CircuitBreakerYamlTest {
             "backends.yaml:10:12: circuitBreaker.backoff: must be >= 1, was 0.5");
     assertThat(
             files.problems(
-                TWO_BACKENDS
+                ConfigFiles.TWO_BACKENDS
                     + "circuitBreaker: {type: failure-rate, waitInOpen: 5m, maxWaitInOpen: 1m}\n"))
         .containsExactly(
             "backends.yaml:6:17: circuitBreaker: maxWaitInOpen must be >= waitInOpen (PT5M), was"
                 + " PT1M");
-    assertThat(files.problems(TWO_BACKENDS + "circuitBreaker: {window: 10s}\n"))
+    assertThat(files.problems(ConfigFiles.TWO_BACKENDS + "circuitBreaker: {window: 10s}\n"))
         .containsExactly(
             "backends.yaml:6:26: circuitBreaker.window: applies only to type failure-rate");
   }
@@ -157,7 +149,7 @@ class CircuitBreakerYamlTest {
   void aFailsafePolicyPoolWide() throws IOException {
     PoolSettings settings =
         files.load(
-            TWO_BACKENDS
+            ConfigFiles.TWO_BACKENDS
                 + """
                 circuitBreaker:
                   type: failsafe
@@ -175,12 +167,15 @@ class CircuitBreakerYamlTest {
 
   @Test
   void failsafeDefaultsAreFailsafesAndCapacitiesFollowTheirThresholds() throws IOException {
-    assertThat(files.load(TWO_BACKENDS + "circuitBreaker: {type: failsafe}\n").circuitBreaker())
+    assertThat(
+            files
+                .load(ConfigFiles.TWO_BACKENDS + "circuitBreaker: {type: failsafe}\n")
+                .circuitBreaker())
         .isEqualTo(CircuitBreakerPolicy.Failsafe.defaults());
     assertThat(
             files
                 .load(
-                    TWO_BACKENDS
+                    ConfigFiles.TWO_BACKENDS
                         + """
                         circuitBreaker:
                           type: failsafe
@@ -243,7 +238,7 @@ class CircuitBreakerYamlTest {
   void everyFailsafeProblemIsLocated() throws IOException {
     assertThat(
             files.problems(
-                TWO_BACKENDS
+                ConfigFiles.TWO_BACKENDS
                     + """
                     circuitBreaker:
                       type: failsafe
@@ -280,7 +275,7 @@ class CircuitBreakerYamlTest {
             "backends.yaml:7:48: backends[1].circuitBreaker.delay: applies only to type failsafe");
     assertThat(
             files.problems(
-                TWO_BACKENDS
+                ConfigFiles.TWO_BACKENDS
                     + "circuitBreaker: {type: failsafe, successThresholdingCapacity: 3}\n"))
         .containsExactly(
             "backends.yaml:6:17: circuitBreaker: successThresholdingCapacity must be 0 without a"

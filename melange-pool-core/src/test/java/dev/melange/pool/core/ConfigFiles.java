@@ -15,6 +15,16 @@ import java.util.List;
 final class ConfigFiles {
   private final Path dir;
 
+  /** Two x86_64 backends, tcp://a:1 and tcp://b:1, for tests to add settings to. */
+  static final String TWO_BACKENDS =
+      """
+      backends:
+        - addr: tcp://a:1
+          arch: x86_64
+        - addr: tcp://b:1
+          arch: x86_64
+      """;
+
   ConfigFiles(Path dir) {
     this.dir = dir;
   }

@@ -26,14 +26,6 @@ import org.junit.jupiter.api.io.TempDir;
 class ResilienceYamlTest {
   private static final String A = "tcp://a:1";
   private static final String B = "tcp://b:1";
-  private static final String TWO_BACKENDS =
-      """
-      backends:
-        - addr: tcp://a:1
-          arch: x86_64
-        - addr: tcp://b:1
-          arch: x86_64
-      """;
 
   @SuppressWarnings("NullAway.Init") // JUnit sets it before each test
   @TempDir
@@ -65,7 +57,7 @@ class ResilienceYamlTest {
       {"relaxed", 70.0, 20, 60, 200.0, 500},
     };
     for (Object[] row : expected) {
-      PoolSettings settings = files.load(TWO_BACKENDS + "policy: " + row[0] + "\n");
+      PoolSettings settings = files.load(ConfigFiles.TWO_BACKENDS + "policy: " + row[0] + "\n");
       CircuitBreakerPolicy.FailureRate breaker = failureRate(settings, A);
       assertThat(breaker.failureRateThreshold()).as("%s", row[0]).isEqualTo(row[1]);
       assertThat(breaker.minimumCalls()).as("%s", row[0]).isEqualTo(row[2]);
@@ -82,7 +74,7 @@ class ResilienceYamlTest {
   void explicitSettingsOverrideThePresetsKeyByKey() throws IOException {
     PoolSettings settings =
         files.load(
-            TWO_BACKENDS
+            ConfigFiles.TWO_BACKENDS
                 + """
                 policy: network
                 circuitBreaker:
@@ -131,7 +123,11 @@ class ResilienceYamlTest {
         Map.of("10/s", 10.0, "600/m", 10.0, "36/h", 0.01, "2.5", 2.5, "7", 7.0, "0.5/s", 0.5);
     for (Map.Entry<String, Double> entry : rates.entrySet()) {
       PoolSettings settings =
-          files.load(TWO_BACKENDS + "rateLimit:\n  rate: " + entry.getKey() + "\n  burst: 3\n");
+          files.load(
+              ConfigFiles.TWO_BACKENDS
+                  + "rateLimit:\n  rate: "
+                  + entry.getKey()
+                  + "\n  burst: 3\n");
       RateLimit limit = settings.resilience().rateLimitOf(A);
       assertThat(limit).isNotNull();
       assertThat(limit.rate()).as(entry.getKey()).isCloseTo(entry.getValue(), within());
@@ -144,9 +140,9 @@ class ResilienceYamlTest {
 
   @Test
   void burstDefaultsToOneSecondsWorthAndAdaptiveToOff() throws IOException {
-    PoolSettings settings = files.load(TWO_BACKENDS + "rateLimit: {rate: 10/s}\n");
+    PoolSettings settings = files.load(ConfigFiles.TWO_BACKENDS + "rateLimit: {rate: 10/s}\n");
     assertThat(settings.resilience().rateLimitOf(A)).isEqualTo(new RateLimit(10, 10, false));
-    settings = files.load(TWO_BACKENDS + "rateLimit: {rate: 6/m, adaptive: true}\n");
+    settings = files.load(ConfigFiles.TWO_BACKENDS + "rateLimit: {rate: 6/m, adaptive: true}\n");
     assertThat(settings.resilience().rateLimitOf(A)).isEqualTo(new RateLimit(0.1, 1, true));
   }
 
@@ -177,7 +173,8 @@ class ResilienceYamlTest {
   void adaptiveLimitReadsItsKeys() throws IOException {
     PoolSettings settings =
         files.load(
-            TWO_BACKENDS + "adaptiveLimit: {algorithm: aimd, min: 2, latencyThreshold: 90s}\n");
+            ConfigFiles.TWO_BACKENDS
+                + "adaptiveLimit: {algorithm: aimd, min: 2, latencyThreshold: 90s}\n");
     assertThat(settings.resilience().adaptiveLimitOf(A))
         .isEqualTo(AdaptiveLimit.aimd(2).withLatencyThreshold(Duration.ofSeconds(90)));
   }
@@ -186,7 +183,7 @@ class ResilienceYamlTest {
   void wrongValuesAreReportedWhereTheyAre() throws IOException {
     assertThat(
             files.problems(
-                TWO_BACKENDS
+                ConfigFiles.TWO_BACKENDS
                     + """
                     policy: netwrk
                     resilience: loose
@@ -263,7 +260,7 @@ class ResilienceYamlTest {
 
   @Test
   void theEnvironmentWinsOverTheFileAndABadValueNamesTheVariable() throws IOException {
-    String yaml = TWO_BACKENDS + "resilience: strict\n";
+    String yaml = ConfigFiles.TWO_BACKENDS + "resilience: strict\n";
     ResilienceSettings.environment = Map.of(ResilienceMode.ENVIRONMENT_VARIABLE, "Disabled")::get;
     assertThat(files.load(yaml).resilience().mode()).isEqualTo(ResilienceMode.DISABLED);
 
