@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
@@ -13,7 +14,8 @@ import org.jspecify.annotations.Nullable;
  * read without stopping the pool, so fields of one status may be a few operations apart.
  *
  * @param addr the backend's address
- * @param arch its architecture
+ * @param arch its architecture: as configured, or as learned from its health probe; empty while it
+ *     is still to be learned
  * @param labels its labels
  * @param maxJobs its limit (the pool default when configured as 0)
  * @param effectiveMaxJobs its limit now: {@code maxJobs}, or less while it ramps up after a slow
@@ -38,6 +40,13 @@ import org.jspecify.annotations.Nullable;
  * @param rateLimiter its token bucket, or null without a rate limit
  * @param adaptiveLimit its adaptive concurrency limit now (also in {@code effectiveMaxJobs}), or
  *     null without one
+ * @param daemon what its health probe last learned about its daemon (version, platforms, workers),
+ *     or null when its probe reports nothing of the kind
+ * @param emulatedArchs the archs it also takes jobs for under emulation, behind their native
+ *     backends: empty unless it {@link Backend#allowEmulated allows emulation} and its daemon
+ *     reported some
+ * @param problem why the pool holds it out though nothing else does, for an operator to fix: its
+ *     configured arch contradicts its daemon's native platform; null when there is none
  */
 public record BackendStatus(
     String addr,
@@ -59,10 +68,14 @@ public record BackendStatus(
     @Nullable String lastProbeResult,
     @Nullable CallStats calls,
     @Nullable RateLimiterStats rateLimiter,
-    @Nullable Integer adaptiveLimit) {
+    @Nullable Integer adaptiveLimit,
+    @Nullable DaemonInfo daemon,
+    List<String> emulatedArchs,
+    @Nullable String problem) {
 
-  /** Copies the labels, keeping their order. */
+  /** Copies the labels, keeping their order, and the archs. */
   public BackendStatus {
     labels = Collections.unmodifiableMap(new LinkedHashMap<>(labels));
+    emulatedArchs = List.copyOf(emulatedArchs);
   }
 }

@@ -1,6 +1,7 @@
 package dev.melange.pool;
 
 import java.time.Instant;
+import java.util.List;
 
 /**
  * Something that happened to the pool's backends, as {@link BackendPool#subscribe} delivers it: in
@@ -50,6 +51,36 @@ public sealed interface PoolEvent {
    * @param to tokens a second now
    */
   record RateChanged(String addr, double from, double to, Instant at) implements PoolEvent {}
+
+  /**
+   * A backend's health probe named the arch it builds for natively, and the pool placed it: an arch
+   * learned for a backend that left it out, or one that confirms the arch configured (ending an
+   * {@link ArchMismatch}). Told again when what it takes changes.
+   *
+   * @param arch the arch it takes jobs for natively
+   * @param emulatedArchs the archs it also takes under emulation ({@link Backend#allowEmulated})
+   */
+  record ArchDiscovered(String addr, String arch, List<String> emulatedArchs, Instant at)
+      implements PoolEvent {
+
+    /** Copies the archs. */
+    public ArchDiscovered {
+      emulatedArchs = List.copyOf(emulatedArchs);
+    }
+  }
+
+  /**
+   * A backend's configured arch contradicts its daemon's native platform: the pool holds it out of
+   * every lease until the configuration is fixed (a reload, or remove and add) or the daemon
+   * reports the configured arch.
+   *
+   * @param configured the arch configured
+   * @param discovered the arch its daemon builds for natively
+   * @param platform the daemon's native platform as it names it, e.g. {@code linux/arm64}
+   */
+  record ArchMismatch(
+      String addr, String configured, String discovered, String platform, Instant at)
+      implements PoolEvent {}
 
   /** A backend's health, as the pool acts on it, changed. */
   record HealthChanged(String addr, Health from, Health to, Instant at) implements PoolEvent {}

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.melange.pool.spi.CircuitBreaker;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
@@ -83,6 +84,9 @@ class BackendStatusTest {
         null,
         null,
         null,
+        null,
+        null,
+        List.of(),
         null);
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 import static org.assertj.core.api.Assertions.assertThatNullPointerException;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -45,9 +46,41 @@ class BackendTest {
         .withMessage("addr is required");
   }
 
+  @Test
+  void anEmptyArchIsOneToDiscover() {
+    Backend backend = Backend.discover(ADDR);
+
+    assertThat(backend.arch()).isEmpty();
+    assertThat(backend.discoversArch()).isTrue();
+    assertThat(Backend.of(ADDR, "")).isEqualTo(backend);
+    assertThat(backend.withArch("aarch64").discoversArch()).isFalse();
+    assertThat(backend.withAllowEmulated(true).withTls(Tls.system()))
+        .returns(true, Backend::allowEmulated)
+        .returns(Tls.system(), Backend::tls)
+        .returns(ADDR, Backend::addr);
+  }
+
+  @Test
+  void tlsNeedsAKeyWithACertificateAndANonBlankServerName() {
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> new Tls(null, Path.of("cert.pem"), null, null))
+        .withMessage("tls: cert requires key");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> new Tls(null, null, Path.of("key.pem"), null))
+        .withMessage("tls: key requires cert");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> Tls.system().withServerName(" "))
+        .withMessage("tls: serverName must not be blank");
+    assertThat(
+            Tls.trusting(Path.of("ca.pem"))
+                .withClientCertificate(Path.of("c.pem"), Path.of("k.pem"))
+                .isMutual())
+        .isTrue();
+  }
+
   @ParameterizedTest
   @NullSource
-  @ValueSource(strings = {"", " ", "\t\n"})
+  @ValueSource(strings = {" ", "\t\n"})
   @SuppressWarnings("NullAway") // callers outside null-checked code can pass null
   void missingArchIsRefused(@Nullable String arch) {
     assertThatIllegalArgumentException()

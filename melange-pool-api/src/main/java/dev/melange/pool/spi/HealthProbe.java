@@ -1,10 +1,12 @@
 package dev.melange.pool.spi;
 
 import dev.melange.pool.Backend;
+import dev.melange.pool.DaemonInfo;
 import dev.melange.pool.HealthCheck;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Checks whether one backend is up. The pool makes one probe per physical backend and check
@@ -38,12 +40,24 @@ public interface HealthProbe extends AutoCloseable {
    * @param healthy whether the backend passed
    * @param detail a short word on it for status reports: {@code ok}, {@code HTTP 503}, {@code
    *     connection refused}
+   * @param daemon what the probe learned about the daemon (its version, its platforms), or null
+   *     when it learned nothing this time; the pool keeps the last one reported
    */
-  record Result(boolean healthy, String detail) {
+  record Result(boolean healthy, String detail, @Nullable DaemonInfo daemon) {
 
     /** Requires the detail. */
     public Result {
       Objects.requireNonNull(detail, "detail");
+    }
+
+    /** A result that says nothing about the daemon. */
+    public Result(boolean healthy, String detail) {
+      this(healthy, detail, null);
+    }
+
+    /** A pass with a detail and what was learned about the daemon. */
+    public static Result up(String detail, DaemonInfo daemon) {
+      return new Result(true, detail, Objects.requireNonNull(daemon, "daemon"));
     }
 
     /** A pass, with detail {@code ok}. */
@@ -67,6 +81,14 @@ public interface HealthProbe extends AutoCloseable {
 
     /** The type's name, as YAML's {@code healthCheck.type} gives it. */
     String type();
+
+    /**
+     * Whether this type's probes report the daemon's platforms ({@link Result#daemon}), so that a
+     * backend checked by one may leave its arch out ({@link Backend#discover}). Default false.
+     */
+    default boolean discoversArch() {
+      return false;
+    }
 
     /**
      * A probe for one backend. Called when a pool first needs the backend checked with these

@@ -5,7 +5,10 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.melange.pool.Backend;
 import dev.melange.pool.Selector;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -18,23 +21,32 @@ final class ArchGroup {
   /** Enough distinct selectors for any real scheduler; beyond it, the least used are recomputed. */
   private static final int MAX_CACHED_SELECTORS = 1024;
 
+  /** Its backends that build natively, then those that emulate it, each in configuration order. */
   final Slot[] slots;
+
+  /** The backends that build natively, in configuration order. */
   final List<Backend> backends;
+
+  private final Set<Slot> emulating;
   private final Cache<Selector, Matches> matchesBySelector =
       Caffeine.newBuilder().maximumSize(MAX_CACHED_SELECTORS).build();
   private final Function<Selector, Matches> computeMatches = this::computeMatches;
   private final String arch;
   private final Matches all;
 
-  ArchGroup(String arch, List<Slot> slots) {
+  ArchGroup(String arch, List<Slot> natives, List<Slot> emulating) {
     this.arch = arch;
-    this.slots = slots.toArray(new Slot[0]);
-    List<Backend> list = new ArrayList<>(slots.size());
-    for (Slot slot : slots) {
-      list.add(slot.backend);
+    List<Slot> both = new ArrayList<>(natives);
+    both.addAll(emulating);
+    this.slots = both.toArray(new Slot[0]);
+    this.emulating = Collections.newSetFromMap(new IdentityHashMap<>());
+    this.emulating.addAll(emulating);
+    List<Backend> list = new ArrayList<>(natives.size());
+    for (Slot slot : natives) {
+      list.add(slot.backend.discoversArch() ? slot.backend.withArch(arch) : slot.backend);
     }
     this.backends = List.copyOf(list);
-    this.all = Matches.of(arch, Selector.any(), slots);
+    this.all = computeMatches(Selector.any());
   }
 
   /** The slots whose labels match, in configuration order (possibly none), with the question. */
@@ -43,22 +55,31 @@ final class ArchGroup {
   }
 
   private Matches computeMatches(Selector selector) {
-    List<Slot> matching = new ArrayList<>();
+    List<Slot> primaries = new ArrayList<>(slots.length);
+    List<Slot> backups = new ArrayList<>();
+    List<Slot> emulated = new ArrayList<>();
     for (Slot slot : slots) {
       if (selector.matches(slot.backend.labels())) {
-        matching.add(slot);
+        (emulating.contains(slot) ? emulated : slot.backend.backup() ? backups : primaries)
+            .add(slot);
       }
     }
-    return Matches.of(arch, selector, matching);
+    return new Matches(arch, selector, list(primaries), list(backups), list(emulated));
+  }
+
+  private static CandidateList list(List<Slot> slots) {
+    return slots.isEmpty() ? CandidateList.EMPTY : new CandidateList(slots);
   }
 
   /**
-   * An answer: the candidates for one arch and selector, primaries and backups apart, each in
-   * configuration order. Immutable, so it may be shared racily.
+   * An answer: the candidates for one arch and selector in three tiers (primaries, backups, and
+   * backends of other archs that emulate this one), each in configuration order. Immutable, so it
+   * may be shared racily.
    */
   static final class Matches {
     static final Matches NONE =
-        new Matches("", Selector.any(), CandidateList.EMPTY, CandidateList.EMPTY);
+        new Matches(
+            "", Selector.any(), CandidateList.EMPTY, CandidateList.EMPTY, CandidateList.EMPTY);
 
     final String arch;
     final Selector selector;
@@ -69,7 +90,7 @@ final class ArchGroup {
     /** {@code primaries.slots}, one dependent load nearer for the acquire path. */
     final Slot[] primarySlots;
 
-    /** Whether there are backups to try when no primary can take a lease. */
+    /** Whether there are backups or emulating backends to try when no primary can take a lease. */
     final boolean hasBackups;
 
     /** No candidate at all: a field, so the acquire path asks it with one load. */
@@ -78,28 +99,23 @@ final class ArchGroup {
     /** The candidates tried only when no primary can take a lease. */
     final CandidateList backups;
 
+    /** The backends of other archs that emulate this one: tried only when no native one can. */
+    final CandidateList emulated;
+
     private Matches(
-        String arch, Selector selector, CandidateList primaries, CandidateList backups) {
+        String arch,
+        Selector selector,
+        CandidateList primaries,
+        CandidateList backups,
+        CandidateList emulated) {
       this.arch = arch;
       this.selector = selector;
       this.primaries = primaries;
       this.primarySlots = primaries.slots;
       this.backups = backups;
-      this.hasBackups = !backups.isEmpty();
+      this.emulated = emulated;
+      this.hasBackups = !backups.isEmpty() || !emulated.isEmpty();
       this.empty = primaries.isEmpty() && !hasBackups;
-    }
-
-    static Matches of(String arch, Selector selector, List<Slot> slots) {
-      List<Slot> primaries = new ArrayList<>(slots.size());
-      List<Slot> backups = new ArrayList<>();
-      for (Slot slot : slots) {
-        (slot.backend.backup() ? backups : primaries).add(slot);
-      }
-      return new Matches(
-          arch,
-          selector,
-          new CandidateList(primaries),
-          backups.isEmpty() ? CandidateList.EMPTY : new CandidateList(backups));
     }
 
     boolean answers(String arch, Selector selector) {

@@ -1,5 +1,6 @@
 package dev.melange.pool.core;
 
+import dev.melange.pool.DaemonInfo;
 import dev.melange.pool.Health;
 
 /**
@@ -34,6 +35,12 @@ final class HealthFollower implements HealthMonitor.Subscriber {
       }
     }
     pool.healthObserved(slot, this, health, version);
+  }
+
+  @Override
+  public void discovered(DaemonInfo daemon) {
+    // Not buffered: a slot reads the monitor's latest when it joins the pool (see follow).
+    pool.daemonObserved(slot, this, daemon);
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.melange.pool.core;
 
+import dev.melange.pool.DaemonInfo;
 import dev.melange.pool.Health;
 import dev.melange.pool.HealthCheck;
 import dev.melange.pool.spi.HealthProbe;
@@ -8,6 +9,7 @@ import java.net.UnknownHostException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -35,6 +37,9 @@ final class HealthMonitor {
   /** Told each change of health, with a version that grows with each change. */
   interface Subscriber {
     void observed(Health health, long version);
+
+    /** Told, before the health it comes with, when the probe learns something new of the daemon. */
+    default void discovered(DaemonInfo daemon) {}
   }
 
   final HealthService.Key key;
@@ -64,6 +69,9 @@ final class HealthMonitor {
 
   private volatile @Nullable Instant lastProbe;
   private volatile @Nullable String lastResult;
+
+  /** What the probe last learned about the daemon, or null if it never said. */
+  private volatile @Nullable DaemonInfo daemon;
 
   /** The model's score after the last probe (NaN when it gives none, or before any probe). */
   private volatile double score = Double.NaN;
@@ -143,6 +151,11 @@ final class HealthMonitor {
     return lastResult;
   }
 
+  /** What the probe last learned about the daemon, or null if it never said. */
+  @Nullable DaemonInfo daemon() {
+    return daemon;
+  }
+
   /** Probes run so far (started, whatever their end). */
   long probes() {
     return probes.get();
@@ -196,6 +209,8 @@ final class HealthMonitor {
     List<Subscriber> told = List.of();
     Health after;
     long changed = 0;
+    DaemonInfo learned = result.daemon();
+    List<Subscriber> informed = List.of();
     synchronized (this) {
       if (stopped) {
         return;
@@ -203,6 +218,11 @@ final class HealthMonitor {
       inFlight = null;
       lastProbe = Instant.now();
       lastResult = result.detail();
+      if (learned != null && !learned.equals(daemon)) {
+        // Set before anyone is told, so that a follower joining meanwhile reads it.
+        daemon = learned;
+        informed = List.copyOf(subscribers);
+      }
       Health before = model.health();
       after = model.record(result.healthy());
       score = model.score();
@@ -216,6 +236,14 @@ final class HealthMonitor {
         log.warn("backend {} is unhealthy: {}", key.addr(), result.detail());
       } else {
         log.info("backend {} is healthy: {}", key.addr(), result.detail());
+      }
+    }
+    // The daemon first: a pool places a backend (or holds it out) before its health lets it in.
+    for (Subscriber subscriber : informed) {
+      try {
+        subscriber.discovered(Objects.requireNonNull(learned));
+      } catch (RuntimeException e) {
+        log.error("a pool failed to take what the probe learned of {}", key.addr(), e);
       }
     }
     // Told before the next probe is scheduled: a probe starts only once every follower has taken

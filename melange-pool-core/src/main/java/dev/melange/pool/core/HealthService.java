@@ -3,6 +3,7 @@ package dev.melange.pool.core;
 import dev.melange.pool.Backend;
 import dev.melange.pool.Health;
 import dev.melange.pool.HealthCheck;
+import dev.melange.pool.Tls;
 import dev.melange.pool.spi.HealthProbe;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,10 +40,10 @@ final class HealthService {
       Map.of(HealthCheck.TCP, TcpProbe.FACTORY, HealthCheck.HTTP, HttpProbe.FACTORY);
 
   /**
-   * What identifies one physical check: the backend's address, the settings, and the factory that
-   * makes its probe.
+   * What identifies one physical check: the backend's address and TLS settings, the check's
+   * settings, and the factory that makes its probe.
    */
-  record Key(String addr, HealthCheck check, HealthProbe.Factory factory) {}
+  record Key(String addr, @Nullable Tls tls, HealthCheck check, HealthProbe.Factory factory) {}
 
   private final Map<Key, HealthMonitor> monitors = new ConcurrentHashMap<>();
   private final ScheduledThreadPoolExecutor scheduler;
@@ -91,7 +92,7 @@ final class HealthService {
       HealthProbe.Factory factory,
       @Nullable Health seed,
       HealthMonitor.Subscriber subscriber) {
-    Key key = new Key(backend.addr(), check, factory);
+    Key key = new Key(backend.addr(), backend.tls(), check, factory);
     HealthMonitor.Observation[] start = new HealthMonitor.Observation[1];
     HealthMonitor monitor =
         monitors.compute(
@@ -112,7 +113,7 @@ final class HealthService {
 
   /** The monitor of a check, if one runs; for tests. */
   @Nullable HealthMonitor monitor(String addr, HealthCheck check, HealthProbe.Factory factory) {
-    return monitors.get(new Key(addr, check, factory));
+    return monitors.get(new Key(addr, null, check, factory));
   }
 
   private void unsubscribe(HealthMonitor monitor, HealthMonitor.Subscriber subscriber) {

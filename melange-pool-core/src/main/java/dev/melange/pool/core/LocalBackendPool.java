@@ -6,6 +6,7 @@ import dev.melange.pool.Backend;
 import dev.melange.pool.BackendNotFoundException;
 import dev.melange.pool.BackendPool;
 import dev.melange.pool.BackendStatus;
+import dev.melange.pool.DaemonInfo;
 import dev.melange.pool.DuplicateBackendException;
 import dev.melange.pool.Health;
 import dev.melange.pool.HealthCheck;
@@ -385,6 +386,9 @@ final class LocalBackendPool implements BackendPool {
     PooledLease lease = tryLeastLoaded(candidates.primarySlots);
     if (lease == null && candidates.hasBackups) {
       lease = tryLeastLoaded(candidates.backups.slots);
+      if (lease == null) {
+        lease = tryLeastLoaded(candidates.emulated.slots);
+      }
     }
     if (lease == null && failOpen) {
       lease = tryFailingOpen(candidates);
@@ -397,6 +401,9 @@ final class LocalBackendPool implements BackendPool {
     PooledLease lease = pickAndReserve(candidates.primaries, candidates.primarySlots, affinityKey);
     if (lease == null && candidates.hasBackups) {
       lease = pickAndReserve(candidates.backups, candidates.backups.slots, affinityKey);
+      if (lease == null) {
+        lease = pickAndReserve(candidates.emulated, candidates.emulated.slots, affinityKey);
+      }
     }
     if (lease == null && failOpen) {
       lease = tryFailingOpen(candidates);
@@ -407,12 +414,15 @@ final class LocalBackendPool implements BackendPool {
   /**
    * Fail-open (sozu's): when no candidate is both ready and healthy, but some ready ones are
    * unhealthy, the least loaded of those whose circuit admits a lease takes it, primaries and
-   * backups alike. A slow path: it runs only once nothing else could take the lease.
+   * backups alike (never a backend that only emulates the arch). A slow path: it runs only once
+   * nothing else could take the lease.
    */
   private @Nullable PooledLease tryFailingOpen(Matches candidates) {
     Slot[] primaries = candidates.primarySlots;
     Slot[] backups = candidates.backups.slots;
-    if (anyReadyAndNotUnhealthy(primaries) || anyReadyAndNotUnhealthy(backups)) {
+    if (anyReadyAndNotUnhealthy(primaries)
+        || anyReadyAndNotUnhealthy(backups)
+        || anyReadyAndNotUnhealthy(candidates.emulated.slots)) {
       return null;
     }
     for (int attempt = 0; attempt <= primaries.length + backups.length; attempt++) {
@@ -501,7 +511,8 @@ final class LocalBackendPool implements BackendPool {
         if (!failOpen
             || candidates.isEmpty()
             || anyReadyAndNotUnhealthy(candidates.primarySlots)
-            || anyReadyAndNotUnhealthy(candidates.backups.slots)) {
+            || anyReadyAndNotUnhealthy(candidates.backups.slots)
+            || anyReadyAndNotUnhealthy(candidates.emulated.slots)) {
           it.remove();
           log.info(
               "no longer failing open: {} ({} leases failed open so far in this pool)",
@@ -694,7 +705,9 @@ final class LocalBackendPool implements BackendPool {
    */
   long nanosUntilRetry(Matches candidates) {
     return Math.min(
-        nanosUntilRetry(candidates.primaries.slots), nanosUntilRetry(candidates.backups.slots));
+        nanosUntilRetry(candidates.primaries.slots),
+        Math.min(
+            nanosUntilRetry(candidates.backups.slots), nanosUntilRetry(candidates.emulated.slots)));
   }
 
   private long nanosUntilRetry(Slot[] candidates) {
@@ -1112,7 +1125,9 @@ final class LocalBackendPool implements BackendPool {
       for (Backend backend : settings.backends()) {
         Slot old = current.remove(backend.addr());
         HealthCheck check = settings.healthCheckOf(backend);
-        if (old != null && old.backend.arch().equals(backend.arch())) {
+        if (old != null
+            && old.backend.arch().equals(backend.arch())
+            && Objects.equals(old.backend.tls(), backend.tls())) {
           reload.kept.put(old, backend);
           reload.ordered.add(old);
           if (reloadDrains.contains(old)) {
@@ -1178,6 +1193,9 @@ final class LocalBackendPool implements BackendPool {
               backend,
               backend.maxJobs() == 0 ? settings.defaultMaxJobs() : backend.maxJobs(),
               resilience.adaptiveLimitOf(backend.addr()));
+          HealthService.Subscription followed = slot.subscription();
+          slot.place(
+              followed == null ? null : followed.monitor.daemon()); // allowEmulated may change
           RateLimitedCircuitBreaker limited = slot.rateLimited();
           RateLimit rateLimit = resilience.rateLimitOf(backend.addr());
           if (limited != null && rateLimit != null) {
@@ -1271,7 +1289,7 @@ final class LocalBackendPool implements BackendPool {
       statuses.add(
           new BackendStatus(
               backend.addr(),
-              backend.arch(),
+              slot.arch,
               backend.labels(),
               slot.configuredMaxJobs(),
               Math.min(slot.limit(), slot.maxJobs),
@@ -1289,7 +1307,10 @@ final class LocalBackendPool implements BackendPool {
               health == null ? null : health.monitor.lastResult(),
               slot.breaker instanceof MeasuredCircuitBreaker measured ? measured.callStats() : null,
               slot.rateLimited() == null ? null : slot.rateLimited().stats(),
-              slot.adaptive() == null ? null : slot.adaptive().limit()));
+              slot.adaptive() == null ? null : slot.adaptive().limit(),
+              health == null ? null : health.monitor.daemon(),
+              slot.emulatedArchs(),
+              slot.problem()));
     }
     return List.copyOf(statuses);
   }
@@ -1405,6 +1426,9 @@ final class LocalBackendPool implements BackendPool {
       HealthService.@Nullable Subscription subscription,
       boolean inPool) {
     HealthService.Subscription before = slot.subscription();
+    // Placed first: a backend whose arch contradicts its daemon's is held out before its health
+    // could let it in.
+    slot.place(subscription == null ? null : subscription.monitor.daemon());
     if (subscription == null) {
       slot.follow(null, null, this, inPool);
     } else {
@@ -1427,10 +1451,14 @@ final class LocalBackendPool implements BackendPool {
       @Nullable HealthCheck check,
       @Nullable Health seed,
       Map<String, HealthProbe.Factory> probes) {
+    HealthProbe.Factory factory =
+        check == null ? null : HealthService.factory(check.type(), probes);
+    if (slot.backend.discoversArch() && (factory == null || !factory.discoversArch())) {
+      throw new IllegalArgumentException(archRequired(slot.backend.addr()));
+    }
     if (check == null) {
       return null;
     }
-    HealthProbe.Factory factory = HealthService.factory(check.type(), probes);
     if (factory == null) {
       throw new IllegalArgumentException(
           "unknown health check type \"" + check.type() + "\" for " + slot.backend.addr());
@@ -1457,6 +1485,35 @@ final class LocalBackendPool implements BackendPool {
    * A health the slot's check observed, on the thread that finished the probe: the slot takes it
    * (unless it is stale), listeners hear of the change, and waiters look again on the timer.
    */
+  /** What a backend without an arch needs: said the same by the builder and the YAML loader. */
+  static String archRequired(String addr) {
+    return "arch is required for "
+        + addr
+        + ": give one, or a health check of a type that discovers it (buildkit)";
+  }
+
+  /**
+   * Takes what a slot's probe learned of its daemon: places the slot by it (publishing a new
+   * topology when the archs it takes change) unless it has left the pool or follows another check
+   * now. A slot not yet in the pool reads the monitor's latest when it joins instead.
+   */
+  void daemonObserved(Slot slot, Object from, DaemonInfo daemon) {
+    synchronized (topologyLock) {
+      HealthService.Subscription followed = slot.subscription();
+      Topology current = topology;
+      if (closed
+          || followed == null
+          || followed.subscriber() != from
+          || !current.contains(slot)
+          || !slot.place(daemon)) {
+        return;
+      }
+      topology = new Topology(List.of(current.slots));
+    }
+    checkFailOpenExits();
+    waiters.signal();
+  }
+
   void healthObserved(Slot slot, Object from, Health health, long version) {
     if (slot.observe(from, health, version) == null) {
       return; // stale, or the slot has left the pool

@@ -6,6 +6,7 @@ import dev.melange.pool.PoolEvent;
 import dev.melange.pool.spi.CircuitBreaker;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -126,6 +127,28 @@ final class PoolEvents {
       publish(() -> new PoolEvent.HealthChanged(addr, from, to, Instant.now()));
       checkArch(arch);
     }
+  }
+
+  void archDiscovered(String addr, String arch, List<String> emulated) {
+    log.info(
+        "backend {} builds for {}{}",
+        addr,
+        arch,
+        emulated.isEmpty() ? "" : " (and, emulated, " + String.join(", ", emulated) + ")");
+    publish(() -> new PoolEvent.ArchDiscovered(addr, arch, emulated, Instant.now()));
+    checkArch(arch);
+  }
+
+  void archMismatch(String addr, String configured, String discovered, String platform) {
+    log.warn(
+        "backend {} is held out: arch {} is configured, but the daemon's native platform is {} ({})",
+        addr,
+        configured,
+        platform,
+        discovered);
+    publish(
+        () -> new PoolEvent.ArchMismatch(addr, configured, discovered, platform, Instant.now()));
+    checkArch(configured);
   }
 
   void failOpen(String arch, boolean entered) {

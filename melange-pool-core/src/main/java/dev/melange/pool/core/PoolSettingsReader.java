@@ -4,6 +4,8 @@ import dev.melange.pool.Backend;
 import dev.melange.pool.CircuitBreakerPolicy;
 import dev.melange.pool.HealthCheck;
 import dev.melange.pool.ResiliencePreset;
+import dev.melange.pool.Tls;
+import dev.melange.pool.spi.HealthProbe;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -65,7 +67,9 @@ final class PoolSettingsReader {
           "circuitBreaker",
           "policy",
           "rateLimit",
-          "adaptiveLimit");
+          "adaptiveLimit",
+          "allowEmulated",
+          "tls");
 
   private final ConfigProblems problems;
   private final YamlValueReader values;
@@ -81,6 +85,8 @@ final class PoolSettingsReader {
 
   private @Nullable HealthCheckReader healthCheckReader;
 
+  private final TlsReader tlsReader;
+
   private @Nullable CircuitBreakerReader circuitBreakerReader;
 
   private @Nullable ResilienceReader resilienceReader;
@@ -95,6 +101,7 @@ final class PoolSettingsReader {
   PoolSettingsReader(String file, List<String> probeTypes) {
     this.problems = new ConfigProblems(file);
     this.values = new YamlValueReader(problems);
+    this.tlsReader = new TlsReader(problems, values, file);
     this.probeTypes = List.copyOf(probeTypes);
   }
 
@@ -217,7 +224,16 @@ final class PoolSettingsReader {
     int before = problems.count();
     Map<String, Node> fields = values.fields(mapping, path, BACKEND_KEYS);
     ScalarNode addr = values.required(fields, "addr", mapping, path);
-    ScalarNode arch = values.required(fields, "arch", mapping, path);
+    HealthCheck check =
+        Objects.requireNonNull(healthCheckReader).forBackend(fields.get("healthCheck"), path);
+    // Left out, the arch is learned from a probe that discovers it (buildkit's); given, it is
+    // checked against the daemon's.
+    boolean discovered = !fields.containsKey("arch") && discoversArch(check);
+    ScalarNode arch = discovered ? null : values.required(fields, "arch", mapping, path);
+    Node emulatedNode = fields.get("allowEmulated");
+    Boolean allowEmulated =
+        emulatedNode == null ? Boolean.FALSE : values.bool(emulatedNode, path + ".allowEmulated");
+    Tls tls = tlsReader.read(fields.get("tls"), path + ".tls");
     Node maxJobsNode = fields.get("maxJobs");
     Integer maxJobs =
         maxJobsNode == null
@@ -236,8 +252,6 @@ final class PoolSettingsReader {
     if (addr != null) {
       requireNewAddr(addr, path + ".addr");
     }
-    HealthCheck check =
-        Objects.requireNonNull(healthCheckReader).forBackend(fields.get("healthCheck"), path);
     ResilienceReader resilience = Objects.requireNonNull(resilienceReader);
     ResiliencePreset preset = resilience.backendPreset(fields.get("policy"), path);
     CircuitBreakerPolicy breaker =
@@ -250,7 +264,8 @@ final class PoolSettingsReader {
     }
     if (problems.count() > before
         || addr == null
-        || arch == null
+        || (arch == null && !discovered)
+        || allowEmulated == null
         || maxJobs == null
         || weight == null
         || backup == null) {
@@ -258,7 +273,15 @@ final class PoolSettingsReader {
     }
     try {
       Backend backend =
-          new Backend(addr.getValue(), arch.getValue(), maxJobs, labels, weight, backup);
+          new Backend(
+              addr.getValue(),
+              arch == null ? "" : arch.getValue(),
+              maxJobs,
+              labels,
+              weight,
+              backup,
+              allowEmulated,
+              tls);
       if (check != null) {
         healthChecks.put(backend.addr(), check);
       }
@@ -273,6 +296,14 @@ final class PoolSettingsReader {
       problems.add(mapping, path, String.valueOf(e.getMessage()));
       return null;
     }
+  }
+
+  private static boolean discoversArch(@Nullable HealthCheck check) {
+    if (check == null) {
+      return false;
+    }
+    HealthProbe.Factory factory = HealthService.factory(check.type(), Map.of());
+    return factory != null && factory.discoversArch();
   }
 
   /** Refuses an address the built-in probes cannot reach (a unix socket, say). */

@@ -3,6 +3,7 @@ package dev.melange.pool.core;
 import dev.melange.pool.AdaptiveLimit;
 import dev.melange.pool.AdminState;
 import dev.melange.pool.Backend;
+import dev.melange.pool.DaemonInfo;
 import dev.melange.pool.Health;
 import dev.melange.pool.HealthCheck;
 import dev.melange.pool.HealthOverride;
@@ -10,6 +11,7 @@ import dev.melange.pool.RateLimit;
 import dev.melange.pool.spi.CircuitBreaker;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -63,10 +65,34 @@ final class Slot extends SlotPaddingAfter {
    */
   static final int UNPROBED = 1 << 26;
 
-  private static final int FLAGS = RETIRED | RAMPING | CORDONED | UNHEALTHY | UNPROBED;
+  /**
+   * Set in the counter while its configured arch contradicts its daemon's native platform: it reads
+   * as full to every request, failing open or not, until the configuration or the daemon changes.
+   */
+  static final int MISPLACED = 1 << 25;
+
+  private static final int FLAGS = RETIRED | RAMPING | CORDONED | UNHEALTHY | UNPROBED | MISPLACED;
+
+  /** The flags that keep a slot out even of a request that fails open. */
+  private static final int OUT = RETIRED | CORDONED | UNPROBED | MISPLACED;
 
   /** The backend as configured now; a reload may change its labels, limit or weight in place. */
   volatile Backend backend;
+
+  /**
+   * The arch it takes leases for natively: the configured one, or the one its probe named for a
+   * backend that left it out (empty until then). Written under the pool's topology lock.
+   */
+  volatile String arch;
+
+  /** The archs it takes under emulation, behind their native backends. Under the topology lock. */
+  private volatile List<String> emulatedArchs = List.of();
+
+  /** Why the pool holds it out (its arch contradicts its daemon's), or null. Under the lock. */
+  private volatile @Nullable String problem;
+
+  /** Whether a daemon's platform has placed it yet. Under the topology lock. */
+  private boolean placedByDaemon;
 
   /** Its health check, or null; changed by reloads under the pool's topology lock. */
   volatile @Nullable HealthCheck check;
@@ -117,6 +143,7 @@ final class Slot extends SlotPaddingAfter {
       PoolEvents events) {
     super(maxJobs, backend.weight(), breaker, waiters);
     this.backend = backend;
+    this.arch = backend.arch();
     this.slowStart = slowStart;
     this.latency = latency;
     this.events = events;
@@ -322,7 +349,7 @@ final class Slot extends SlotPaddingAfter {
   private void tellHealth(Health before) {
     Health after = health();
     if (after != before) {
-      events.healthChanged(backend.addr(), backend.arch(), before, after);
+      events.healthChanged(backend.addr(), arch, before, after);
     }
   }
 
@@ -354,6 +381,65 @@ final class Slot extends SlotPaddingAfter {
     return observed;
   }
 
+  /** The archs it takes under emulation, behind their native backends. */
+  List<String> emulatedArchs() {
+    return emulatedArchs;
+  }
+
+  /** Why the pool holds it out, or null. */
+  @Nullable String problem() {
+    return problem;
+  }
+
+  /**
+   * Places the backend by what its probe learned of its daemon (null: nothing yet): a backend that
+   * left its arch out takes the daemon's native one; one whose configured arch contradicts it is
+   * held out ({@link #MISPLACED}) until they agree; one that allows emulation also takes the archs
+   * the daemon emulates. Tells what changed. Under the pool's topology lock.
+   *
+   * @return whether the archs it takes changed, so that the pool must publish a new topology
+   */
+  boolean place(@Nullable DaemonInfo daemon) {
+    Backend configured = backend;
+    String nativeArch = daemon == null ? null : daemon.nativeArch();
+    String platform = daemon == null ? null : daemon.nativePlatform();
+    String placed =
+        !configured.discoversArch() ? configured.arch() : nativeArch != null ? nativeArch : arch;
+    boolean mismatched = nativeArch != null && !nativeArch.equals(placed);
+    String mismatch =
+        !mismatched
+            ? null
+            : "arch "
+                + placed
+                + " is configured, but the daemon's native platform is "
+                + platform
+                + " ("
+                + nativeArch
+                + ")";
+    List<String> emulated = List.of();
+    if (daemon != null && configured.allowEmulated() && !mismatched && !placed.isEmpty()) {
+      String own = placed;
+      emulated = daemon.emulatedArchs().stream().filter(each -> !each.equals(own)).toList();
+    }
+    boolean moved = !placed.equals(arch) || !emulated.equals(emulatedArchs);
+    String before = problem;
+    arch = placed;
+    emulatedArchs = emulated;
+    problem = mismatch;
+    setFlag(MISPLACED, mismatch != null);
+    if (nativeArch != null) {
+      if (mismatch != null) {
+        if (!mismatch.equals(before)) {
+          events.archMismatch(configured.addr(), placed, nativeArch, String.valueOf(platform));
+        }
+      } else if (moved || before != null || !placedByDaemon) {
+        events.archDiscovered(configured.addr(), placed, emulated);
+      }
+      placedByDaemon = true;
+    }
+    return moved;
+  }
+
   /**
    * Takes a reload's new configuration of the same backend: its labels, weight, backup, and limit
    * apply in place. Under the pool's topology lock; the pool publishes a new topology after.
@@ -370,7 +456,7 @@ final class Slot extends SlotPaddingAfter {
    */
   boolean tryReserveFailingOpen() {
     int current = active;
-    if ((current & (RETIRED | CORDONED | UNPROBED)) != 0) {
+    if ((current & OUT) != 0) {
       return false;
     }
     int jobs = current & ~(UNHEALTHY | RAMPING);
@@ -380,12 +466,12 @@ final class Slot extends SlotPaddingAfter {
 
   /** Whether the slot is in the pool, ready, and known unhealthy: what fail-open may route to. */
   boolean isFailOpenCandidate() {
-    return (active & (RETIRED | CORDONED | UNHEALTHY | UNPROBED)) == UNHEALTHY;
+    return (active & (OUT | UNHEALTHY)) == UNHEALTHY;
   }
 
   /** Whether the slot is in the pool, ready and healthy. */
   boolean isReadyAndHealthy() {
-    return (active & (RETIRED | CORDONED | UNHEALTHY | UNPROBED)) == 0;
+    return (active & (OUT | UNHEALTHY)) == 0;
   }
 
   /**
@@ -393,7 +479,7 @@ final class Slot extends SlotPaddingAfter {
    * reason not to fail open.
    */
   boolean isReadyAndNotUnhealthy() {
-    return (active & (RETIRED | CORDONED | UNHEALTHY)) == 0;
+    return (active & (RETIRED | CORDONED | UNHEALTHY | MISPLACED)) == 0;
   }
 
   /** Holds the backend out of new leases ({@code CORDONED} or {@code DRAINING}); leases finish. */

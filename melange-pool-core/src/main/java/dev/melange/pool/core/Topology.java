@@ -5,8 +5,10 @@ import dev.melange.pool.Selector;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -33,17 +35,32 @@ final class Topology {
     this.slots = ordered.toArray(new Slot[0]);
     List<Backend> all = new ArrayList<>(slots.length);
     Map<String, List<Slot>> byArch = new LinkedHashMap<>();
+    Map<String, List<Slot>> emulating = new LinkedHashMap<>();
     int capacity = 0;
     for (Slot slot : slots) {
-      all.add(slot.backend);
-      byArch.computeIfAbsent(slot.backend.arch(), arch -> new ArrayList<>()).add(slot);
+      String arch = slot.arch;
+      all.add(slot.backend.discoversArch() ? slot.backend.withArch(arch) : slot.backend);
       capacity += slot.configuredMaxJobs();
+      if (arch.isEmpty()) {
+        continue; // its probe has not named its arch yet: no request can reach it
+      }
+      byArch.computeIfAbsent(arch, key -> new ArrayList<>()).add(slot);
+      for (String emulated : slot.emulatedArchs()) {
+        emulating.computeIfAbsent(emulated, key -> new ArrayList<>()).add(slot);
+      }
     }
     this.backends = List.copyOf(all);
-    this.architectures = List.copyOf(byArch.keySet());
     this.totalCapacity = capacity;
+    Set<String> archs = new LinkedHashSet<>(byArch.keySet());
+    archs.addAll(emulating.keySet());
+    this.architectures = List.copyOf(archs);
     Map<String, ArchGroup> grouped = new HashMap<>();
-    byArch.forEach((arch, group) -> grouped.put(arch, new ArchGroup(arch, group)));
+    for (String arch : archs) {
+      grouped.put(
+          arch,
+          new ArchGroup(
+              arch, byArch.getOrDefault(arch, List.of()), emulating.getOrDefault(arch, List.of())));
+    }
     this.groups = grouped;
   }
 

@@ -134,7 +134,7 @@ class HealthAndReloadRacesTest {
             };
         HealthMonitor monitor =
             new HealthMonitor(
-                new HealthService.Key("tcp://stress:" + runs, check, TcpProbe.FACTORY),
+                new HealthService.Key("tcp://stress:" + runs, null, check, TcpProbe.FACTORY),
                 probe,
                 scheduler,
                 null);

@@ -360,7 +360,8 @@ class YamlPoolConfigLoaderTest {
         .containsExactly(
             "backends.yaml:4:5: backends[0].maxjobs: unknown key, did you mean maxJobs?",
             "backends.yaml:5:5: backends[0].colour: unknown key, expected one of addr, arch,"
-                + " maxJobs, labels, weight, backup, healthCheck, circuitBreaker, policy, rateLimit, adaptiveLimit",
+                + " maxJobs, labels, weight, backup, healthCheck, circuitBreaker, policy, rateLimit, adaptiveLimit,"
+                + " allowEmulated, tls",
             "backends.yaml:6:1: recoverTimeout: unknown key, did you mean recoveryTimeout?");
   }
 

@@ -1,0 +1,66 @@
+package dev.melange.pool;
+
+import java.nio.file.Path;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * How to reach a backend over TLS: whom to trust, who we are, and the name the server's certificate
+ * must carry. YAML's per-backend {@code tls: {ca, cert, key, serverName}} reads into one of these;
+ * relative paths there are relative to the YAML file.
+ *
+ * <pre>{@code
+ * Backend.of("tcp://buildkit-arm:1234", "aarch64")
+ *     .withTls(Tls.trusting(Path.of("/etc/buildkit/ca.pem"))
+ *         .withClientCertificate(Path.of("client.pem"), Path.of("client-key.pem")));
+ * }</pre>
+ *
+ * @param ca a PEM file of the certificates that may sign the server's; null for the JDK's default
+ *     trust store
+ * @param cert a PEM file of the client's certificate chain, for mutual TLS; null for none
+ * @param key the PEM file of the client certificate's private key, unencrypted PKCS#8 ({@code BEGIN
+ *     PRIVATE KEY}); null exactly when {@code cert} is
+ * @param serverName the name the server's certificate must carry; null for the host of the
+ *     backend's address
+ */
+public record Tls(
+    @Nullable Path ca, @Nullable Path cert, @Nullable Path key, @Nullable String serverName) {
+
+  /**
+   * Checks that a client certificate comes with its key and that a server name is not blank. The
+   * files are read when a probe (or the host application) connects.
+   *
+   * @throws IllegalArgumentException {@code tls: cert requires key}, {@code tls: key requires
+   *     cert}, or {@code tls: serverName must not be blank}
+   */
+  public Tls {
+    Checks.require(cert == null || key != null, "tls: cert requires key");
+    Checks.require(key == null || cert != null, "tls: key requires cert");
+    Checks.require(
+        serverName == null || !serverName.isBlank(), "tls: serverName must not be blank");
+  }
+
+  /** TLS that trusts what the JDK trusts, with no client certificate. */
+  public static Tls system() {
+    return new Tls(null, null, null, null);
+  }
+
+  /** TLS that trusts the certificates in {@code ca} (a PEM file), with no client certificate. */
+  public static Tls trusting(Path ca) {
+    return new Tls(ca, null, null, null);
+  }
+
+  /** This with a client certificate and its PKCS#8 key: mutual TLS. */
+  public Tls withClientCertificate(Path cert, Path key) {
+    return new Tls(ca, cert, key, serverName);
+  }
+
+  /** This expecting {@code serverName} in the server's certificate instead of the host. */
+  public Tls withServerName(String serverName) {
+    return new Tls(ca, cert, key, serverName);
+  }
+
+  /** Whether we show a certificate of our own. */
+  public boolean isMutual() {
+    return cert != null;
+  }
+}
