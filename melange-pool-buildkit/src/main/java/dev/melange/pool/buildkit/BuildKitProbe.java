@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code buildkit} probe of one daemon, over one gRPC channel kept for its life. A check asks
@@ -111,12 +112,31 @@ final class BuildKitProbe implements HealthProbe {
     return platform.getVariant().isEmpty() ? text : text + "/" + platform.getVariant();
   }
 
+  /**
+   * {@code health: UNAVAILABLE (io exception: <why>)}, on one line: the first line of grpc's
+   * description, and the message of the failure's root cause, which says what went wrong where grpc
+   * says only "io exception" or "ssl exception" (a certificate that does not check out, a daemon
+   * that wants a client certificate).
+   */
   private static String describe(String call, Status status) {
-    String description = status.getDescription();
-    return call
-        + ": "
-        + status.getCode()
-        + (description == null || description.isBlank() ? "" : " (" + description + ")");
+    String description = firstLine(status.getDescription());
+    Throwable root = status.getCause();
+    while (root != null && root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String cause = root == null ? "" : firstLine(root.getMessage());
+    if (!cause.isEmpty() && !description.contains(cause)) {
+      description = description.isEmpty() ? cause : description + ": " + cause;
+    }
+    return call + ": " + status.getCode() + (description.isEmpty() ? "" : " (" + description + ")");
+  }
+
+  private static String firstLine(@Nullable String text) {
+    if (text == null) {
+      return "";
+    }
+    int end = text.indexOf('\n');
+    return (end < 0 ? text : text.substring(0, end)).strip();
   }
 
   @Override
