@@ -33,9 +33,9 @@ final class BuildKitProbe implements HealthProbe {
   private final HealthGrpc.HealthStub health;
   private final ControlGrpc.ControlStub control;
 
-  BuildKitProbe(BuildKitAddress address) {
+  BuildKitProbe(BuildKitAddress address, @Nullable BuildKitTls tls) {
     this.address = address;
-    this.channel = BuildKitChannels.open(address);
+    this.channel = BuildKitChannels.open(address, tls);
     this.health = HealthGrpc.newStub(channel);
     this.control = ControlGrpc.newStub(channel);
   }

@@ -5,7 +5,9 @@ import dev.melange.pool.buildkit.proto.ListWorkersRequest;
 import dev.melange.pool.buildkit.proto.ListWorkersResponse;
 import dev.melange.pool.buildkit.proto.Platform;
 import dev.melange.pool.buildkit.proto.WorkerRecord;
+import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
+import io.grpc.ServerCredentials;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
@@ -37,15 +39,22 @@ final class FakeBuildKitd implements AutoCloseable {
   private final @Nullable EventLoopGroup loop;
 
   private FakeBuildKitd(boolean withHealth, @Nullable Path unixSocket) throws IOException {
+    this(withHealth, unixSocket, InsecureServerCredentials.create());
+  }
+
+  private FakeBuildKitd(
+      boolean withHealth, @Nullable Path unixSocket, ServerCredentials credentials)
+      throws IOException {
     NettyServerBuilder builder;
     if (unixSocket == null) {
       builder =
-          NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+          NettyServerBuilder.forAddress(
+              new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), credentials);
       loop = null;
     } else {
       loop = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
       builder =
-          NettyServerBuilder.forAddress(new DomainSocketAddress(unixSocket.toString()))
+          NettyServerBuilder.forAddress(new DomainSocketAddress(unixSocket.toString()), credentials)
               .channelType(EpollServerDomainSocketChannel.class)
               .bossEventLoopGroup(loop)
               .workerEventLoopGroup(loop);
@@ -74,6 +83,16 @@ final class FakeBuildKitd implements AutoCloseable {
   /** A daemon on a unix socket. */
   static FakeBuildKitd unix(Path socket) throws IOException {
     return new FakeBuildKitd(true, socket);
+  }
+
+  /** A daemon on 127.0.0.1 that serves TLS ({@link TestCertificates#serving}). */
+  static FakeBuildKitd tls(ServerCredentials credentials) throws IOException {
+    return new FakeBuildKitd(true, null, credentials);
+  }
+
+  /** A daemon on a unix socket that serves TLS ({@link TestCertificates#serving}). */
+  static FakeBuildKitd unixTls(Path socket, ServerCredentials credentials) throws IOException {
+    return new FakeBuildKitd(true, socket, credentials);
   }
 
   String addr() {

@@ -1,0 +1,151 @@
+package dev.melange.pool.buildkit;
+
+import dev.melange.pool.Tls;
+import io.grpc.ChannelCredentials;
+import io.grpc.TlsChannelCredentials;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A backend's {@link Tls} settings, checked and read into grpc's credentials when its probe is
+ * made, so that what is wrong with them is said then, naming the backend and the file, rather than
+ * at every probe: a missing or unreadable file; a private key that Java's TLS cannot read (PKCS#1,
+ * SEC1 or encrypted: refused with the command that converts it, in the words core's YAML reader
+ * uses); PEM that grpc cannot parse; TLS over a unix socket without a server name (a socket path
+ * has no host name to check the daemon's certificate against).
+ */
+final class BuildKitTls {
+  /** Enough of a PEM file to find its first header. */
+  private static final int HEAD = 4096;
+
+  private final String backend;
+  private final Tls tls;
+  private final ChannelCredentials credentials;
+
+  private BuildKitTls(String backend, Tls tls, ChannelCredentials credentials) {
+    this.backend = backend;
+    this.tls = tls;
+    this.credentials = credentials;
+  }
+
+  /**
+   * Reads {@code tls} for the backend at {@code backend} (its address as configured), which is
+   * reached at {@code address}.
+   *
+   * @throws IllegalArgumentException naming the backend and the file, when the settings cannot be
+   *     used
+   */
+  static BuildKitTls read(String backend, BuildKitAddress address, Tls tls) {
+    if (address.isUnix() && tls.serverName() == null) {
+      throw refused(
+          backend,
+          "tls over a unix socket needs serverName, the name the daemon's certificate carries: a"
+              + " socket path has no host to check the certificate against");
+    }
+    TlsChannelCredentials.Builder builder = TlsChannelCredentials.newBuilder();
+    Path ca = tls.ca();
+    Path cert = tls.cert();
+    Path key = tls.key();
+    try {
+      if (ca != null) {
+        builder.trustManager(readable(backend, "ca", ca).toFile());
+      }
+      if (cert != null && key != null) {
+        readable(backend, "cert", cert);
+        String problem = keyProblem(readable(backend, "key", key));
+        if (problem != null) {
+          throw refused(backend, "tls.key: " + problem);
+        }
+        builder.keyManager(cert.toFile(), key.toFile());
+      }
+    } catch (IOException e) {
+      throw refused(backend, "tls: cannot read " + files(tls) + ": " + e.getMessage());
+    }
+    return new BuildKitTls(backend, tls, builder.build());
+  }
+
+  ChannelCredentials credentials() {
+    return credentials;
+  }
+
+  /** The name the daemon's certificate must carry, when it is not the address's host. */
+  @Nullable String serverName() {
+    return tls.serverName();
+  }
+
+  /**
+   * The error to throw when grpc cannot make a TLS context of these files ({@code error}, from
+   * {@code NettyChannelBuilder.forAddress}, says why: grpc reads the PEM only there).
+   */
+  IllegalArgumentException unusable(IllegalArgumentException error) {
+    return refused(backend, "tls: grpc cannot read " + files(tls) + ": " + error.getMessage());
+  }
+
+  /** The files the settings name, for messages: {@code ca /a.pem, cert /b.pem, key /c.pem}. */
+  private static String files(Tls tls) {
+    StringBuilder text = new StringBuilder();
+    append(text, "ca", tls.ca());
+    append(text, "cert", tls.cert());
+    append(text, "key", tls.key());
+    return text.length() == 0 ? "the JDK's default trust" : text.toString();
+  }
+
+  private static void append(StringBuilder text, String name, @Nullable Path file) {
+    if (file != null) {
+      text.append(text.length() == 0 ? "" : ", ").append(name).append(' ').append(file);
+    }
+  }
+
+  private static Path readable(String backend, String name, Path file) {
+    if (!Files.isRegularFile(file)) {
+      throw refused(backend, "tls." + name + ": no such file: " + file);
+    }
+    if (!Files.isReadable(file)) {
+      throw refused(backend, "tls." + name + ": cannot read " + file);
+    }
+    return file;
+  }
+
+  private static IllegalArgumentException refused(String backend, String problem) {
+    return new IllegalArgumentException("buildkit backend \"" + backend + "\": " + problem);
+  }
+
+  /** What is wrong with a private key file for Java's TLS, or null when it is PKCS#8 PEM. */
+  static @Nullable String keyProblem(Path key) throws IOException {
+    String head;
+    try (InputStream in = Files.newInputStream(key)) {
+      head = new String(in.readNBytes(HEAD), StandardCharsets.US_ASCII);
+    }
+    String convert = "`openssl pkcs8 -topk8 -nocrypt -in " + key + " -out key.pk8.pem`";
+    String needs =
+        ": Java's TLS needs an unencrypted PKCS#8 key (BEGIN PRIVATE KEY); convert it with ";
+    if (head.contains("-----BEGIN RSA PRIVATE KEY-----")) {
+      return key
+          + " is a PKCS#1 RSA key (BEGIN RSA PRIVATE KEY)"
+          + needs
+          + convert
+          + " and give that file";
+    }
+    if (head.contains("-----BEGIN EC PRIVATE KEY-----")) {
+      return key
+          + " is a SEC1 EC key (BEGIN EC PRIVATE KEY)"
+          + needs
+          + convert
+          + " and give that file";
+    }
+    if (head.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----")) {
+      return key
+          + " is encrypted: give an unencrypted PKCS#8 key ("
+          + convert
+          + " asks for the passphrase once)";
+    }
+    if (!head.contains("-----BEGIN PRIVATE KEY-----")) {
+      return key + " is not a PEM private key (no BEGIN PRIVATE KEY line)";
+    }
+    return null;
+  }
+}
