@@ -10,6 +10,7 @@ import dev.melange.pool.Health;
 import dev.melange.pool.HealthCheck;
 import dev.melange.pool.Tls;
 import dev.melange.pool.spi.HealthProbe;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -58,42 +59,48 @@ class BuildKitTlsTest {
         .doesNotContain("\n");
   }
 
+  /**
+   * A daemon with one worker serving {@code identity}; requiring a client certificate signed by
+   * {@code clientCa} when that is given.
+   */
+  private static FakeBuildKitd daemon(TestCertificates.Identity identity, @Nullable Path clientCa)
+      throws IOException {
+    return FakeBuildKitd.tls(TestCertificates.serving(identity, clientCa)).worker("linux/amd64");
+  }
+
+  private static void assertUp(HealthProbe.Result result) {
+    assertThat(result.healthy()).isTrue();
+    assertThat(result.detail()).isEqualTo("ok: 1 worker, linux/amd64");
+  }
+
   private static Tls mutual(Path ca) {
     return Tls.trusting(ca).withClientCertificate(certs.client.cert(), certs.client.key());
   }
 
   @Test
   void aDaemonWhoseCertificateTheCaSignedIsUp() throws Exception {
-    try (FakeBuildKitd daemon =
-        FakeBuildKitd.tls(TestCertificates.serving(certs.server, null)).worker("linux/amd64")) {
-      HealthProbe.Result result = check(daemon.addr(), Tls.trusting(certs.ca));
-      assertThat(result.healthy()).isTrue();
-      assertThat(result.detail()).isEqualTo("ok: 1 worker, linux/amd64");
+    try (FakeBuildKitd daemon = daemon(certs.server, null)) {
+      assertUp(check(daemon.addr(), Tls.trusting(certs.ca)));
     }
   }
 
   @Test
   void mutualTlsIsUp() throws Exception {
-    try (FakeBuildKitd daemon =
-        FakeBuildKitd.tls(TestCertificates.serving(certs.server, certs.ca)).worker("linux/arm64")) {
-      HealthProbe.Result result = check(daemon.addr(), mutual(certs.ca));
-      assertThat(result.healthy()).isTrue();
-      assertThat(result.detail()).isEqualTo("ok: 1 worker, linux/arm64");
+    try (FakeBuildKitd daemon = daemon(certs.server, certs.ca)) {
+      assertUp(check(daemon.addr(), mutual(certs.ca)));
     }
   }
 
   @Test
   void aDaemonThatRequiresAClientCertificateRefusesAProbeWithoutOne() throws Exception {
-    try (FakeBuildKitd daemon =
-        FakeBuildKitd.tls(TestCertificates.serving(certs.server, certs.ca)).worker("linux/amd64")) {
+    try (FakeBuildKitd daemon = daemon(certs.server, certs.ca)) {
       assertDown(check(daemon.addr(), Tls.trusting(certs.ca)), "CERTIFICATE_REQUIRED");
     }
   }
 
   @Test
   void aDaemonSignedByAnotherCaIsDown() throws Exception {
-    try (FakeBuildKitd daemon =
-        FakeBuildKitd.tls(TestCertificates.serving(certs.server, null)).worker("linux/amd64")) {
+    try (FakeBuildKitd daemon = daemon(certs.server, null)) {
       assertDown(
           check(daemon.addr(), Tls.trusting(certs.otherCa)),
           "unable to find valid certification path to requested target");
@@ -102,8 +109,7 @@ class BuildKitTlsTest {
 
   @Test
   void plaintextToATlsDaemonIsDown() throws Exception {
-    try (FakeBuildKitd daemon =
-        FakeBuildKitd.tls(TestCertificates.serving(certs.server, null)).worker("linux/amd64")) {
+    try (FakeBuildKitd daemon = daemon(certs.server, null)) {
       HealthProbe.Result result = check(daemon.addr(), null);
       assertThat(result.healthy()).isFalse();
       assertThat(result.detail()).startsWith("health: UNAVAILABLE");
@@ -112,12 +118,10 @@ class BuildKitTlsTest {
 
   @Test
   void theServerNameReplacesTheHostInTheCertificateCheck() throws Exception {
-    try (FakeBuildKitd daemon =
-        FakeBuildKitd.tls(TestCertificates.serving(certs.namedServer, null))
-            .worker("linux/amd64")) {
-      HealthProbe.Result named =
-          check(daemon.addr(), Tls.trusting(certs.ca).withServerName(TestCertificates.SERVER_NAME));
-      assertThat(named.healthy()).isTrue();
+    try (FakeBuildKitd daemon = daemon(certs.namedServer, null)) {
+      assertUp(
+          check(
+              daemon.addr(), Tls.trusting(certs.ca).withServerName(TestCertificates.SERVER_NAME)));
 
       assertDown(
           check(daemon.addr(), Tls.trusting(certs.ca)),
@@ -131,9 +135,7 @@ class BuildKitTlsTest {
         FakeBuildKitd.unixTls(
                 dir.resolve("tls.sock"), TestCertificates.serving(certs.namedServer, certs.ca))
             .worker("linux/amd64")) {
-      HealthProbe.Result result =
-          check(daemon.addr(), mutual(certs.ca).withServerName(TestCertificates.SERVER_NAME));
-      assertThat(result.healthy()).isTrue();
+      assertUp(check(daemon.addr(), mutual(certs.ca).withServerName(TestCertificates.SERVER_NAME)));
 
       assertThatIllegalArgumentException()
           .isThrownBy(() -> create(daemon.addr(), mutual(certs.ca)))
@@ -210,8 +212,7 @@ class BuildKitTlsTest {
 
   @Test
   void aPoolFromYamlReachesItsDaemonOverMutualTlsWithPathsRelativeToTheFile() throws Exception {
-    try (FakeBuildKitd daemon =
-        FakeBuildKitd.tls(TestCertificates.serving(certs.server, certs.ca)).worker("linux/amd64")) {
+    try (FakeBuildKitd daemon = daemon(certs.server, certs.ca)) {
       Path file =
           Files.writeString(
               certificates.resolve("backends.yaml"),
