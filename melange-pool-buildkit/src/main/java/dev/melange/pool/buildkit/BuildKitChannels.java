@@ -18,7 +18,7 @@ import org.jspecify.annotations.Nullable;
  * threads, made on first use); tcp channels use grpc's shared default. Keepalive pings go no more
  * often than every 5 minutes: buildkitd closes connections that ping more often ({@code
  * too_many_pings}). Over TLS, the server name (SNI, and the name checked in the daemon's
- * certificate) is the address's host unless the settings name another; a unix socket needs one.
+ * certificate) is the address's host unless the settings name another.
  */
 final class BuildKitChannels {
   /** The shortest keepalive buildkitd accepts. */

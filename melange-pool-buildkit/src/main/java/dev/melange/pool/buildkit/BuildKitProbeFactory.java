@@ -29,8 +29,8 @@ public final class BuildKitProbeFactory implements HealthProbe.Factory {
    *
    * @throws IllegalArgumentException when the address is not a buildkitd address, or when the TLS
    *     settings cannot be used (a file missing or unreadable, a key that is not unencrypted
-   *     PKCS#8, PEM that grpc cannot parse, a unix socket without a server name), naming the
-   *     backend and the file
+   *     PKCS#8, PEM that grpc cannot parse, a unix socket, which buildkitd serves in plaintext),
+   *     naming the backend and the file
    */
   @Override
   public HealthProbe create(Backend backend, HealthCheck check) {

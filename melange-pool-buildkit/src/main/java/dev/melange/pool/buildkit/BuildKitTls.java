@@ -15,8 +15,8 @@ import org.jspecify.annotations.Nullable;
  * made, so that what is wrong with them is said then, naming the backend and the file, rather than
  * at every probe: a missing or unreadable file; a private key that Java's TLS cannot read (PKCS#1,
  * SEC1 or encrypted: refused with the command that converts it, in the words core's YAML reader
- * uses); PEM that grpc cannot parse; TLS over a unix socket without a server name (a socket path
- * has no host name to check the daemon's certificate against).
+ * uses); PEM that grpc cannot parse; TLS to a unix socket, which buildkitd serves in plaintext
+ * whatever its TLS settings.
  */
 final class BuildKitTls {
   /** Enough of a PEM file to find its first header. */
@@ -40,11 +40,12 @@ final class BuildKitTls {
    *     used
    */
   static BuildKitTls read(String backend, BuildKitAddress address, Tls tls) {
-    if (address.isUnix() && tls.serverName() == null) {
+    if (address.isUnix()) {
       throw refused(
           backend,
-          "tls over a unix socket needs serverName, the name the daemon's certificate carries: a"
-              + " socket path has no host to check the certificate against");
+          "tls is for tcp:// addresses: buildkitd serves its unix sockets in plaintext even when it"
+              + " has TLS settings (it logs \"TLS is disabled for unix://...\"); leave tls out for"
+              + " this backend");
     }
     TlsChannelCredentials.Builder builder = TlsChannelCredentials.newBuilder();
     Path ca = tls.ca();

@@ -90,11 +90,6 @@ final class FakeBuildKitd implements AutoCloseable {
     return new FakeBuildKitd(true, null, credentials);
   }
 
-  /** A daemon on a unix socket that serves TLS ({@link TestCertificates#serving}). */
-  static FakeBuildKitd unixTls(Path socket, ServerCredentials credentials) throws IOException {
-    return new FakeBuildKitd(true, socket, credentials);
-  }
-
   String addr() {
     return addr;
   }
