@@ -8,7 +8,6 @@ import dev.melange.pool.BackendPool;
 import dev.melange.pool.BackendStatus;
 import dev.melange.pool.Health;
 import dev.melange.pool.HealthCheck;
-import dev.melange.pool.PoolEvent;
 import dev.melange.pool.spi.HealthProbe;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -18,8 +17,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -187,21 +184,7 @@ class BuildKitProbeTest {
     return pool.status().get(0);
   }
 
-  /** Waits, on the pool's events rather than by polling, until the backend has {@code health}. */
   private static void awaitHealth(BackendPool pool, Health health) throws Exception {
-    BlockingQueue<PoolEvent> events = new LinkedBlockingQueue<>();
-    AutoCloseable subscription = pool.subscribe(events::add);
-    try {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-      while (status(pool).health() != health) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0 || events.poll(left, TimeUnit.NANOSECONDS) == null) {
-          throw new AssertionError(
-              "waited 20 s for health " + health + "; status: " + pool.status());
-        }
-      }
-    } finally {
-      subscription.close();
-    }
+    PoolWaits.await(pool, "health " + health, () -> status(pool).health() == health);
   }
 }
