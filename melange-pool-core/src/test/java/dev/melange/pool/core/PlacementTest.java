@@ -7,6 +7,7 @@ import dev.melange.pool.BackendPool;
 import dev.melange.pool.BackendStatus;
 import dev.melange.pool.DaemonInfo;
 import dev.melange.pool.Health;
+import dev.melange.pool.HealthCheck;
 import dev.melange.pool.Lease;
 import dev.melange.pool.Selector;
 import dev.melange.pool.spi.HealthProbe;
@@ -119,6 +120,40 @@ class PlacementTest {
       emulated.close();
       onX86.close();
       assertThat(pool.status().get(1).activeJobs()).isZero();
+    }
+  }
+
+  @Test
+  void whatProbesLearnWhileThePoolIsBeingBuiltIsNotLost() {
+    HealthProbe.Factory immediate =
+        new HealthProbe.Factory() {
+          @Override
+          public String type() {
+            return "immediate";
+          }
+
+          @Override
+          public boolean discoversArch() {
+            return true;
+          }
+
+          @Override
+          public HealthProbe create(Backend backend, HealthCheck check) {
+            return timeout ->
+                CompletableFuture.completedFuture(HealthProbe.Result.up("ok", ARM_EMULATING_X86));
+          }
+        };
+    BackendPool.Builder builder =
+        BackendPool.builder()
+            .healthProbe(immediate)
+            .healthCheck(HealthCheck.of("immediate").withInterval(Duration.ofMinutes(10)));
+    for (int i = 0; i < 200; i++) {
+      builder.backend(Backend.discover("tcp://arm-" + i + ":1"));
+    }
+    try (BackendPool pool = builder.build()) {
+      Eventually.until(
+          "every backend placed", () -> pool.backends("aarch64").size() == 200, pool::status);
+      assertThat(pool.status()).allMatch(status -> status.health() == Health.HEALTHY);
     }
   }
 }
