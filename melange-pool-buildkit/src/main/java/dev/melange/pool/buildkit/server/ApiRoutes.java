@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -79,8 +80,8 @@ final class ApiRoutes implements HttpHandler {
         exchange.requireMethod("GET");
         exchange.sendJson(200, new Backends(pool.status().stream().map(ApiJson::status).toList()));
       }
-      case CORDON -> cordon(exchange);
-      case UNCORDON -> uncordon(exchange);
+      case CORDON -> changeAdminState(exchange, pool::cordon, "cordoned");
+      case UNCORDON -> changeAdminState(exchange, pool::uncordon, "uncordoned");
       case DRAIN -> drain(exchange);
       default -> throw new ApiException(404, "404 page not found");
     }
@@ -126,27 +127,18 @@ final class ApiRoutes implements HttpHandler {
     exchange.sendNoContent();
   }
 
-  private void cordon(ApiExchange exchange) throws IOException {
+  /** Cordons or uncordons: {@code change} is the pool's method, {@code done} what it did. */
+  private void changeAdminState(
+      ApiExchange exchange, Function<String, List<Backend>> change, String done)
+      throws IOException {
     String pattern = operatorPattern(exchange);
     List<Backend> matched;
     try {
-      matched = pool.cordon(pattern);
+      matched = change.apply(pattern);
     } catch (PoolException e) {
       throw refused(e);
     }
-    log.info("cordoned {}", addrs(matched));
-    exchange.sendJson(200, new Backends(BackendJson.of(matched)));
-  }
-
-  private void uncordon(ApiExchange exchange) throws IOException {
-    String pattern = operatorPattern(exchange);
-    List<Backend> matched;
-    try {
-      matched = pool.uncordon(pattern);
-    } catch (PoolException e) {
-      throw refused(e);
-    }
-    log.info("uncordoned {}", addrs(matched));
+    log.info("{} {}", done, addrs(matched));
     exchange.sendJson(200, new Backends(BackendJson.of(matched)));
   }
 

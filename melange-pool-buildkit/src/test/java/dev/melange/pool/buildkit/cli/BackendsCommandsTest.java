@@ -38,9 +38,20 @@ class BackendsCommandsTest {
     api.close();
   }
 
+  /** {@code backends <command> --server <the server> <args>}. */
+  private Run backends(String command, String... args) {
+    String[] line = new String[args.length + 4];
+    line[0] = "backends";
+    line[1] = command;
+    line[2] = "--server";
+    line[3] = server;
+    System.arraycopy(args, 0, line, 4, args.length);
+    return Cli.run(line);
+  }
+
   @Test
   void listPrintsMelangesTableWithLabelsSorted() {
-    Run run = Cli.run("backends", "list", "--server", server);
+    Run run = backends("list");
 
     assertThat(run.exitCode()).isZero();
     assertThat(run.err()).isEmpty();
@@ -59,7 +70,7 @@ class BackendsCommandsTest {
 
   @Test
   void listOfOneArchStillNamesEveryArchitecture() {
-    Run run = Cli.run("backends", "list", "--server", server, "--arch", "aarch64");
+    Run run = backends("list", "--arch", "aarch64");
 
     assertThat(run.out())
         .isEqualTo(
@@ -73,7 +84,7 @@ class BackendsCommandsTest {
 
   @Test
   void listSaysSoWhenNothingMatches() {
-    Run run = Cli.run("backends", "list", "--server", server, "--arch", "riscv64");
+    Run run = backends("list", "--arch", "riscv64");
 
     assertThat(run.exitCode()).isZero();
     assertThat(run.out()).isEqualTo("No backends found\n");
@@ -82,11 +93,8 @@ class BackendsCommandsTest {
   @Test
   void addPrintsTheBackendAndItsSortedLabels() {
     Run run =
-        Cli.run(
-            "backends",
+        backends(
             "add",
-            "--server",
-            server,
             "--addr",
             "tcp://buildkit-special:1234",
             "--arch",
@@ -104,61 +112,32 @@ class BackendsCommandsTest {
             Added backend: tcp://buildkit-special:1234 (arch: x86_64)
             Labels: sandbox=privileged, tier=high-memory, zone=b
             """);
-    assertThat(Cli.run("backends", "list", "--server", server).out())
+    assertThat(backends("list").out())
         .endsWith(
             "tcp://buildkit-special:1234   x86_64    sandbox=privileged,tier=high-memory,zone=b\n");
   }
 
   @Test
   void addWithoutLabelsPrintsOneLineAndListShowsADash() {
-    Run run =
-        Cli.run(
-            "backends",
-            "add",
-            "--server",
-            server,
-            "--addr",
-            "tcp://buildkit:1234",
-            "--arch",
-            "aarch64");
+    Run run = backends("add", "--addr", "tcp://buildkit:1234", "--arch", "aarch64");
 
     assertThat(run.out()).isEqualTo("Added backend: tcp://buildkit:1234 (arch: aarch64)\n");
-    assertThat(Cli.run("backends", "list", "--server", server, "--arch", "aarch64").out())
+    assertThat(backends("list", "--arch", "aarch64").out())
         .endsWith("tcp://buildkit:1234       aarch64   -\n");
   }
 
   @Test
   void addSetsMaxJobs() {
-    Run run =
-        Cli.run(
-            "backends",
-            "add",
-            "--server",
-            server,
-            "--addr",
-            "tcp://big:1234",
-            "--arch",
-            "x86_64",
-            "--max-jobs",
-            "16");
+    Run run = backends("add", "--addr", "tcp://big:1234", "--arch", "x86_64", "--max-jobs", "16");
 
     assertThat(run.exitCode()).isZero();
-    assertThat(Cli.run("backends", "status", "--server", server).out())
+    assertThat(backends("status").out())
         .contains("\ntcp://big:1234                x86_64    ready   healthy   closed    0/16 ");
   }
 
   @Test
   void addReportsTheServersRefusalOnStderr() {
-    Run run =
-        Cli.run(
-            "backends",
-            "add",
-            "--server",
-            server,
-            "--addr",
-            "tcp://buildkit-arm:1234",
-            "--arch",
-            "aarch64");
+    Run run = backends("add", "--addr", "tcp://buildkit-arm:1234", "--arch", "aarch64");
 
     assertThat(run.exitCode()).isEqualTo(1);
     assertThat(run.out()).isEmpty();
@@ -167,79 +146,44 @@ class BackendsCommandsTest {
             "Error: adding backend: unexpected status 409: backend already exists:"
                 + " tcp://buildkit-arm:1234\n");
 
-    Run negative =
-        Cli.run(
-            "backends",
-            "add",
-            "--server",
-            server,
-            "--addr",
-            "tcp://a:1",
-            "--arch",
-            "x86_64",
-            "--max-jobs",
-            "-1");
+    Run negative = backends("add", "--addr", "tcp://a:1", "--arch", "x86_64", "--max-jobs", "-1");
     assertThat(negative.err())
         .isEqualTo("Error: adding backend: unexpected status 400: maxJobs must be >= 0, was -1\n");
   }
 
   @Test
   void addRefusesABadCommandLineWithUsage() {
-    Run noArch = Cli.run("backends", "add", "--server", server, "--addr", "tcp://a:1");
+    Run noArch = backends("add", "--addr", "tcp://a:1");
     assertThat(noArch.exitCode()).isEqualTo(2);
     assertThat(noArch.err()).startsWith("Missing required option: '--arch=ARCH'\nUsage: ");
 
-    Run badLabel =
-        Cli.run(
-            "backends",
-            "add",
-            "--server",
-            server,
-            "--addr",
-            "tcp://a:1",
-            "--arch",
-            "x86_64",
-            "--label",
-            "tier");
+    Run badLabel = backends("add", "--addr", "tcp://a:1", "--arch", "x86_64", "--label", "tier");
     assertThat(badLabel.exitCode()).isEqualTo(2);
     assertThat(badLabel.err()).startsWith("label \"tier\": expected KEY=VALUE\nUsage: ");
 
-    Run badMaxJobs =
-        Cli.run(
-            "backends",
-            "add",
-            "--server",
-            server,
-            "--addr",
-            "tcp://a:1",
-            "--arch",
-            "x86_64",
-            "--max-jobs",
-            "x");
+    Run badMaxJobs = backends("add", "--addr", "tcp://a:1", "--arch", "x86_64", "--max-jobs", "x");
     assertThat(badMaxJobs.exitCode()).isEqualTo(2);
     assertThat(badMaxJobs.err())
         .startsWith("Invalid value for option '--max-jobs': 'x' is not an int");
 
-    assertThat(Cli.run("backends", "list", "--server", server).out()).doesNotContain("tcp://a:1");
+    assertThat(backends("list").out()).doesNotContain("tcp://a:1");
   }
 
   @Test
   void removePrintsTheAddressOrTheServersRefusal() {
-    Run run =
-        Cli.run("backends", "remove", "--server", server, "--addr", "tcp://buildkit-arm:1234");
+    Run run = backends("remove", "--addr", "tcp://buildkit-arm:1234");
 
     assertThat(run.exitCode()).isZero();
     assertThat(run.out()).isEqualTo("Removed backend: tcp://buildkit-arm:1234\n");
 
-    Run unknown = Cli.run("backends", "remove", "--server", server, "--addr", "tcp://nope:1");
+    Run unknown = backends("remove", "--addr", "tcp://nope:1");
     assertThat(unknown.exitCode()).isEqualTo(1);
     assertThat(unknown.err())
         .isEqualTo(
             "Error: removing backend: unexpected status 404: backend not found: tcp://nope:1\n");
 
-    Cli.run("backends", "remove", "--server", server, "--addr", "tcp://buildkit-x86:1234");
-    Run last =
-        Cli.run("backends", "remove", "--server", server, "--addr", "tcp://buildkit-highmem:1234");
+    backends("remove", "--addr", "tcp://buildkit-x86:1234");
+    Run last = backends("remove", "--addr", "tcp://buildkit-highmem:1234");
     assertThat(last.err())
         .isEqualTo(
             "Error: removing backend: unexpected status 400: cannot remove the last backend\n");
@@ -247,7 +191,7 @@ class BackendsCommandsTest {
 
   @Test
   void statusPrintsOneAlignedLinePerBackend() {
-    Run run = Cli.run("backends", "status", "--server", server);
+    Run run = backends("status");
 
     assertThat(run.exitCode()).isZero();
     assertThat(run.out())

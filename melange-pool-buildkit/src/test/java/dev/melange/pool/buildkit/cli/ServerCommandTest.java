@@ -78,36 +78,53 @@ class ServerCommandTest {
     assertThat(missing.err()).startsWith("Error: " + dir.resolve("nope.yaml"));
   }
 
+  /**
+   * A {@code server} command run on its own thread, its shutdown hook kept rather than registered.
+   */
+  private static final class RunningServer {
+    final List<Thread> hooks = new CopyOnWriteArrayList<>();
+    final LineWriter out = new LineWriter();
+    final AtomicReference<Run> result = new AtomicReference<>();
+    final Thread thread;
+
+    RunningServer(String... args) {
+      IFactory factory =
+          new IFactory() {
+            @Override
+            public <K> K create(Class<K> type) throws Exception {
+              return type == ServerCommand.class
+                  ? type.cast(new ServerCommand(hooks::add))
+                  : CommandLine.defaultFactory().create(type);
+            }
+          };
+      thread = new Thread(() -> result.set(Cli.run(factory, out, args)));
+      thread.start();
+    }
+
+    /** The line it prints once it listens. */
+    String firstLine() throws InterruptedException {
+      return out.lines.poll(60, TimeUnit.SECONDS);
+    }
+
+    /** Runs its shutdown hook, as the JVM does on Ctrl-C, and waits for the command to end. */
+    Run stop() throws InterruptedException {
+      assertThat(hooks).hasSize(1);
+      hooks.get(0).start();
+      hooks.get(0).join(TimeUnit.SECONDS.toMillis(60));
+      thread.join(TimeUnit.SECONDS.toMillis(60));
+      assertThat(thread.isAlive()).isFalse();
+      return result.get();
+    }
+  }
+
   @Test
   void servesUntilTheShutdownHookStopsIt() throws Exception {
     Path yaml = Files.writeString(dir.resolve("backends.yaml"), Cli.GUIDE_YAML);
-    List<Thread> hooks = new CopyOnWriteArrayList<>();
-    IFactory factory =
-        new IFactory() {
-          @Override
-          public <K> K create(Class<K> type) throws Exception {
-            return type == ServerCommand.class
-                ? type.cast(new ServerCommand(hooks::add))
-                : CommandLine.defaultFactory().create(type);
-          }
-        };
-    LineWriter out = new LineWriter();
-    AtomicReference<Run> result = new AtomicReference<>();
-    Thread server =
-        new Thread(
-            () ->
-                result.set(
-                    Cli.run(
-                        factory,
-                        out,
-                        "server",
-                        "--backends-config",
-                        yaml.toString(),
-                        "--listen-addr",
-                        "127.0.0.1:0")));
-    server.start();
+    RunningServer server =
+        new RunningServer(
+            "server", "--backends-config", yaml.toString(), "--listen-addr", "127.0.0.1:0");
 
-    String line = out.lines.poll(60, TimeUnit.SECONDS);
+    String line = server.firstLine();
     assertThat(line)
         .matches(
             "melange-pool server listening on http://127\\.0\\.0\\.1:\\d+ \\(3 backends,"
@@ -115,15 +132,11 @@ class ServerCommandTest {
     String url = line.substring("melange-pool server listening on ".length(), line.indexOf(" ("));
     assertThat(Cli.run("backends", "list", "--server", url).out())
         .startsWith("Available architectures: [x86_64 aarch64]\n");
-    assertThat(hooks).hasSize(1);
 
-    hooks.get(0).start(); // as the JVM does on Ctrl-C
-    hooks.get(0).join(TimeUnit.SECONDS.toMillis(60));
-    server.join(TimeUnit.SECONDS.toMillis(60));
+    Run result = server.stop();
 
-    assertThat(server.isAlive()).isFalse();
-    assertThat(result.get().exitCode()).isZero();
-    assertThat(result.get().err()).isEmpty();
+    assertThat(result.exitCode()).isZero();
+    assertThat(result.err()).isEmpty();
     Run after = Cli.run("backends", "list", "--server", url);
     assertThat(after.exitCode()).isEqualTo(1);
     assertThat(after.err()).contains("connection refused");
@@ -131,38 +144,18 @@ class ServerCommandTest {
 
   @Test
   void servesASingleDaemonOfTheDefaultArch() throws Exception {
-    List<Thread> hooks = new CopyOnWriteArrayList<>();
-    IFactory factory =
-        new IFactory() {
-          @Override
-          public <K> K create(Class<K> type) throws Exception {
-            return type == ServerCommand.class
-                ? type.cast(new ServerCommand(hooks::add))
-                : CommandLine.defaultFactory().create(type);
-          }
-        };
-    LineWriter out = new LineWriter();
-    Thread server =
-        new Thread(
-            () ->
-                Cli.run(
-                    factory,
-                    out,
-                    "server",
-                    "--buildkit-addr",
-                    "tcp://localhost:1234",
-                    "--default-arch",
-                    "aarch64",
-                    "--listen-addr",
-                    "127.0.0.1:0"));
-    server.start();
+    RunningServer server =
+        new RunningServer(
+            "server",
+            "--buildkit-addr",
+            "tcp://localhost:1234",
+            "--default-arch",
+            "aarch64",
+            "--listen-addr",
+            "127.0.0.1:0");
 
-    String line = out.lines.poll(60, TimeUnit.SECONDS);
-    assertThat(line).endsWith(" (1 backend, architectures [aarch64])");
-    hooks.get(0).start();
-    hooks.get(0).join(TimeUnit.SECONDS.toMillis(60));
-    server.join(TimeUnit.SECONDS.toMillis(60));
-    assertThat(server.isAlive()).isFalse();
+    assertThat(server.firstLine()).endsWith(" (1 backend, architectures [aarch64])");
+    assertThat(server.stop().exitCode()).isZero();
   }
 
   @Test

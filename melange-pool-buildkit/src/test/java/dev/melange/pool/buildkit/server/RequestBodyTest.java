@@ -49,14 +49,17 @@ class RequestBodyTest {
     }
   }
 
+  /** Posts an add of {@code size} bytes with no length up front: the client sends it chunked. */
+  private static Reply postChunked(TestApi server, int size) throws Exception {
+    byte[] body = addOfSize(size).getBytes(StandardCharsets.UTF_8);
+    return server.send(
+        "POST", ADD, BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)));
+  }
+
   @Test
   void aLargerChunkedBodyIsRefusedWhileReading() throws Exception {
     try (TestApi server = TestApi.start(TestApi.guidePool())) {
-      byte[] body = addOfSize(70_000).getBytes(StandardCharsets.UTF_8);
-      // No length up front: the client sends it chunked.
-      Reply reply =
-          server.send(
-              "POST", ADD, BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)));
+      Reply reply = postChunked(server, 70_000);
 
       assertThat(reply.status()).isEqualTo(413);
       assertThat(reply.body()).isEqualTo("request body too large: the limit is 65536 bytes\n");
@@ -67,12 +70,7 @@ class RequestBodyTest {
   @Test
   void aChunkedBodyWithinTheLimitIsRead() throws Exception {
     try (TestApi server = TestApi.start(TestApi.guidePool())) {
-      byte[] body = addOfSize(65_536).getBytes(StandardCharsets.UTF_8);
-      Reply reply =
-          server.send(
-              "POST", ADD, BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)));
-
-      assertThat(reply.status()).isEqualTo(201);
+      assertThat(postChunked(server, 65_536).status()).isEqualTo(201);
     }
   }
 
