@@ -1,10 +1,14 @@
 package dev.melange.pool.buildkit;
 
+import dev.melange.pool.DaemonInfo;
 import dev.melange.pool.buildkit.proto.ControlGrpc;
+import dev.melange.pool.buildkit.proto.InfoRequest;
+import dev.melange.pool.buildkit.proto.InfoResponse;
 import dev.melange.pool.buildkit.proto.ListWorkersRequest;
 import dev.melange.pool.buildkit.proto.ListWorkersResponse;
 import dev.melange.pool.buildkit.proto.Platform;
 import dev.melange.pool.spi.HealthProbe;
+import io.grpc.ConnectivityState;
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -14,9 +18,12 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -26,6 +33,11 @@ import org.jspecify.annotations.Nullable;
  * moby.buildkit.v1.Control/ListWorkers}: a daemon whose controller has no worker yet is not ready
  * (its listener opens before the controller is, so a connect alone says too little). The two calls
  * share one deadline, the check's timeout. Never {@code DiskUsage}: it walks the build cache.
+ *
+ * <p>A passing check reports the daemon ({@link DaemonInfo}): its first worker's platforms, native
+ * first, as OCI names and as melange archs ({@link BuildKitPlatforms}), its worker count, and its
+ * version, which {@code Control/Info} is asked for once per connection: after the first pass, and
+ * again after the channel lost its connection (a restarted daemon may be another version).
  */
 final class BuildKitProbe implements HealthProbe {
   private final BuildKitAddress address;
@@ -33,11 +45,33 @@ final class BuildKitProbe implements HealthProbe {
   private final HealthGrpc.HealthStub health;
   private final ControlGrpc.ControlStub control;
 
+  /**
+   * The daemon's version on this connection: null until asked; empty when the daemon did not say.
+   * Cleared when the connection is lost.
+   */
+  private final AtomicReference<@Nullable String> version = new AtomicReference<>();
+
   BuildKitProbe(BuildKitAddress address, @Nullable BuildKitTls tls) {
     this.address = address;
     this.channel = BuildKitChannels.open(address, tls);
     this.health = HealthGrpc.newStub(channel);
     this.control = ControlGrpc.newStub(channel);
+    watchConnection(channel.getState(false));
+  }
+
+  /** Forgets the version whenever the channel leaves READY: the next connection asks again. */
+  private void watchConnection(ConnectivityState seen) {
+    channel.notifyWhenStateChanged(
+        seen,
+        () -> {
+          ConnectivityState now = channel.getState(false);
+          if (now != ConnectivityState.READY) {
+            version.set(null);
+          }
+          if (now != ConnectivityState.SHUTDOWN) {
+            watchConnection(now);
+          }
+        });
   }
 
   @Override
@@ -86,17 +120,25 @@ final class BuildKitProbe implements HealthProbe {
                   result.complete(Result.down("no workers"));
                   return;
                 }
+                List<Platform> platforms = response.getRecord(0).getPlatformsList();
                 int workers = response.getRecordCount();
-                String nativePlatform =
-                    response.getRecord(0).getPlatformsCount() == 0
-                        ? "no platform"
-                        : platform(response.getRecord(0).getPlatforms(0));
-                result.complete(
-                    Result.up(
-                        "ok: "
-                            + workers
-                            + (workers == 1 ? " worker, " : " workers, ")
-                            + nativePlatform));
+                String detail =
+                    "ok: "
+                        + workers
+                        + (workers == 1 ? " worker, " : " workers, ")
+                        + (platforms.isEmpty()
+                            ? "no platform"
+                            : BuildKitPlatforms.name(platforms.get(0)));
+                List<String> names = new ArrayList<>(platforms.size());
+                platforms.forEach(platform -> names.add(BuildKitPlatforms.name(platform)));
+                Report report =
+                    new Report(detail, names, BuildKitPlatforms.archs(platforms), workers);
+                String known = version.get();
+                if (known == null) {
+                  askVersion(deadline, report, result);
+                } else {
+                  result.complete(report.with(known));
+                }
               }
 
               @Override
@@ -106,10 +148,42 @@ final class BuildKitProbe implements HealthProbe {
             });
   }
 
-  /** {@code linux/arm64/v8}: OS, architecture, and the variant when there is one. */
-  static String platform(Platform platform) {
-    String text = platform.getOS() + "/" + platform.getArchitecture();
-    return platform.getVariant().isEmpty() ? text : text + "/" + platform.getVariant();
+  /**
+   * Asks the daemon's version (once per connection), then reports. A daemon that cannot say (an old
+   * one, or the deadline ran out) still passes: the version is not what the check is about.
+   */
+  private void askVersion(Deadline deadline, Report report, CompletableFuture<Result> result) {
+    if (result.isDone()) {
+      return;
+    }
+    control
+        .withDeadline(deadline)
+        .info(
+            InfoRequest.getDefaultInstance(),
+            new Answer<InfoResponse>(result) {
+              @Override
+              void answered(InfoResponse response) {
+                String said = response.getBuildkitVersion().getVersion();
+                version.set(said);
+                result.complete(report.with(said));
+              }
+
+              @Override
+              void failed(Status status) {
+                if (status.getCode() == Status.Code.UNIMPLEMENTED) {
+                  version.set(""); // it will not say on this connection either
+                }
+                result.complete(report.with(""));
+              }
+            });
+  }
+
+  /** What a pass reports, but for the version. */
+  private record Report(String detail, List<String> platforms, List<String> archs, int workers) {
+    Result with(String version) {
+      return Result.up(
+          detail, new DaemonInfo(version.isEmpty() ? null : version, platforms, archs, workers));
+    }
   }
 
   /**

@@ -23,6 +23,12 @@ public final class BuildKitProbeFactory implements HealthProbe.Factory {
     return TYPE;
   }
 
+  /** Yes: a pass reports the daemon's platforms, so a backend may leave its arch out. */
+  @Override
+  public boolean discoversArch() {
+    return true;
+  }
+
   /**
    * A probe of the daemon at {@code backend.addr()}, over TLS when the backend has {@link
    * Backend#tls() TLS settings}; a check's {@code port}, when not 0, replaces a tcp address's port.

@@ -1,6 +1,5 @@
 package dev.melange.pool.buildkit;
 
-import static dev.melange.pool.buildkit.PoolHealth.awaitHealth;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
@@ -183,5 +182,9 @@ class BuildKitProbeTest {
 
   private static BackendStatus status(BackendPool pool) {
     return pool.status().get(0);
+  }
+
+  private static void awaitHealth(BackendPool pool, Health health) throws Exception {
+    PoolWaits.await(pool, "health " + health, () -> status(pool).health() == health);
   }
 }

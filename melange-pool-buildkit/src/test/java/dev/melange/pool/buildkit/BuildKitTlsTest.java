@@ -1,6 +1,5 @@
 package dev.melange.pool.buildkit;
 
-import static dev.melange.pool.buildkit.PoolHealth.awaitHealth;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
@@ -229,7 +228,8 @@ class BuildKitTlsTest {
                       certs.client.cert().getFileName(),
                       certs.client.key().getFileName()));
       try (BackendPool pool = BackendPool.fromYaml(file)) {
-        awaitHealth(pool, Health.HEALTHY);
+        PoolWaits.await(
+            pool, "health HEALTHY", () -> pool.status().get(0).health() == Health.HEALTHY);
         assertThat(pool.status().get(0).lastProbeResult()).isEqualTo("ok: 1 worker, linux/amd64");
       }
     }

@@ -1,6 +1,9 @@
 package dev.melange.pool.buildkit;
 
+import dev.melange.pool.buildkit.proto.BuildkitVersion;
 import dev.melange.pool.buildkit.proto.ControlGrpc;
+import dev.melange.pool.buildkit.proto.InfoRequest;
+import dev.melange.pool.buildkit.proto.InfoResponse;
 import dev.melange.pool.buildkit.proto.ListWorkersRequest;
 import dev.melange.pool.buildkit.proto.ListWorkersResponse;
 import dev.melange.pool.buildkit.proto.Platform;
@@ -24,6 +27,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -37,6 +41,8 @@ final class FakeBuildKitd implements AutoCloseable {
   private final List<List<String>> workers = new CopyOnWriteArrayList<>();
   private final String addr;
   private final @Nullable EventLoopGroup loop;
+  private volatile String version = "v0.13.2";
+  private final AtomicInteger infoCalls = new AtomicInteger();
 
   private FakeBuildKitd(boolean withHealth, @Nullable Path unixSocket) throws IOException {
     this(withHealth, unixSocket, InsecureServerCredentials.create());
@@ -104,6 +110,23 @@ final class FakeBuildKitd implements AutoCloseable {
     workers.clear();
   }
 
+  /** Replaces the workers with one of these platforms, the native one first. */
+  void onlyWorker(String... platforms) {
+    workers.clear();
+    worker(platforms);
+  }
+
+  /** The version {@code Info} answers. */
+  FakeBuildKitd version(String version) {
+    this.version = version;
+    return this;
+  }
+
+  /** How often {@code Info} was asked. */
+  int infoCalls() {
+    return infoCalls.get();
+  }
+
   void serving(boolean serving) {
     health.setStatus(
         "",
@@ -143,6 +166,20 @@ final class FakeBuildKitd implements AutoCloseable {
         answer.addRecord(worker);
       }
       response.onNext(answer.build());
+      response.onCompleted();
+    }
+
+    @Override
+    public void info(InfoRequest request, StreamObserver<InfoResponse> response) {
+      infoCalls.incrementAndGet();
+      response.onNext(
+          InfoResponse.newBuilder()
+              .setBuildkitVersion(
+                  BuildkitVersion.newBuilder()
+                      .setPackage("github.com/moby/buildkit")
+                      .setVersion(version)
+                      .setRevision("fake"))
+              .build());
       response.onCompleted();
     }
   }

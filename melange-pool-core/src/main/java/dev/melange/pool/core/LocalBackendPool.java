@@ -174,27 +174,31 @@ final class LocalBackendPool implements BackendPool {
     this.leastLoadedUntimed = leastLoaded && !timed;
     Set<String> addrs = new HashSet<>();
     List<Slot> slots = new ArrayList<>();
-    try {
-      for (Backend backend : settings.backends()) {
-        if (!addrs.add(backend.addr())) {
-          throw new DuplicateBackendException(backend.addr());
+    // Under the lock: a probe may answer before the pool is built, and what it learns of a daemon
+    // (daemonObserved) must wait for the topology rather than find none.
+    synchronized (topologyLock) {
+      try {
+        for (Backend backend : settings.backends()) {
+          if (!addrs.add(backend.addr())) {
+            throw new DuplicateBackendException(backend.addr());
+          }
+          Slot slot = newSlot(backend, defaultMaxJobs, config, config.breakers());
+          slots.add(slot);
+          HealthCheck check = settings.healthCheckOf(backend);
+          follow(slot, check, subscribe(slot, check, null, config.probes()), false);
         }
-        Slot slot = newSlot(backend, defaultMaxJobs, config, config.breakers());
-        slots.add(slot);
-        HealthCheck check = settings.healthCheckOf(backend);
-        follow(slot, check, subscribe(slot, check, null, config.probes()), false);
+      } catch (RuntimeException | Error e) {
+        // Nothing can close a pool that was never built: let go of what it started.
+        slots.forEach(LocalBackendPool::unfollow);
+        closed = true;
+        ScheduledThreadPoolExecutor started = takeTimer();
+        if (started != null) {
+          started.shutdownNow();
+        }
+        throw e;
       }
-    } catch (RuntimeException | Error e) {
-      // Nothing can close a pool that was never built: let go of what it started.
-      slots.forEach(LocalBackendPool::unfollow);
-      closed = true;
-      ScheduledThreadPoolExecutor started = takeTimer();
-      if (started != null) {
-        started.shutdownNow();
-      }
-      throw e;
+      this.topology = new Topology(slots);
     }
-    this.topology = new Topology(slots);
     watch.configure(settings);
   }
 

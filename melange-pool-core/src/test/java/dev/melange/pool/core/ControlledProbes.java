@@ -22,13 +22,26 @@ final class ControlledProbes implements HealthProbe.Factory {
   private final BlockingQueue<CompletableFuture<HealthProbe.Result>> pending =
       new LinkedBlockingQueue<>();
 
+  private final boolean discovers;
+
   ControlledProbes(String type) {
+    this(type, false);
+  }
+
+  /** Probes whose results may report the daemon, so that backends may leave their arch out. */
+  ControlledProbes(String type, boolean discovers) {
     this.type = type;
+    this.discovers = discovers;
   }
 
   @Override
   public String type() {
     return type;
+  }
+
+  @Override
+  public boolean discoversArch() {
+    return discovers;
   }
 
   @Override
@@ -69,8 +82,13 @@ final class ControlledProbes implements HealthProbe.Factory {
    * check has taken the result.
    */
   void answer(boolean healthy) throws InterruptedException {
+    answer(healthy ? HealthProbe.Result.up() : HealthProbe.Result.down("scripted"));
+  }
+
+  /** Answers the next check with {@code result}, as {@link #answer(boolean)}. */
+  void answer(HealthProbe.Result result) throws InterruptedException {
     CompletableFuture<HealthProbe.Result> check = started();
-    check.complete(healthy ? HealthProbe.Result.up() : HealthProbe.Result.down("scripted"));
+    check.complete(result);
     // The monitor starts its next check only once every follower has taken this result.
     Eventually.until(type + " check after the answer", () -> !pending.isEmpty(), () -> pending);
   }

@@ -1,0 +1,136 @@
+package dev.melange.pool.buildkit.cli;
+
+import dev.melange.pool.BackendPool;
+import dev.melange.pool.buildkit.server.MelangeServerApi;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code server}: builds the pool as melange-server does (a {@code backends.yaml}, or one daemon)
+ * and serves it until the JVM is stopped; the stop (Ctrl-C, SIGTERM) stops the HTTP server, then
+ * closes the pool.
+ */
+@Command(
+    name = "server",
+    mixinStandardHelpOptions = true,
+    usageHelpWidth = 100,
+    description = {
+      "Serve a pool of BuildKit backends over melange-server's HTTP API until stopped.",
+      "Give exactly one of --backends-config and --buildkit-addr."
+    })
+final class ServerCommand implements Callable<Integer> {
+
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  @SuppressWarnings("NullAway.Init")
+  PoolSource source;
+
+  /** Where the pool comes from: exactly one of the two. */
+  static final class PoolSource {
+    @Option(
+        names = "--backends-config",
+        required = true,
+        paramLabel = "FILE",
+        description = "the pool's YAML file (melange-server's backends.yaml format)")
+    @Nullable Path backendsConfig;
+
+    @Option(
+        names = "--buildkit-addr",
+        required = true,
+        paramLabel = "ADDR",
+        description = "a single BuildKit daemon, e.g. tcp://localhost:1234")
+    @Nullable String buildkitAddr;
+  }
+
+  @Option(
+      names = "--default-arch",
+      paramLabel = "ARCH",
+      defaultValue = "x86_64",
+      description = "architecture of the --buildkit-addr daemon (default: ${DEFAULT-VALUE})")
+  String defaultArch = "x86_64";
+
+  @Option(
+      names = "--listen-addr",
+      paramLabel = "HOST:PORT",
+      defaultValue = MelangeServerApi.DEFAULT_LISTEN_ADDRESS,
+      description = {
+        "where to serve the API (default: ${DEFAULT-VALUE});",
+        "every interface with :PORT. Beyond loopback, needs --token-file."
+      })
+  String listenAddr = MelangeServerApi.DEFAULT_LISTEN_ADDRESS;
+
+  @Option(
+      names = "--token-file",
+      paramLabel = "FILE",
+      description =
+          "file holding the bearer token that adding, removing, cordoning and draining need")
+  @Nullable Path tokenFile;
+
+  @Spec
+  @SuppressWarnings("NullAway.Init")
+  CommandSpec spec;
+
+  private final Consumer<Thread> shutdownHooks;
+
+  ServerCommand() {
+    this(Runtime.getRuntime()::addShutdownHook);
+  }
+
+  /**
+   * @param shutdownHooks registers the thread that stops the server when the JVM stops
+   */
+  ServerCommand(Consumer<Thread> shutdownHooks) {
+    this.shutdownHooks = shutdownHooks;
+  }
+
+  @Override
+  public Integer call() throws InterruptedException {
+    BackendPool pool =
+        source.backendsConfig != null
+            ? BackendPool.fromYaml(source.backendsConfig)
+            : BackendPool.single(Objects.requireNonNull(source.buildkitAddr), defaultArch);
+    MelangeServerApi api;
+    try {
+      api =
+          MelangeServerApi.builder(pool)
+              .listenAddress(listenAddr)
+              .tokenFile(tokenFile)
+              .closePoolOnClose(true)
+              .build()
+              .start();
+    } catch (RuntimeException e) {
+      pool.close();
+      throw e;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    shutdownHooks.accept(
+        new Thread(
+            () -> {
+              api.close(); // the HTTP server first, then the pool
+              stopped.countDown();
+            },
+            "melange-pool-shutdown"));
+    PrintWriter out = spec.commandLine().getOut();
+    out.println(
+        "melange-pool server listening on "
+            + api.uri()
+            + " ("
+            + pool.backends().size()
+            + (pool.backends().size() == 1 ? " backend" : " backends")
+            + ", architectures "
+            + MelangeOutput.goList(pool.architectures())
+            + ")");
+    out.flush();
+    stopped.await();
+    return 0;
+  }
+}

@@ -1,0 +1,241 @@
+package dev.melange.pool.buildkit.server;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import dev.melange.pool.Backend;
+import dev.melange.pool.BackendNotFoundException;
+import dev.melange.pool.BackendPool;
+import dev.melange.pool.DuplicateBackendException;
+import dev.melange.pool.PoolException;
+import dev.melange.pool.buildkit.server.ApiBodies.AddBody;
+import dev.melange.pool.buildkit.server.ApiBodies.AddrBody;
+import dev.melange.pool.buildkit.server.ApiBodies.BackendJson;
+import dev.melange.pool.buildkit.server.ApiBodies.BackendList;
+import dev.melange.pool.buildkit.server.ApiBodies.Backends;
+import dev.melange.pool.buildkit.server.ApiBodies.PatternBody;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The routes of melange-server's backend API over one pool. No route waits on the pool: a drain is
+ * answered once it has started.
+ */
+final class ApiRoutes implements HttpHandler {
+  static final String BACKENDS = "/api/v1/backends";
+  static final String STATUS = BACKENDS + "/status";
+  static final String CORDON = BACKENDS + "/cordon";
+  static final String UNCORDON = BACKENDS + "/uncordon";
+  static final String DRAIN = BACKENDS + "/drain";
+
+  private static final Logger log = LoggerFactory.getLogger(ApiRoutes.class);
+
+  private final BackendPool pool;
+  private final @Nullable BearerToken token;
+
+  /**
+   * @param token what the mutating routes require; null lets them through (loopback only)
+   */
+  ApiRoutes(BackendPool pool, @Nullable BearerToken token) {
+    this.pool = pool;
+    this.token = token;
+  }
+
+  @Override
+  public void handle(HttpExchange httpExchange) {
+    ApiExchange exchange = new ApiExchange(httpExchange);
+    try {
+      route(exchange);
+    } catch (ApiException e) {
+      answerError(exchange, e.status(), e.getMessage());
+    } catch (IOException e) {
+      // The client went away mid-request; nobody is left to answer.
+      log.debug("{} {}: {}", exchange.method(), exchange.path(), e.toString());
+    } catch (RuntimeException e) {
+      log.error("{} {} failed", exchange.method(), exchange.path(), e);
+      answerError(exchange, 500, "internal error");
+    } finally {
+      httpExchange.close();
+    }
+  }
+
+  private void route(ApiExchange exchange) throws IOException {
+    switch (exchange.path()) {
+      case BACKENDS -> {
+        switch (exchange.method()) {
+          case "GET" -> list(exchange);
+          case "POST" -> add(exchange);
+          case "DELETE" -> remove(exchange);
+          default -> throw exchange.methodNotAllowed("GET, POST, DELETE");
+        }
+      }
+      case STATUS -> {
+        exchange.requireMethod("GET");
+        exchange.sendJson(200, new Backends(pool.status().stream().map(ApiJson::status).toList()));
+      }
+      case CORDON -> changeAdminState(exchange, pool::cordon, "cordoned");
+      case UNCORDON -> changeAdminState(exchange, pool::uncordon, "uncordoned");
+      case DRAIN -> drain(exchange);
+      default -> throw new ApiException(404, "404 page not found");
+    }
+  }
+
+  private void list(ApiExchange exchange) throws IOException {
+    String arch = exchange.query("arch");
+    List<Backend> backends = arch == null || arch.isEmpty() ? pool.backends() : pool.backends(arch);
+    exchange.sendJson(200, new BackendList(BackendJson.of(backends), pool.architectures()));
+  }
+
+  private void add(ApiExchange exchange) throws IOException {
+    authorize(exchange);
+    AddBody body = exchange.readJson(AddBody.class);
+    String addr = required(body.addr(), "addr is required");
+    String arch = required(body.arch(), "arch is required");
+    Map<String, String> labels = labels(body.labels());
+    Backend backend;
+    try {
+      backend = new Backend(addr, arch, body.maxJobs() == null ? 0 : body.maxJobs(), labels);
+      pool.add(backend);
+    } catch (DuplicateBackendException e) {
+      throw ApiException.from(409, e);
+    } catch (IllegalArgumentException | PoolException e) {
+      // Backend's own checks (maxJobs, labels), a probe refusing the address, a closed pool.
+      throw ApiException.from(400, e);
+    }
+    log.info("added backend {} ({})", backend.addr(), backend.arch());
+    exchange.sendJson(201, BackendJson.of(backend));
+  }
+
+  private void remove(ApiExchange exchange) throws IOException {
+    authorize(exchange);
+    String addr = required(exchange.readJson(AddrBody.class).addr(), "addr is required");
+    try {
+      pool.remove(addr);
+    } catch (BackendNotFoundException e) {
+      throw ApiException.from(404, e);
+    } catch (PoolException e) {
+      throw ApiException.from(400, e); // cannot remove the last backend
+    }
+    log.info("removed backend {}", addr);
+    exchange.sendNoContent();
+  }
+
+  /** Cordons or uncordons: {@code change} is the pool's method, {@code done} what it did. */
+  private void changeAdminState(
+      ApiExchange exchange, Function<String, List<Backend>> change, String done)
+      throws IOException {
+    String pattern = operatorPattern(exchange);
+    List<Backend> matched;
+    try {
+      matched = change.apply(pattern);
+    } catch (PoolException e) {
+      throw refused(e);
+    }
+    log.info("{} {}", done, addrs(matched));
+    exchange.sendJson(200, new Backends(BackendJson.of(matched)));
+  }
+
+  private void drain(ApiExchange exchange) throws IOException {
+    String pattern = operatorPattern(exchange);
+    // The pool's future tells the backends only once all are gone; the answer names them now,
+    // from the backends just before the drain (a backend added meanwhile drains unnamed).
+    List<Backend> before = pool.backends();
+    CompletableFuture<List<Backend>> drained;
+    try {
+      drained = pool.drain(pattern);
+    } catch (PoolException e) {
+      throw refused(e);
+    }
+    Pattern glob = glob(pattern);
+    List<Backend> matched = before.stream().filter(b -> glob.matcher(b.addr()).matches()).toList();
+    log.info("draining {}", addrs(matched));
+    CompletableFuture<?> unused =
+        drained.whenComplete(
+            (gone, failure) -> {
+              if (failure == null) {
+                log.info("drained {}", addrs(gone));
+              } else {
+                log.warn("drain of {} ended early: {}", addrs(matched), failure.toString());
+              }
+            });
+    exchange.sendJson(202, new Backends(BackendJson.of(matched)));
+  }
+
+  private String operatorPattern(ApiExchange exchange) throws IOException {
+    exchange.requireMethod("POST");
+    authorize(exchange);
+    return required(exchange.readJson(PatternBody.class).pattern(), "pattern is required");
+  }
+
+  private void authorize(ApiExchange exchange) {
+    if (token != null) {
+      token.check(exchange.header("Authorization"));
+    }
+  }
+
+  /** 404 when the pattern matched nothing; 409 when the pool refuses in its present state. */
+  private static ApiException refused(PoolException e) {
+    return ApiException.from(e instanceof BackendNotFoundException ? 404 : 409, e);
+  }
+
+  private static String required(@Nullable String value, String message) {
+    if (value == null || value.isBlank()) {
+      throw ApiException.badRequest(message);
+    }
+    return value;
+  }
+
+  private static Map<String, String> labels(@Nullable Map<String, @Nullable String> labels) {
+    Map<String, String> checked = new LinkedHashMap<>();
+    if (labels != null) {
+      labels.forEach(
+          (key, value) -> {
+            if (value == null) {
+              throw ApiException.invalidBody("field \"labels." + key + "\" must be a string");
+            }
+            checked.put(key, value);
+          });
+    }
+    return checked;
+  }
+
+  private static List<String> addrs(List<Backend> backends) {
+    return backends.stream().map(Backend::addr).toList();
+  }
+
+  /** The pool's address glob as a regex: {@code *} any run of characters, {@code ?} any one. */
+  static Pattern glob(String pattern) {
+    StringBuilder regex = new StringBuilder();
+    int literalFrom = 0;
+    for (int i = 0; i < pattern.length(); i++) {
+      char c = pattern.charAt(i);
+      if (c == '*' || c == '?') {
+        regex
+            .append(Pattern.quote(pattern.substring(literalFrom, i)))
+            .append(c == '*' ? ".*" : ".");
+        literalFrom = i + 1;
+      }
+    }
+    regex.append(Pattern.quote(pattern.substring(literalFrom)));
+    return Pattern.compile(regex.toString(), Pattern.DOTALL);
+  }
+
+  private static void answerError(ApiExchange exchange, int status, String message) {
+    if (exchange.answered()) {
+      log.debug("{} {}: {} after the answer started", exchange.method(), exchange.path(), message);
+      return;
+    }
+    try {
+      exchange.sendError(status, message);
+    } catch (IOException e) {
+      log.debug("{} {}: cannot answer {}: {}", exchange.method(), exchange.path(), status, e);
+    }
+  }
+}

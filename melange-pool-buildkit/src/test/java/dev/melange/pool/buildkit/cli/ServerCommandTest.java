@@ -1,0 +1,171 @@
+package dev.melange.pool.buildkit.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.melange.pool.buildkit.cli.Cli.LineWriter;
+import dev.melange.pool.buildkit.cli.Cli.Run;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import picocli.CommandLine.IFactory;
+
+/** {@code server}: its arguments, and a run from start to the shutdown hook. */
+class ServerCommandTest {
+  @TempDir Path dir;
+
+  @Test
+  void needsAPoolSource() {
+    Run run = Cli.run("server");
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err())
+        .startsWith(
+            "Error: Missing required argument (specify one of these): (--backends-config=FILE |"
+                + " --buildkit-addr=ADDR)\nUsage: melange-pool server");
+  }
+
+  @Test
+  void takesOnlyOnePoolSource() {
+    Run run =
+        Cli.run("server", "--backends-config", "backends.yaml", "--buildkit-addr", "tcp://a:1");
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err())
+        .startsWith(
+            "Error: --backends-config=FILE, --buildkit-addr=ADDR are mutually exclusive (specify"
+                + " only one)\n");
+  }
+
+  @Test
+  void refusesToListenBeyondLoopbackWithoutAToken() {
+    Run run = Cli.run("server", "--buildkit-addr", "tcp://a:1234", "--listen-addr", "0.0.0.0:0");
+
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.out()).isEmpty();
+    assertThat(run.err())
+        .startsWith("Error: refusing to listen on 0.0.0.0:0 without a token")
+        .contains("--token-file")
+        .endsWith("\n");
+  }
+
+  @Test
+  void reportsABadListenAddress() {
+    Run run = Cli.run("server", "--buildkit-addr", "tcp://a:1234", "--listen-addr", "8080");
+
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err())
+        .isEqualTo("Error: listen address \"8080\": expected host:port, e.g. 127.0.0.1:8080\n");
+  }
+
+  @Test
+  void reportsABadConfigurationWhereItIs() throws Exception {
+    Path yaml = Files.writeString(dir.resolve("backends.yaml"), "backends:\n  - addr: tcp://a:1\n");
+
+    Run run = Cli.run("server", "--backends-config", yaml.toString());
+
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err()).startsWith("Error: " + yaml + ":").contains("arch is required");
+
+    Run missing = Cli.run("server", "--backends-config", dir.resolve("nope.yaml").toString());
+    assertThat(missing.exitCode()).isEqualTo(1);
+    assertThat(missing.err()).startsWith("Error: " + dir.resolve("nope.yaml"));
+  }
+
+  /**
+   * A {@code server} command run on its own thread, its shutdown hook kept rather than registered.
+   */
+  private static final class RunningServer {
+    final List<Thread> hooks = new CopyOnWriteArrayList<>();
+    final LineWriter out = new LineWriter();
+    final AtomicReference<Run> result = new AtomicReference<>();
+    final Thread thread;
+
+    RunningServer(String... args) {
+      IFactory factory =
+          new IFactory() {
+            @Override
+            public <K> K create(Class<K> type) throws Exception {
+              return type == ServerCommand.class
+                  ? type.cast(new ServerCommand(hooks::add))
+                  : CommandLine.defaultFactory().create(type);
+            }
+          };
+      thread = new Thread(() -> result.set(Cli.run(factory, out, args)));
+      thread.start();
+    }
+
+    /** The line it prints once it listens. */
+    String firstLine() throws InterruptedException {
+      return out.lines.poll(60, TimeUnit.SECONDS);
+    }
+
+    /** Runs its shutdown hook, as the JVM does on Ctrl-C, and waits for the command to end. */
+    Run stop() throws InterruptedException {
+      assertThat(hooks).hasSize(1);
+      hooks.get(0).start();
+      hooks.get(0).join(TimeUnit.SECONDS.toMillis(60));
+      thread.join(TimeUnit.SECONDS.toMillis(60));
+      assertThat(thread.isAlive()).isFalse();
+      return result.get();
+    }
+  }
+
+  @Test
+  void servesUntilTheShutdownHookStopsIt() throws Exception {
+    Path yaml = Files.writeString(dir.resolve("backends.yaml"), Cli.GUIDE_YAML);
+    RunningServer server =
+        new RunningServer(
+            "server", "--backends-config", yaml.toString(), "--listen-addr", "127.0.0.1:0");
+
+    String line = server.firstLine();
+    assertThat(line)
+        .matches(
+            "melange-pool server listening on http://127\\.0\\.0\\.1:\\d+ \\(3 backends,"
+                + " architectures \\[x86_64 aarch64]\\)");
+    String url = line.substring("melange-pool server listening on ".length(), line.indexOf(" ("));
+    assertThat(Cli.run("backends", "list", "--server", url).out())
+        .startsWith("Available architectures: [x86_64 aarch64]\n");
+
+    Run result = server.stop();
+
+    assertThat(result.exitCode()).isZero();
+    assertThat(result.err()).isEmpty();
+    Run after = Cli.run("backends", "list", "--server", url);
+    assertThat(after.exitCode()).isEqualTo(1);
+    assertThat(after.err()).contains("connection refused");
+  }
+
+  @Test
+  void servesASingleDaemonOfTheDefaultArch() throws Exception {
+    RunningServer server =
+        new RunningServer(
+            "server",
+            "--buildkit-addr",
+            "tcp://localhost:1234",
+            "--default-arch",
+            "aarch64",
+            "--listen-addr",
+            "127.0.0.1:0");
+
+    assertThat(server.firstLine()).endsWith(" (1 backend, architectures [aarch64])");
+    assertThat(server.stop().exitCode()).isZero();
+  }
+
+  @Test
+  void printsItsVersionAndHelp() {
+    Run version = Cli.run("--version");
+    assertThat(version.exitCode()).isZero();
+    assertThat(version.out()).startsWith("melange-pool ");
+
+    Run help = Cli.run(CommandLine.defaultFactory(), new StringWriter(), "server", "--help");
+    assertThat(help.exitCode()).isZero();
+    assertThat(help.out()).contains("--backends-config=FILE", "--listen-addr=HOST:PORT");
+  }
+}

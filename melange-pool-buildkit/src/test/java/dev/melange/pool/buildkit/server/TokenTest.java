@@ -1,0 +1,118 @@
+package dev.melange.pool.buildkit.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+
+import dev.melange.pool.BackendPool;
+import dev.melange.pool.buildkit.server.TestApi.Reply;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Who may change the pool: anyone on loopback, only holders of the token elsewhere. */
+class TokenTest {
+  private static final String ADD = "/api/v1/backends";
+  private static final String BODY = "{\"addr\":\"tcp://a:1\",\"arch\":\"x86_64\"}";
+
+  @TempDir Path dir;
+
+  private Path tokenFile(String content) throws Exception {
+    return Files.writeString(dir.resolve("token"), content);
+  }
+
+  @Test
+  void refusesToListenBeyondLoopbackWithoutAToken() {
+    try (BackendPool pool = TestApi.guidePool()) {
+      for (String address : new String[] {"0.0.0.0:0", ":0"}) {
+        MelangeServerApi api = MelangeServerApi.builder(pool).listenAddress(address).build();
+        assertThatIllegalStateException()
+            .isThrownBy(api::start)
+            .withMessageStartingWith("refusing to listen on ")
+            .withMessageContaining(":0 without a token")
+            .withMessageContaining("--token-file");
+      }
+      MelangeServerApi wildcard = MelangeServerApi.builder(pool).listenAddress("0.0.0.0:0").build();
+      assertThatIllegalStateException()
+          .isThrownBy(wildcard::start)
+          .withMessageContaining("0.0.0.0:0");
+    }
+  }
+
+  @Test
+  void beyondLoopbackOnlyTheTokenMayChangeThePool() throws Exception {
+    Path token = tokenFile("s3cret\n");
+    try (TestApi server =
+        TestApi.start(
+            TestApi.guidePool(), options -> options.listenAddress("0.0.0.0:0").tokenFile(token))) {
+      assertThat(server.api.address().getAddress().isAnyLocalAddress()).isTrue();
+      assertThat(server.get(ADD).status()).isEqualTo(200);
+      assertThat(server.get("/api/v1/backends/status").status()).isEqualTo(200);
+
+      Reply missing = server.post(ADD, BODY);
+      assertThat(missing.status()).isEqualTo(401);
+      assertThat(missing.body()).isEqualTo("unauthorized: send Authorization: Bearer <token>\n");
+      assertThat(missing.response().headers().firstValue("WWW-Authenticate"))
+          .hasValue("Bearer realm=\"melange-server\"");
+      Reply wrong = server.post(ADD, BODY, "Authorization", "Bearer s3cre");
+      assertThat(wrong.status()).isEqualTo(401);
+      assertThat(wrong.body()).isEqualTo("unauthorized: wrong bearer token\n");
+      assertThat(server.post(ADD, BODY, "Authorization", "Basic czNjcmV0").status()).isEqualTo(401);
+      assertThat(server.delete(ADD, "{\"addr\":\"tcp://buildkit-arm:1234\"}").status())
+          .isEqualTo(401);
+      assertThat(server.post("/api/v1/backends/cordon", "{\"pattern\":\"*\"}").status())
+          .isEqualTo(401);
+      assertThat(server.post("/api/v1/backends/uncordon", "{\"pattern\":\"*\"}").status())
+          .isEqualTo(401);
+      assertThat(server.post("/api/v1/backends/drain", "{\"pattern\":\"*arm*\"}").status())
+          .isEqualTo(401);
+      assertThat(server.pool.backends()).hasSize(3);
+
+      assertThat(server.post(ADD, BODY, "Authorization", "Bearer s3cret").status()).isEqualTo(201);
+      assertThat(
+              server
+                  .post(
+                      "/api/v1/backends/cordon",
+                      "{\"pattern\":\"tcp://a:1\"}",
+                      "Authorization",
+                      "bearer s3cret")
+                  .status())
+          .isEqualTo(200);
+      assertThat(
+              server
+                  .delete(ADD, "{\"addr\":\"tcp://a:1\"}", "Authorization", "Bearer s3cret")
+                  .status())
+          .isEqualTo(204);
+    }
+  }
+
+  @Test
+  void aTokenOnLoopbackIsRequiredToo() throws Exception {
+    Path token = tokenFile("  s3cret  ");
+    try (TestApi server = TestApi.start(TestApi.guidePool(), options -> options.tokenFile(token))) {
+      assertThat(server.post(ADD, BODY).status()).isEqualTo(401);
+      assertThat(server.post(ADD, BODY, "Authorization", "Bearer s3cret").status()).isEqualTo(201);
+      assertThat(server.get(ADD).status()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void anEmptyOrMissingTokenFileIsAnError() throws Exception {
+    Path empty = tokenFile(" \n");
+    try (BackendPool pool = TestApi.guidePool()) {
+      MelangeServerApi api =
+          MelangeServerApi.builder(pool).listenAddress("127.0.0.1:0").tokenFile(empty).build();
+      assertThatIllegalArgumentException()
+          .isThrownBy(api::start)
+          .withMessage("token file " + empty + " is empty");
+
+      Path missing = dir.resolve("missing");
+      MelangeServerApi unreadable =
+          MelangeServerApi.builder(pool).listenAddress("127.0.0.1:0").tokenFile(missing).build();
+      assertThatIllegalArgumentException()
+          .isThrownBy(unreadable::start)
+          .withMessageStartingWith("cannot read token file " + missing);
+    }
+  }
+}
