@@ -1,5 +1,9 @@
 package dev.melange.pool;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.jspecify.annotations.Nullable;
 
@@ -58,6 +62,46 @@ public record Tls(
   public Tls withServerName(String serverName) {
     return new Tls(ca, cert, key, serverName);
   }
+
+  /**
+   * What is wrong with a private key file for Java's TLS (and grpc-java's), which reads only
+   * unencrypted PKCS#8 PEM ({@code BEGIN PRIVATE KEY}): a PKCS#1 or SEC1 key, as {@code openssl
+   * genrsa} and older tools write them, gets the command that converts it. Reads the file's head.
+   *
+   * @return the problem, naming the file; null when the file is a PKCS#8 PEM key
+   */
+  public static @Nullable String keyFileProblem(Path key) {
+    String head;
+    try (InputStream in = Files.newInputStream(key)) {
+      head = new String(in.readNBytes(PEM_HEAD), StandardCharsets.US_ASCII);
+    } catch (IOException e) {
+      return "cannot read " + key + ": " + e.getMessage();
+    }
+    String convert = "`openssl pkcs8 -topk8 -nocrypt -in " + key + " -out key.pk8.pem`";
+    String needs =
+        ": Java's TLS needs an unencrypted PKCS#8 key (BEGIN PRIVATE KEY); convert it with "
+            + convert
+            + " and give that file";
+    if (head.contains("-----BEGIN RSA PRIVATE KEY-----")) {
+      return key + " is a PKCS#1 RSA key (BEGIN RSA PRIVATE KEY)" + needs;
+    }
+    if (head.contains("-----BEGIN EC PRIVATE KEY-----")) {
+      return key + " is a SEC1 EC key (BEGIN EC PRIVATE KEY)" + needs;
+    }
+    if (head.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----")) {
+      return key
+          + " is encrypted: give an unencrypted PKCS#8 key ("
+          + convert
+          + " asks for the passphrase once)";
+    }
+    if (!head.contains("-----BEGIN PRIVATE KEY-----")) {
+      return key + " is not a PEM private key (no BEGIN PRIVATE KEY line)";
+    }
+    return null;
+  }
+
+  /** Enough of a PEM file to find its first header. */
+  private static final int PEM_HEAD = 4096;
 
   /** Whether we show a certificate of our own. */
   public boolean isMutual() {

@@ -4,8 +4,6 @@ import dev.melange.pool.Tls;
 import io.grpc.ChannelCredentials;
 import io.grpc.TlsChannelCredentials;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.jspecify.annotations.Nullable;
@@ -14,13 +12,11 @@ import org.jspecify.annotations.Nullable;
  * A backend's {@link Tls} settings, checked and read into grpc's credentials when its probe is
  * made, so that what is wrong with them is said then, naming the backend and the file, rather than
  * at every probe: a missing or unreadable file; a private key that Java's TLS cannot read (PKCS#1,
- * SEC1 or encrypted: refused with the command that converts it, in the words core's YAML reader
- * uses); PEM that grpc cannot parse; TLS to a unix socket, which buildkitd serves in plaintext
- * whatever its TLS settings.
+ * SEC1 or encrypted: refused with the command that converts it, {@link Tls#keyFileProblem} says);
+ * PEM that grpc cannot parse; TLS to a unix socket, which buildkitd serves in plaintext whatever
+ * its TLS settings.
  */
 final class BuildKitTls {
-  /** Enough of a PEM file to find its first header. */
-  private static final int HEAD = 4096;
 
   private final String backend;
   private final Tls tls;
@@ -57,7 +53,7 @@ final class BuildKitTls {
       }
       if (cert != null && key != null) {
         readable(backend, "cert", cert);
-        String problem = keyProblem(readable(backend, "key", key));
+        String problem = Tls.keyFileProblem(readable(backend, "key", key));
         if (problem != null) {
           throw refused(backend, "tls.key: " + problem);
         }
@@ -113,40 +109,5 @@ final class BuildKitTls {
 
   private static IllegalArgumentException refused(String backend, String problem) {
     return new IllegalArgumentException("buildkit backend \"" + backend + "\": " + problem);
-  }
-
-  /** What is wrong with a private key file for Java's TLS, or null when it is PKCS#8 PEM. */
-  static @Nullable String keyProblem(Path key) throws IOException {
-    String head;
-    try (InputStream in = Files.newInputStream(key)) {
-      head = new String(in.readNBytes(HEAD), StandardCharsets.US_ASCII);
-    }
-    String convert = "`openssl pkcs8 -topk8 -nocrypt -in " + key + " -out key.pk8.pem`";
-    String needs =
-        ": Java's TLS needs an unencrypted PKCS#8 key (BEGIN PRIVATE KEY); convert it with ";
-    if (head.contains("-----BEGIN RSA PRIVATE KEY-----")) {
-      return key
-          + " is a PKCS#1 RSA key (BEGIN RSA PRIVATE KEY)"
-          + needs
-          + convert
-          + " and give that file";
-    }
-    if (head.contains("-----BEGIN EC PRIVATE KEY-----")) {
-      return key
-          + " is a SEC1 EC key (BEGIN EC PRIVATE KEY)"
-          + needs
-          + convert
-          + " and give that file";
-    }
-    if (head.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----")) {
-      return key
-          + " is encrypted: give an unencrypted PKCS#8 key ("
-          + convert
-          + " asks for the passphrase once)";
-    }
-    if (!head.contains("-----BEGIN PRIVATE KEY-----")) {
-      return key + " is not a PEM private key (no BEGIN PRIVATE KEY line)";
-    }
-    return null;
   }
 }

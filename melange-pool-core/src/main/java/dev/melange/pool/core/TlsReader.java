@@ -1,9 +1,6 @@
 package dev.melange.pool.core;
 
 import dev.melange.pool.Tls;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -21,9 +18,6 @@ import org.snakeyaml.engine.v2.nodes.Node;
  */
 final class TlsReader {
   static final List<String> KEYS = List.of("ca", "cert", "key", "serverName");
-
-  /** Enough of a PEM file to find its first header. */
-  private static final int HEAD = 4096;
 
   private final ConfigProblems problems;
   private final YamlValueReader values;
@@ -65,7 +59,7 @@ final class TlsReader {
       }
     }
     if (key != null && keyNode != null) {
-      String problem = keyProblem(key);
+      String problem = Tls.keyFileProblem(key);
       if (problem != null) {
         problems.add(keyNode, path + ".key", problem);
       }
@@ -101,36 +95,5 @@ final class TlsReader {
       return null;
     }
     return file;
-  }
-
-  /** What is wrong with a private key file for Java's TLS, or null when it is PKCS#8 PEM. */
-  static @Nullable String keyProblem(Path key) {
-    String head;
-    try (InputStream in = Files.newInputStream(key)) {
-      head = new String(in.readNBytes(HEAD), StandardCharsets.US_ASCII);
-    } catch (IOException e) {
-      return "cannot read " + key + ": " + e.getMessage();
-    }
-    String convert =
-        ": Java's TLS needs an unencrypted PKCS#8 key (BEGIN PRIVATE KEY); convert it with"
-            + " `openssl pkcs8 -topk8 -nocrypt -in "
-            + key
-            + " -out key.pk8.pem` and give that file";
-    if (head.contains("-----BEGIN RSA PRIVATE KEY-----")) {
-      return key + " is a PKCS#1 RSA key (BEGIN RSA PRIVATE KEY)" + convert;
-    }
-    if (head.contains("-----BEGIN EC PRIVATE KEY-----")) {
-      return key + " is a SEC1 EC key (BEGIN EC PRIVATE KEY)" + convert;
-    }
-    if (head.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----")) {
-      return key
-          + " is encrypted: give an unencrypted PKCS#8 key (`openssl pkcs8 -topk8 -nocrypt -in "
-          + key
-          + " -out key.pk8.pem` asks for the passphrase once)";
-    }
-    if (!head.contains("-----BEGIN PRIVATE KEY-----")) {
-      return key + " is not a PEM private key (no BEGIN PRIVATE KEY line)";
-    }
-    return null;
   }
 }
