@@ -131,6 +131,8 @@ public interface BackendPool extends AutoCloseable {
    * Adds a backend; waiters that can use it get its slots at once.
    *
    * @throws DuplicateBackendException {@code backend already exists: <addr>}
+   * @throws IllegalArgumentException when the pool's health check cannot probe it, or it leaves its
+   *     arch out and that check does not discover arches ({@code arch is required for <addr>: ...})
    * @throws PoolException if the pool is closed
    */
   void add(Backend backend);
@@ -244,13 +246,23 @@ public interface BackendPool extends AutoCloseable {
    */
   void reload(Builder config);
 
-  /** The backends, in configuration (then insertion) order. */
+  /**
+   * The backends, in configuration (then insertion) order. A backend whose arch its health probe
+   * learns ({@link Backend#discover}) shows the arch learned, and an empty one until then.
+   */
   List<Backend> backends();
 
-  /** The backends of one architecture, in configuration order; empty for an unknown arch. */
+  /**
+   * The backends that build one architecture natively, in configuration order; empty for an unknown
+   * arch. Backends that take it only under emulation ({@link Backend#allowEmulated}) are not
+   * listed.
+   */
   List<Backend> backends(String arch);
 
-  /** The distinct architectures, in the order first seen. */
+  /**
+   * The distinct architectures a lease may be had for, in the order first seen: those backends
+   * build natively, then those only emulating backends take.
+   */
   List<String> architectures();
 
   /** One status per backend, in configuration order. */
