@@ -132,7 +132,7 @@ public interface BackendPool extends AutoCloseable {
    *
    * @throws DuplicateBackendException {@code backend already exists: <addr>}
    * @throws IllegalArgumentException when the pool's health check cannot probe it, or it leaves its
-   *     arch out and that check does not discover arches ({@code arch is required for <addr>: ...})
+   *     arch out and that check does not discover archs ({@code arch is required for <addr>: ...})
    * @throws PoolException if the pool is closed
    */
   void add(Backend backend);
