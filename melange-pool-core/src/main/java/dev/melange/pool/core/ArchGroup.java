@@ -43,7 +43,7 @@ final class ArchGroup {
     this.emulating.addAll(emulating);
     List<Backend> list = new ArrayList<>(natives.size());
     for (Slot slot : natives) {
-      list.add(slot.backend.discoversArch() ? slot.backend.withArch(arch) : slot.backend);
+      list.add(slot.placedBackend());
     }
     this.backends = List.copyOf(list);
     this.all = computeMatches(Selector.any());

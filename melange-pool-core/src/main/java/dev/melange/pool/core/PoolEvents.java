@@ -139,13 +139,9 @@ final class PoolEvents {
     checkArch(arch);
   }
 
-  void archMismatch(String addr, String configured, String discovered, String platform) {
-    log.warn(
-        "backend {} is held out: arch {} is configured, but the daemon's native platform is {} ({})",
-        addr,
-        configured,
-        platform,
-        discovered);
+  void archMismatch(
+      String addr, String configured, String discovered, String platform, String problem) {
+    log.warn("backend {} is held out: {}", addr, problem);
     publish(
         () -> new PoolEvent.ArchMismatch(addr, configured, discovered, platform, Instant.now()));
     checkArch(configured);

@@ -381,6 +381,12 @@ final class Slot extends SlotPaddingAfter {
     return observed;
   }
 
+  /** The backend as configured, with the arch it was placed by when it left its arch out. */
+  Backend placedBackend() {
+    Backend configured = backend;
+    return configured.discoversArch() ? configured.withArch(arch) : configured;
+  }
+
   /** The archs it takes under emulation, behind their native backends. */
   List<String> emulatedArchs() {
     return emulatedArchs;
@@ -430,7 +436,8 @@ final class Slot extends SlotPaddingAfter {
     if (nativeArch != null) {
       if (mismatch != null) {
         if (!mismatch.equals(before)) {
-          events.archMismatch(configured.addr(), placed, nativeArch, String.valueOf(platform));
+          events.archMismatch(
+              configured.addr(), placed, nativeArch, String.valueOf(platform), mismatch);
         }
       } else if (moved || before != null || !placedByDaemon) {
         events.archDiscovered(configured.addr(), placed, emulated);

@@ -39,7 +39,7 @@ final class Topology {
     int capacity = 0;
     for (Slot slot : slots) {
       String arch = slot.arch;
-      all.add(slot.backend.discoversArch() ? slot.backend.withArch(arch) : slot.backend);
+      all.add(slot.placedBackend());
       capacity += slot.configuredMaxJobs();
       if (arch.isEmpty()) {
         continue; // its probe has not named its arch yet: no request can reach it
