@@ -76,6 +76,12 @@ final class BuildKitProbe implements HealthProbe {
 
   @Override
   public CompletionStage<Result> check(Duration timeout) {
+    // A check is a connection attempt. Left alone, a channel that lost its daemon reconnects on
+    // grpc's backoff (1s, 1.6s, 2.56s, ... up to 2 minutes) and fails calls fast meanwhile, so a
+    // daemon that came back would be seen only at the next step of the backoff.
+    if (channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+      channel.resetConnectBackoff();
+    }
     // One deadline for the whole check: both calls together fit in the timeout.
     Deadline deadline = Deadline.after(Math.max(1, timeout.toNanos()), TimeUnit.NANOSECONDS);
     CompletableFuture<Result> result = new CompletableFuture<>();

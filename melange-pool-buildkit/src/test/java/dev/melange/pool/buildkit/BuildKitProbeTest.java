@@ -82,6 +82,40 @@ class BuildKitProbeTest {
   }
 
   @Test
+  void aDaemonThatComesBackIsSeenAtTheNextChecksNotAtGrpcsNextReconnect() throws Exception {
+    FakeBuildKitd first = FakeBuildKitd.tcp().worker("linux/amd64");
+    String addr = first.addr();
+    int port = Integer.parseInt(addr.substring(addr.lastIndexOf(':') + 1));
+    try (HealthProbe probe =
+        new BuildKitProbeFactory()
+            .create(Backend.of(addr, "x86_64"), HealthCheck.of(BuildKitProbeFactory.TYPE))) {
+      assertThat(check(probe).healthy()).isTrue();
+      first.close();
+      // Down for 5s, probed as a pool would: meanwhile grpc's reconnect backoff grows past 2.5s
+      // (1s, 1.6s, 2.56s, ... up to 2 minutes, each ±20%).
+      long downUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (System.nanoTime() < downUntil) {
+        assertThat(check(probe).healthy()).isFalse();
+        Thread.sleep(250);
+      }
+      try (FakeBuildKitd again = FakeBuildKitd.tcp(port).worker("linux/amd64")) {
+        // Each check is a connection attempt: the first one after the return reconnects, and the
+        // next ones pass; without that, the checks fail fast until grpc's next attempt, seconds on.
+        List<Boolean> checks = new ArrayList<>();
+        while (checks.size() < 6 && !checks.contains(true)) {
+          checks.add(check(probe).healthy());
+          Thread.sleep(100);
+        }
+        assertThat(checks).as("checks after the return").contains(true);
+      }
+    }
+  }
+
+  private static HealthProbe.Result check(HealthProbe probe) throws Exception {
+    return probe.check(Duration.ofSeconds(2)).toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  @Test
   void nothingListeningIsDownWithGrpcsReason() throws Exception {
     int port;
     try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

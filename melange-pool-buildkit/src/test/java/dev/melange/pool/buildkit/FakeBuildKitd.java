@@ -13,6 +13,7 @@ import io.grpc.Server;
 import io.grpc.ServerCredentials;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
@@ -45,17 +46,19 @@ final class FakeBuildKitd implements AutoCloseable {
   private final AtomicInteger infoCalls = new AtomicInteger();
 
   private FakeBuildKitd(boolean withHealth, @Nullable Path unixSocket) throws IOException {
-    this(withHealth, unixSocket, InsecureServerCredentials.create());
+    this(withHealth, unixSocket, InsecureServerCredentials.create(), 0);
   }
 
   private FakeBuildKitd(
-      boolean withHealth, @Nullable Path unixSocket, ServerCredentials credentials)
+      boolean withHealth, @Nullable Path unixSocket, ServerCredentials credentials, int port)
       throws IOException {
     NettyServerBuilder builder;
     if (unixSocket == null) {
       builder =
           NettyServerBuilder.forAddress(
-              new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), credentials);
+                  new InetSocketAddress(InetAddress.getLoopbackAddress(), port), credentials)
+              // A daemon started again binds its port again, past the old connections' TIME_WAIT.
+              .withOption(ChannelOption.SO_REUSEADDR, true);
       loop = null;
     } else {
       loop = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
@@ -81,6 +84,11 @@ final class FakeBuildKitd implements AutoCloseable {
     return new FakeBuildKitd(true, null);
   }
 
+  /** A daemon on 127.0.0.1 with Health, on this port: one started again where another was. */
+  static FakeBuildKitd tcp(int port) throws IOException {
+    return new FakeBuildKitd(true, null, InsecureServerCredentials.create(), port);
+  }
+
   /** A daemon on 127.0.0.1 without Health, as before BuildKit v0.13. */
   static FakeBuildKitd withoutHealth() throws IOException {
     return new FakeBuildKitd(false, null);
@@ -93,7 +101,7 @@ final class FakeBuildKitd implements AutoCloseable {
 
   /** A daemon on 127.0.0.1 that serves TLS ({@link TestCertificates#serving}). */
   static FakeBuildKitd tls(ServerCredentials credentials) throws IOException {
-    return new FakeBuildKitd(true, null, credentials);
+    return new FakeBuildKitd(true, null, credentials, 0);
   }
 
   String addr() {
