@@ -18,7 +18,10 @@ package dev.melange.pool;
  */
 public interface Lease extends AutoCloseable {
 
-  /** The backend this lease holds a slot of. */
+  /**
+   * The backend this lease holds a slot of; for one that left its arch out, with the arch its
+   * health probe learned ({@link Backend#discover}).
+   */
   Backend backend();
 
   /**

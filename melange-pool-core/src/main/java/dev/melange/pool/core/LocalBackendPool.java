@@ -810,7 +810,7 @@ final class LocalBackendPool implements BackendPool {
         draining = drains.keySet().toArray(new Slot[0]);
         waiters.watchDrains(1);
       }
-      events.backendRemoved(addr, slot.backend.arch());
+      events.backendRemoved(addr, slot.arch);
     }
     log.debug("removed backend {}", addr);
     // Waiters whose only candidates were on it must fail now, not time out; and a draining
@@ -827,10 +827,9 @@ final class LocalBackendPool implements BackendPool {
         AdminState before = slot.adminState();
         if (before != AdminState.DRAINING) {
           slot.holdOut(AdminState.CORDONED);
-          events.adminStateChanged(
-              slot.backend.addr(), slot.backend.arch(), before, AdminState.CORDONED);
+          events.adminStateChanged(slot.backend.addr(), slot.arch, before, AdminState.CORDONED);
         }
-        matched.add(slot.backend);
+        matched.add(slot.placedBackend());
       }
     }
     log.debug("cordoned {}", matched);
@@ -857,9 +856,8 @@ final class LocalBackendPool implements BackendPool {
       for (Slot slot : slots) {
         AdminState before = slot.adminState();
         slot.readmit();
-        events.adminStateChanged(
-            slot.backend.addr(), slot.backend.arch(), before, AdminState.READY);
-        matched.add(slot.backend);
+        events.adminStateChanged(slot.backend.addr(), slot.arch, before, AdminState.READY);
+        matched.add(slot.placedBackend());
       }
     }
     log.debug("uncordoned {}", matched);
@@ -881,7 +879,7 @@ final class LocalBackendPool implements BackendPool {
       for (Slot slot : slots) {
         reloadDrains.remove(slot); // an operator's drain now: a reload no longer undoes it
         ends.add(startDrain(slot));
-        matched.add(slot.backend);
+        matched.add(slot.placedBackend());
       }
       draining = drains.keySet().toArray(new Slot[0]);
     }
@@ -908,8 +906,7 @@ final class LocalBackendPool implements BackendPool {
       slot.holdOut(AdminState.DRAINING);
       // Counted here, under the lock, before anything can finish this drain.
       waiters.watchDrains(1);
-      events.adminStateChanged(
-          slot.backend.addr(), slot.backend.arch(), before, AdminState.DRAINING);
+      events.adminStateChanged(slot.backend.addr(), slot.arch, before, AdminState.DRAINING);
     }
     return end;
   }
@@ -948,7 +945,7 @@ final class LocalBackendPool implements BackendPool {
           failure = new PoolException("cannot remove the last backend");
           slot.holdOut(AdminState.CORDONED);
           events.adminStateChanged(
-              slot.backend.addr(), slot.backend.arch(), AdminState.DRAINING, AdminState.CORDONED);
+              slot.backend.addr(), slot.arch, AdminState.DRAINING, AdminState.CORDONED);
         } else {
           retire(slot);
           topology = current.without(slot);
@@ -957,7 +954,7 @@ final class LocalBackendPool implements BackendPool {
       }
       if (failure == null) {
         if (removedHere) {
-          events.backendRemoved(slot.backend.addr(), slot.backend.arch());
+          events.backendRemoved(slot.backend.addr(), slot.arch);
         }
         events.backendDrained(slot.backend.addr());
       }
@@ -1004,7 +1001,7 @@ final class LocalBackendPool implements BackendPool {
       checkOpen();
       for (Slot slot : matching(pattern)) {
         slot.override(override); // tells HealthChanged
-        matched.add(slot.backend);
+        matched.add(slot.placedBackend());
       }
     }
     log.debug("health of {} set to {}", matched, override);
@@ -1228,7 +1225,7 @@ final class LocalBackendPool implements BackendPool {
     }
     topology = new Topology(reload.ordered);
     for (Slot slot : reload.replaced) {
-      events.backendRemoved(slot.backend.addr(), slot.backend.arch());
+      events.backendRemoved(slot.backend.addr(), slot.arch);
     }
     for (Slot slot : reload.leaving) {
       if (!drains.containsKey(slot)) {
@@ -1236,10 +1233,7 @@ final class LocalBackendPool implements BackendPool {
       }
       CompletableFuture<Void> unused = startDrain(slot);
     }
-    reload
-        .added
-        .keySet()
-        .forEach(slot -> events.backendAdded(slot.backend.addr(), slot.backend.arch()));
+    reload.added.keySet().forEach(slot -> events.backendAdded(slot.backend.addr(), slot.arch));
     draining = drains.keySet().toArray(new Slot[0]);
   }
 
@@ -1250,8 +1244,7 @@ final class LocalBackendPool implements BackendPool {
       waiters.watchDrains(-1);
     }
     slot.readmit();
-    events.adminStateChanged(
-        slot.backend.addr(), slot.backend.arch(), AdminState.DRAINING, AdminState.READY);
+    events.adminStateChanged(slot.backend.addr(), slot.arch, AdminState.DRAINING, AdminState.READY);
   }
 
   @Override

@@ -35,7 +35,7 @@ class PooledLease implements Lease {
 
   @Override
   public Backend backend() {
-    return slot.backend;
+    return slot.placedBackend();
   }
 
   @Override

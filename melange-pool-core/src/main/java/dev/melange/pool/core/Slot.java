@@ -85,6 +85,13 @@ final class Slot extends SlotPaddingAfter {
    */
   volatile String arch;
 
+  /**
+   * {@link #backend} with {@link #arch} for a backend that left its arch out: what leases and
+   * operators' calls hand out. Kept, not built per call, so that {@code lease.backend()} allocates
+   * nothing. Written with either, under the pool's topology lock (or before the slot is shared).
+   */
+  private volatile Backend placedBackend;
+
   /** The archs it takes under emulation, behind their native backends. Under the topology lock. */
   private volatile List<String> emulatedArchs = List.of();
 
@@ -144,6 +151,7 @@ final class Slot extends SlotPaddingAfter {
     super(maxJobs, backend.weight(), breaker, waiters);
     this.backend = backend;
     this.arch = backend.arch();
+    this.placedBackend = backend;
     this.slowStart = slowStart;
     this.latency = latency;
     this.events = events;
@@ -383,8 +391,14 @@ final class Slot extends SlotPaddingAfter {
 
   /** The backend as configured, with the arch it was placed by when it left its arch out. */
   Backend placedBackend() {
+    return placedBackend;
+  }
+
+  private void updatePlacedBackend() {
     Backend configured = backend;
-    return configured.discoversArch() ? configured.withArch(arch) : configured;
+    String placed = arch;
+    placedBackend =
+        configured.discoversArch() && !placed.isEmpty() ? configured.withArch(placed) : configured;
   }
 
   /** The archs it takes under emulation, behind their native backends. */
@@ -430,6 +444,7 @@ final class Slot extends SlotPaddingAfter {
     boolean moved = !placed.equals(arch) || !emulated.equals(emulatedArchs);
     String before = problem;
     arch = placed;
+    updatePlacedBackend();
     emulatedArchs = emulated;
     problem = mismatch;
     setFlag(MISPLACED, mismatch != null);
@@ -453,6 +468,7 @@ final class Slot extends SlotPaddingAfter {
    */
   void reconfigure(Backend backend, int maxJobs, @Nullable AdaptiveLimit adaptiveLimit) {
     this.backend = backend;
+    updatePlacedBackend();
     this.weight = backend.weight();
     adapt(adaptiveLimit, maxJobs);
   }
@@ -643,7 +659,7 @@ final class CircuitListener implements CircuitBreaker.Listener {
     if (to == CircuitBreaker.State.CLOSED) {
       target.startRamp();
     }
-    events.circuitChanged(target.backend.addr(), target.backend.arch(), to);
+    events.circuitChanged(target.backend.addr(), target.arch, to);
   }
 }
 

@@ -9,11 +9,14 @@ import dev.melange.pool.DaemonInfo;
 import dev.melange.pool.Health;
 import dev.melange.pool.HealthCheck;
 import dev.melange.pool.Lease;
+import dev.melange.pool.PoolEvent;
 import dev.melange.pool.Selector;
 import dev.melange.pool.spi.HealthProbe;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -154,6 +157,74 @@ class PlacementTest {
       Eventually.until(
           "every backend placed", () -> pool.backends("aarch64").size() == 200, pool::status);
       assertThat(pool.status()).allMatch(status -> status.health() == Health.HEALTHY);
+    }
+  }
+
+  @Test
+  void leasesAndOperatorsCallsNameTheArchABackendLearned() throws Exception {
+    ControlledProbes probes = new ControlledProbes("learned", true);
+    try (BackendPool pool =
+        BackendPool.builder()
+            .backend(Backend.discover("tcp://arm:1"))
+            .backend(Backend.of("tcp://x86:1", "x86_64"))
+            .healthProbe(probes)
+            .healthCheck("tcp://arm:1", probes.check().consecutive(1, 1))
+            .build()) {
+      probes.answer(HealthProbe.Result.up("ok", ARM_EMULATING_X86));
+      Backend learned = Backend.discover("tcp://arm:1").withArch("aarch64");
+
+      try (Lease lease = pool.acquire("aarch64", Selector.any(), Duration.ZERO)) {
+        assertThat(lease.backend()).isEqualTo(learned);
+      }
+      assertThat(pool.backends("aarch64")).containsExactly(learned);
+      assertThat(pool.cordon("tcp://arm:1")).containsExactly(learned);
+      assertThat(pool.uncordon("tcp://arm:1")).containsExactly(learned);
+    }
+  }
+
+  @Test
+  void anArchOfLearnedBackendsGoesAllDownAndRecovers() throws Exception {
+    ControlledProbes probes = new ControlledProbes("down", true);
+    BlockingQueue<PoolEvent> events = new LinkedBlockingQueue<>();
+    try (BackendPool pool =
+            BackendPool.builder()
+                .backend(Backend.discover("tcp://arm:1"))
+                .backend(Backend.of("tcp://x86:1", "x86_64"))
+                .healthProbe(probes)
+                .healthCheck("tcp://arm:1", probes.check().consecutive(1, 1))
+                .failureThreshold(1)
+                .build();
+        AutoCloseable subscription = pool.subscribe(events::add)) {
+      probes.answer(HealthProbe.Result.up("ok", ARM_EMULATING_X86));
+      assertThat(archEvent(events)).isInstanceOf(PoolEvent.ArchDiscovered.class);
+
+      pool.cordon("tcp://arm:1");
+      assertThat(archEvent(events))
+          .isInstanceOfSatisfying(
+              PoolEvent.AllDown.class, down -> assertThat(down.arch()).isEqualTo("aarch64"));
+      pool.uncordon("tcp://arm:1");
+      assertThat(archEvent(events))
+          .isInstanceOfSatisfying(
+              PoolEvent.Recovered.class, up -> assertThat(up.arch()).isEqualTo("aarch64"));
+
+      // Its circuit opens: told by the circuit, not by an operator.
+      pool.acquire("aarch64", Selector.any(), Duration.ZERO).recordFailure(new Exception("lost"));
+      assertThat(archEvent(events))
+          .isInstanceOfSatisfying(
+              PoolEvent.AllDown.class, down -> assertThat(down.arch()).isEqualTo("aarch64"));
+    }
+  }
+
+  /** The next event about an arch (or a discovery), skipping those about one backend. */
+  private static PoolEvent archEvent(BlockingQueue<PoolEvent> events) throws InterruptedException {
+    while (true) {
+      PoolEvent event = events.poll(10, TimeUnit.SECONDS);
+      assertThat(event).as("an event within 10s").isNotNull();
+      if (event instanceof PoolEvent.AllDown
+          || event instanceof PoolEvent.Recovered
+          || event instanceof PoolEvent.ArchDiscovered) {
+        return event;
+      }
     }
   }
 }
