@@ -164,6 +164,7 @@ public final class BuildFarmDemo implements Callable<Integer> {
       int retried,
       Map<String, Integer> builtByHost,
       Map<String, Integer> failedByHost,
+      Map<String, Integer> emulatedByHost,
       int rebuilds,
       int keptAffinity,
       int movedFromDownBackend,
@@ -188,7 +189,9 @@ public final class BuildFarmDemo implements Callable<Integer> {
         BackendPool pool = startPool(farm);
         MelangeServerApi api =
             MelangeServerApi.builder(pool).listenAddress("127.0.0.1:" + apiPort).build().start();
-        BuildScheduler scheduler = new BuildScheduler(pool, farm.daemonsByAddr())) {
+        BuildScheduler scheduler =
+            new BuildScheduler(
+                pool, farm.daemonsByAddr(), Duration.ofMillis((long) (300 * timeScale)))) {
       boolean live = view == View.LIVE || (view == View.AUTO && onTerminal());
       FarmView screen =
           new FarmView(
@@ -236,7 +239,7 @@ public final class BuildFarmDemo implements Callable<Integer> {
         }
         ScheduledFuture<?> unused =
             ticker.scheduleAtFixedRate(screen::refresh, 0, live ? 200 : 250, TimeUnit.MILLISECONDS);
-        tellTheStory(plan, events, farm, api.uri(), scheduler, screen, timeScale);
+        tellTheStory(plan, pool, events, farm, api.uri(), scheduler, screen, timeScale);
         ticker.shutdownNow();
         result = result(plan, pool, events, farm, scheduler);
       } finally {
@@ -268,6 +271,7 @@ public final class BuildFarmDemo implements Callable<Integer> {
    */
   private void tellTheStory(
       BuildPlan plan,
+      BackendPool pool,
       EventLog events,
       Farm farm,
       URI api,
@@ -298,8 +302,9 @@ public final class BuildFarmDemo implements Callable<Integer> {
           "KILL   amd64-1's daemon: its running builds fail, the scheduler retries them elsewhere");
       if (events.await(mark, healthTo(dying.addr(), Health.UNHEALTHY), patience)) {
         screen.say(
-            "       the pool noticed: amd64-1 is unhealthy, its circuit open; x86_64 builds go to"
-                + " amd64-2, high-memory ones to the backup amd64-spare");
+            "       the pool noticed: amd64-1 is unhealthy, its circuit "
+                + circuitOf(pool, dying.addr())
+                + "; x86_64 builds go to amd64-2, high-memory ones to the backup amd64-spare");
       } else {
         screen.say(
             "       the pool did not mark amd64-1 unhealthy within " + patience.toSeconds() + "s");
@@ -390,6 +395,14 @@ public final class BuildFarmDemo implements Callable<Integer> {
     return "POST /api/v1/backends/drain " + body + " -> " + response.statusCode();
   }
 
+  private static String circuitOf(BackendPool pool, String addr) {
+    return pool.status().stream()
+        .filter(status -> status.addr().equals(addr))
+        .map(status -> FarmView.lower(status.circuitState()))
+        .findFirst()
+        .orElse("gone");
+  }
+
   private static Predicate<PoolEvent> healthTo(String addr, Health health) {
     return event ->
         event instanceof PoolEvent.HealthChanged changed
@@ -433,10 +446,12 @@ public final class BuildFarmDemo implements Callable<Integer> {
       BuildPlan plan, BackendPool pool, EventLog events, Farm farm, BuildScheduler scheduler) {
     Map<String, Integer> built = new LinkedHashMap<>();
     Map<String, Integer> failed = new LinkedHashMap<>();
+    Map<String, Integer> emulated = new LinkedHashMap<>();
     for (Machine machine : farm.machines()) {
       BuildScheduler.Tally tally = scheduler.tally(machine.addr());
       built.put(machine.host(), tally.built.get());
       failed.put(machine.host(), tally.failed.get());
+      emulated.put(machine.host(), tally.emulated.get());
     }
     int leasesOut = pool.status().stream().mapToInt(BackendStatus::activeJobs).sum();
     return new Result(
@@ -447,6 +462,7 @@ public final class BuildFarmDemo implements Callable<Integer> {
         scheduler.retried(),
         built,
         failed,
+        emulated,
         scheduler.rebuilds(),
         scheduler.keptAffinity(),
         scheduler.movedFromDownBackend(),

@@ -6,6 +6,7 @@ import dev.melange.pool.Lease;
 import dev.melange.pool.NoBackendAvailableException;
 import dev.melange.pool.examples.BuildPlan.Job;
 import dev.melange.pool.examples.SimulatedBuildKitd.BuildFailedException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -32,11 +33,13 @@ final class BuildScheduler implements AutoCloseable {
   static final class Tally {
     final AtomicInteger built = new AtomicInteger();
     final AtomicInteger failed = new AtomicInteger();
+    final AtomicInteger emulated = new AtomicInteger();
     final List<Long> waitNanos = Collections.synchronizedList(new ArrayList<>());
   }
 
   private final BackendPool pool;
   private final Map<String, SimulatedBuildKitd> daemons;
+  private final Duration retryPause;
   private final ExecutorService threads =
       Executors.newCachedThreadPool(
           task -> {
@@ -62,10 +65,12 @@ final class BuildScheduler implements AutoCloseable {
 
   /**
    * @param daemons the daemons by their backend address
+   * @param retryPause how long to wait before the second try of a build; longer before later ones
    */
-  BuildScheduler(BackendPool pool, Map<String, SimulatedBuildKitd> daemons) {
+  BuildScheduler(BackendPool pool, Map<String, SimulatedBuildKitd> daemons, Duration retryPause) {
     this.pool = pool;
     this.daemons = Map.copyOf(daemons);
+    this.retryPause = retryPause;
   }
 
   /** Starts the build on a thread of its own, which waits for a backend as long as it must. */
@@ -81,6 +86,8 @@ final class BuildScheduler implements AutoCloseable {
       for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
         if (attempt > 1) {
           retried.incrementAndGet();
+          // Back off, as build services do: it gives the pool time to see what failed the build.
+          TimeUnit.NANOSECONDS.sleep(retryPause.toNanos() * (attempt - 1));
         }
         long asked = System.nanoTime();
         try (Lease lease = pool.acquire(job.arch(), job.selector(), options)) {
@@ -97,6 +104,9 @@ final class BuildScheduler implements AutoCloseable {
           }
           lease.recordSuccess();
           tally.built.incrementAndGet();
+          if (!job.arch().equals(lease.backend().arch())) {
+            tally.emulated.incrementAndGet(); // built for an arch its daemon emulates
+          }
           String before = lastBuiltOn.put(job.affinityKey(), addr);
           if (before != null) {
             rebuilds.incrementAndGet();

@@ -28,8 +28,9 @@ final class FarmReport {
   void print() {
     out.println();
     out.println("Summary");
-    String format = "  %-12s %7s %7s %10s %10s%n";
-    out.printf(Locale.ROOT, format, "backend", "built", "failed", "p50 wait", "p99 wait");
+    String format = "  %-12s %7s %9s %7s %10s %10s%n";
+    out.printf(
+        Locale.ROOT, format, "backend", "built", "emulated", "failed", "p50 wait", "p99 wait");
     List<Long> allWaits = new ArrayList<>();
     for (Machine machine : farm.machines()) {
       BuildScheduler.Tally tally = scheduler.tally(machine.addr());
@@ -43,6 +44,7 @@ final class FarmReport {
           format,
           machine.host(),
           tally.built.get(),
+          tally.emulated.get(),
           tally.failed.get(),
           percentile(waits, 50),
           percentile(waits, 99));
@@ -52,6 +54,7 @@ final class FarmReport {
         format,
         "all",
         result.built(),
+        result.emulatedByHost().values().stream().mapToInt(Integer::intValue).sum(),
         result.failedByHost().values().stream().mapToInt(Integer::intValue).sum(),
         percentile(allWaits, 50),
         percentile(allWaits, 99));

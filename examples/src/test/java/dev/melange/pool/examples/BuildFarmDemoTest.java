@@ -61,8 +61,21 @@ class BuildFarmDemoTest {
     assertThat(result.planned()).isEqualTo(120);
     assertThat(result.built() + result.gaveUp()).isEqualTo(120);
     assertThat(result.leasesStillOut()).isZero();
-    // Four tries at a 3% failure rate: giving up means something is wrong.
-    assertThat(result.gaveUp()).as(output).isZero();
+    // Four tries, pausing in between, at a 3% failure rate: a build is given up only when the
+    // dead daemon failed it before the pool saw it dead, and flakes did the rest.
+    assertThat(result.gaveUp()).as(output).isLessThanOrEqualTo(2);
+    // amd64-2 takes aarch64 builds under emulation when the aarch64 backends are full, and only
+    // amd64-2 does.
+    assertThat(result.emulatedByHost()).as(output).containsOnlyKeys(result.builtByHost().keySet());
+    assertThat(result.emulatedByHost().get("amd64-2")).as(output).isPositive();
+    result
+        .emulatedByHost()
+        .forEach(
+            (host, emulated) -> {
+              if (!host.equals("amd64-2")) {
+                assertThat(emulated).as(host).isZero();
+              }
+            });
     assertThat(result.builtByHost().values().stream().mapToInt(Integer::intValue).sum())
         .isEqualTo(result.built());
     // The killed daemon's running builds failed and were retried.
@@ -131,16 +144,55 @@ class BuildFarmDemoTest {
   void aRunWithALeaseStillOutIsNotAccountedFor() {
     BuildFarmDemo.Result result =
         new BuildFarmDemo.Result(
-            2, 2, 2, 0, 0, Map.of("a", 2), Map.of("a", 0), 0, 0, 0, 1, List.of(), Map.of());
+            2,
+            2,
+            2,
+            0,
+            0,
+            Map.of("a", 2),
+            Map.of("a", 0),
+            Map.of("a", 0),
+            0,
+            0,
+            0,
+            1,
+            List.of(),
+            Map.of());
     assertThat(result.accountedFor()).isFalse();
     assertThat(
             new BuildFarmDemo.Result(
-                    2, 2, 2, 0, 0, Map.of("a", 2), Map.of("a", 0), 0, 0, 0, 0, List.of(), Map.of())
+                    2,
+                    2,
+                    2,
+                    0,
+                    0,
+                    Map.of("a", 2),
+                    Map.of("a", 0),
+                    Map.of("a", 0),
+                    0,
+                    0,
+                    0,
+                    0,
+                    List.of(),
+                    Map.of())
                 .accountedFor())
         .isTrue();
     assertThat(
             new BuildFarmDemo.Result(
-                    2, 2, 1, 0, 0, Map.of("a", 1), Map.of("a", 0), 0, 0, 0, 0, List.of(), Map.of())
+                    2,
+                    2,
+                    1,
+                    0,
+                    0,
+                    Map.of("a", 1),
+                    Map.of("a", 0),
+                    Map.of("a", 0),
+                    0,
+                    0,
+                    0,
+                    0,
+                    List.of(),
+                    Map.of())
                 .accountedFor())
         .isFalse();
   }
