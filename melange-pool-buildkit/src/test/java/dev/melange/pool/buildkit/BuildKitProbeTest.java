@@ -99,6 +99,7 @@ class BuildKitProbeTest {
         Thread.sleep(250);
       }
       try (FakeBuildKitd again = FakeBuildKitd.tcp(port).worker("linux/amd64")) {
+        assertThat(again.addr()).isEqualTo(addr);
         // Each check is a connection attempt: the first one after the return reconnects, and the
         // next ones pass; without that, the checks fail fast until grpc's next attempt, seconds on.
         List<Boolean> checks = new ArrayList<>();

@@ -187,14 +187,15 @@ class PlacementTest {
     ControlledProbes probes = new ControlledProbes("down", true);
     BlockingQueue<PoolEvent> events = new LinkedBlockingQueue<>();
     try (BackendPool pool =
-            BackendPool.builder()
-                .backend(Backend.discover("tcp://arm:1"))
-                .backend(Backend.of("tcp://x86:1", "x86_64"))
-                .healthProbe(probes)
-                .healthCheck("tcp://arm:1", probes.check().consecutive(1, 1))
-                .failureThreshold(1)
-                .build();
-        AutoCloseable subscription = pool.subscribe(events::add)) {
+        BackendPool.builder()
+            .backend(Backend.discover("tcp://arm:1"))
+            .backend(Backend.of("tcp://x86:1", "x86_64"))
+            .healthProbe(probes)
+            .healthCheck("tcp://arm:1", probes.check().consecutive(1, 1))
+            .failureThreshold(1)
+            .build()) {
+      pool.subscribe(events::add); // ends with the pool
+
       probes.answer(HealthProbe.Result.up("ok", ARM_EMULATING_X86));
       assertThat(archEvent(events)).isInstanceOf(PoolEvent.ArchDiscovered.class);
 
