@@ -29,6 +29,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.logging.Level;
@@ -221,12 +222,7 @@ public final class BuildFarmDemo implements Callable<Integer> {
 
       Result result;
       ScheduledExecutorService ticker =
-          Executors.newSingleThreadScheduledExecutor(
-              task -> {
-                Thread thread = new Thread(task, "view");
-                thread.setDaemon(true);
-                return thread;
-              });
+          Executors.newSingleThreadScheduledExecutor(daemonThreads("view"));
       try (EventLog events = new EventLog(pool)) {
         screen.say(
             "started "
@@ -284,13 +280,7 @@ public final class BuildFarmDemo implements Callable<Integer> {
     Duration patience = Duration.ofSeconds(60);
     // About what the farm builds a second when all is well: the queue stays short until trouble.
     double perSecond = 14 / timeScale;
-    ExecutorService feeder =
-        Executors.newSingleThreadExecutor(
-            task -> {
-              Thread thread = new Thread(task, "feeder");
-              thread.setDaemon(true);
-              return thread;
-            });
+    ExecutorService feeder = Executors.newSingleThreadExecutor(daemonThreads("feeder"));
     try {
       feed(feeder, waves.get(0), perSecond, scheduler, screen, "WAVE 1");
       scheduler.awaitFinished(total / 5, patience.toSeconds(), TimeUnit.SECONDS);
@@ -375,6 +365,15 @@ public final class BuildFarmDemo implements Callable<Integer> {
             Thread.currentThread().interrupt();
           }
         });
+  }
+
+  /** Threads that do not keep the JVM alive, named for what they do. */
+  static ThreadFactory daemonThreads(String name) {
+    return task -> {
+      Thread thread = new Thread(task, name);
+      thread.setDaemon(true);
+      return thread;
+    };
   }
 
   /** POSTs the drain to the HTTP API, as {@code curl} or the {@code melange-pool} CLI would. */

@@ -41,12 +41,7 @@ final class BuildScheduler implements AutoCloseable {
   private final Map<String, SimulatedBuildKitd> daemons;
   private final Duration retryPause;
   private final ExecutorService threads =
-      Executors.newCachedThreadPool(
-          task -> {
-            Thread thread = new Thread(task, "build");
-            thread.setDaemon(true);
-            return thread;
-          });
+      Executors.newCachedThreadPool(BuildFarmDemo.daemonThreads("build"));
 
   private final Map<String, Tally> tallies = new ConcurrentHashMap<>();
   private final AtomicInteger submitted = new AtomicInteger();
