@@ -236,7 +236,6 @@ public final class BuildFarmDemo implements Callable<Integer> {
         ScheduledFuture<?> unused =
             ticker.scheduleAtFixedRate(screen::refresh, 0, live ? 200 : 250, TimeUnit.MILLISECONDS);
         tellTheStory(plan, pool, events, farm, api.uri(), scheduler, screen, timeScale);
-        ticker.shutdownNow();
         result = result(plan, pool, events, farm, scheduler);
       } finally {
         ticker.shutdownNow();
