@@ -260,6 +260,16 @@ public interface BackendPool extends AutoCloseable {
   List<Backend> backends(String arch);
 
   /**
+   * The backends whose address matches {@code pattern}, the glob that {@link #cordon}, {@link
+   * #uncordon}, {@link #drain} and {@link #setHealth} take, in configuration order: what those
+   * calls would act on now (a tool can say what a drain matched without matching addresses itself).
+   * Matching takes time linear in the pattern and address for all practical patterns.
+   *
+   * @return the backends matched, each with the arch it builds for natively; empty when none
+   */
+  List<Backend> backendsMatching(String pattern);
+
+  /**
    * The distinct architectures a lease may be had for, in the order first seen: those backends
    * build natively, then those only emulating backends take.
    */

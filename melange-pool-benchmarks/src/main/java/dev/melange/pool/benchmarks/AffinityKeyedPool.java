@@ -127,6 +127,11 @@ final class AffinityKeyedPool implements BackendPool {
   }
 
   @Override
+  public List<Backend> backendsMatching(String pattern) {
+    return pool.backendsMatching(pattern);
+  }
+
+  @Override
   public List<Backend> backends(String arch) {
     return pool.backends(arch);
   }

@@ -1264,6 +1264,18 @@ final class LocalBackendPool implements BackendPool {
   }
 
   @Override
+  public List<Backend> backendsMatching(String pattern) {
+    Objects.requireNonNull(pattern, "pattern");
+    List<Backend> matched = new ArrayList<>();
+    for (Slot slot : topology.slots) {
+      if (AddressPattern.matches(pattern, slot.backend.addr())) {
+        matched.add(slot.placedBackend());
+      }
+    }
+    return List.copyOf(matched);
+  }
+
+  @Override
   public List<String> architectures() {
     return topology.architectures;
   }

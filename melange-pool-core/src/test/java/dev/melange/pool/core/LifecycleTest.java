@@ -239,6 +239,37 @@ class LifecycleTest {
   }
 
   @Test
+  void aPatternBuiltToBacktrackIsAnsweredAtOnce() {
+    // A regex with one .* per * takes minutes for this (the API's old glob did); the matcher
+    // refuses more literals than the address has, and otherwise stays within length squared.
+    String manyStars = "*".repeat(16) + "tcp://victim:1234";
+    assertThat(AddressPattern.matches(manyStars, "tcp://victim:123")).isFalse();
+    String hostile = "*a".repeat(30_000) + "b";
+    assertThat(AddressPattern.matches(hostile, "a".repeat(1_000))).isFalse();
+    String alternating = "*a".repeat(400) + "*b";
+    assertThat(AddressPattern.matches(alternating, "a".repeat(2_000))).isFalse();
+    assertThat(AddressPattern.matches(alternating, "a".repeat(2_000) + "b")).isTrue();
+  }
+
+  @Test
+  void backendsMatchingSaysWhatAnOperatorsPatternWouldTake() {
+    try (BackendPool pool = pool(2, "tcp://arm-1:1234", "tcp://arm-2:1234", "tcp://x86:1234")) {
+      assertThat(pool.backendsMatching("tcp://arm-*"))
+          .extracting(Backend::addr)
+          .containsExactly("tcp://arm-1:1234", "tcp://arm-2:1234");
+      assertThat(pool.backendsMatching("tcp://nothing*")).isEmpty();
+      Lease onArm1 = pool.tryAcquire(ARCH, Selector.any()).orElseThrow(); // least-loaded: arm-1
+      CompletableFuture<List<Backend>> drained = pool.drain("tcp://arm-1*");
+      assertThat(pool.backendsMatching("tcp://arm-1*")) // draining, its lease still out
+          .extracting(Backend::addr)
+          .containsExactly("tcp://arm-1:1234");
+      onArm1.close();
+      assertThat(drained).succeedsWithin(Duration.ofSeconds(10));
+      assertThat(pool.backendsMatching("tcp://arm-1*")).isEmpty();
+    }
+  }
+
+  @Test
   void underLoadNoLeaseLandsOnADrainedBackendAndCountsAddUp() throws Exception {
     int threads = 6;
     try (BackendPool pool = pool(4, "tcp://a:1", "tcp://b:1", "tcp://c:1", "tcp://d:1")) {
