@@ -142,17 +142,25 @@ final class LocalBackendPool implements BackendPool {
   /** Leases handed out failing open, ever. */
   private final LongAdder failOpenLeases = new LongAdder();
 
-  /** Guarded by {@code topologyLock}: the backends draining, each with the future of its end. */
-  private final Map<Slot, CompletableFuture<Void>> drains = new HashMap<>();
+  /** Guarded by {@code topologyLock}: the backends draining, each with its drain. */
+  private final Map<Slot, Drain> drains = new HashMap<>();
 
   /**
    * Guarded by {@code topologyLock}: the draining backends whose drain a reload started (not an
-   * operator), which a later reload that lists them again takes back.
+   * operator), which a later reload that lists them again takes back, each with the admin state it
+   * had before (a cordoned backend goes back to cordoned).
    */
-  private final Set<Slot> reloadDrains = new HashSet<>();
+  private final Map<Slot, AdminState> reloadDrains = new HashMap<>();
 
-  /** The keys of {@code drains}, published for releases to check without the lock. */
-  private volatile Slot[] draining = new Slot[0];
+  /**
+   * Guarded by {@code topologyLock}: the addresses of cordoned backends that a reload dropped and
+   * that have left the pool since; a later reload that lists one again brings it back cordoned. An
+   * operator's add or remove of the address forgets it.
+   */
+  private final Set<String> cordonedWhenDropped = new HashSet<>();
+
+  /** The values of {@code drains}, published for releases to check without the lock. */
+  private volatile Drain[] draining = new Drain[0];
 
   LocalBackendPool(PoolConfig config) {
     PoolSettings settings = config.settings();
@@ -773,6 +781,7 @@ final class LocalBackendPool implements BackendPool {
         throw new DuplicateBackendException(backend.addr());
       }
       Slot slot = newSlot(backend, defaultMaxJobs, config, config.breakers());
+      cordonedWhenDropped.remove(backend.addr()); // an operator's add starts afresh
       HealthCheck check = config.settings().healthCheckOfAdded(backend);
       follow(slot, check, subscribe(slot, check, null, config.probes()), false);
       slot.startRamp();
@@ -804,10 +813,11 @@ final class LocalBackendPool implements BackendPool {
       // Retire before publishing: an acquirer still scanning the old topology finds it full.
       retire(slot);
       topology = current.without(slot);
+      cordonedWhenDropped.remove(addr);
       if (events.active() && !drains.containsKey(slot)) {
         // Listeners hear BackendDrained once its last lease ends, as for a drain.
-        drains.put(slot, new CompletableFuture<>());
-        draining = drains.keySet().toArray(new Slot[0]);
+        drains.put(slot, new Drain(slot));
+        publishDrains();
         waiters.watchDrains(1);
       }
       events.backendRemoved(addr, slot.arch);
@@ -881,7 +891,7 @@ final class LocalBackendPool implements BackendPool {
         ends.add(startDrain(slot));
         matched.add(slot.placedBackend());
       }
-      draining = drains.keySet().toArray(new Slot[0]);
+      publishDrains();
     }
     // From now on every release looks in (WaitQueue.signal), and the last one finishes the drain;
     // a backend already idle finishes now. Waiters may now have to fail open.
@@ -898,44 +908,60 @@ final class LocalBackendPool implements BackendPool {
    * of its end. Under the lock; the caller republishes {@code draining}.
    */
   private CompletableFuture<Void> startDrain(Slot slot) {
-    CompletableFuture<Void> end = drains.get(slot);
-    if (end == null) {
-      end = new CompletableFuture<>();
-      drains.put(slot, end);
+    Drain drain = drains.get(slot);
+    if (drain == null) {
+      drain = new Drain(slot);
+      drains.put(slot, drain);
       AdminState before = slot.adminState();
       slot.holdOut(AdminState.DRAINING);
       // Counted here, under the lock, before anything can finish this drain.
       waiters.watchDrains(1);
       events.adminStateChanged(slot.backend.addr(), slot.arch, before, AdminState.DRAINING);
     }
-    return end;
+    return drain.end;
+  }
+
+  /** Republishes {@code draining} after a change to {@code drains}. Under the lock. */
+  private void publishDrains() {
+    draining = drains.values().toArray(new Drain[0]);
   }
 
   /**
    * Finishes the drains whose backend holds no lease any more, on the timer: the removal itself
-   * then runs there, not on the thread that ended the last lease (which only hands it over).
+   * then runs there, not on the thread that ended the last lease (which only hands it over). Each
+   * task carries the drain it was queued for: by the time it runs, that drain may have been undone
+   * (a reload listed the backend again) and another started with leases out.
    */
   void finishIdleDrains() {
-    for (Slot slot : draining) {
-      if (slot.active() == 0) {
+    for (Drain drain : draining) {
+      if (drain.slot.active() == 0) {
         // Null once the pool is closed, which fails the drains itself.
-        Future<?> unused = schedule(() -> finishDrain(slot), 0);
+        Future<?> unused = schedule(() -> finishDrain(drain), 0);
       }
     }
   }
 
-  /** A draining backend has no lease left: removes it (unless removed already) and says so. */
-  private void finishDrain(Slot slot) {
-    CompletableFuture<Void> end;
+  /**
+   * A draining backend had no lease left when this was queued: if that still holds, and the drain
+   * is still the one it was queued for, removes the backend (unless removed already) and says so.
+   * Else it does nothing: the drain was undone, or a lease is out again (after an undone drain and
+   * a new one), and that lease's release queues another look.
+   */
+  private void finishDrain(Drain queuedFor) {
+    Slot slot = queuedFor.slot;
+    CompletableFuture<Void> end = queuedFor.end;
     PoolException failure = null;
     boolean removedHere = false;
     synchronized (topologyLock) {
-      end = drains.remove(slot);
-      if (end == null) {
+      // Held out (draining or retired), the slot takes no new lease: idle now means idle for good.
+      if (drains.get(slot) != queuedFor || slot.active() != 0) {
         return;
       }
-      reloadDrains.remove(slot);
-      draining = drains.keySet().toArray(new Slot[0]);
+      drains.remove(slot);
+      if (reloadDrains.remove(slot) == AdminState.CORDONED) {
+        cordonedWhenDropped.add(slot.backend.addr());
+      }
+      publishDrains();
       waiters.watchDrains(-1);
       Topology current = topology;
       if (current.contains(slot)) {
@@ -1131,7 +1157,7 @@ final class LocalBackendPool implements BackendPool {
             && Objects.equals(old.backend.tls(), backend.tls())) {
           reload.kept.put(old, backend);
           reload.ordered.add(old);
-          if (reloadDrains.contains(old)) {
+          if (reloadDrains.containsKey(old)) {
             reload.relisted.add(old);
           }
           if (!Reload.sameCheck(old, check, next.probes())) {
@@ -1210,7 +1236,7 @@ final class LocalBackendPool implements BackendPool {
       // Retired before the topology without it is published, as remove() does.
       retire(slot);
       if (events.active() && !drains.containsKey(slot)) {
-        drains.put(slot, new CompletableFuture<>()); // for BackendDrained, as remove() does
+        drains.put(slot, new Drain(slot)); // for BackendDrained, as remove() does
         waiters.watchDrains(1);
       }
     }
@@ -1229,22 +1255,38 @@ final class LocalBackendPool implements BackendPool {
     }
     for (Slot slot : reload.leaving) {
       if (!drains.containsKey(slot)) {
-        reloadDrains.add(slot);
+        reloadDrains.put(slot, slot.adminState());
       }
       CompletableFuture<Void> unused = startDrain(slot);
     }
     reload.added.keySet().forEach(slot -> events.backendAdded(slot.backend.addr(), slot.arch));
-    draining = drains.keySet().toArray(new Slot[0]);
+    for (Slot slot : reload.added.keySet()) {
+      if (cordonedWhenDropped.remove(slot.backend.addr())) {
+        // An operator cordoned it before a reload dropped it: listed again, it stays cordoned.
+        slot.holdOut(AdminState.CORDONED);
+        events.adminStateChanged(
+            slot.backend.addr(), slot.arch, AdminState.READY, AdminState.CORDONED);
+      }
+    }
+    publishDrains();
   }
 
-  /** Takes a slot that a reload set draining back to READY, ending that drain. Under the lock. */
+  /**
+   * Takes a slot that a reload set draining back to the state it had before (ready, or cordoned by
+   * an operator), ending that drain. Under the lock.
+   */
   private void readmitFromReloadDrain(Slot slot) {
-    reloadDrains.remove(slot);
+    AdminState before = reloadDrains.remove(slot);
     if (drains.remove(slot) != null) {
       waiters.watchDrains(-1);
     }
-    slot.readmit();
-    events.adminStateChanged(slot.backend.addr(), slot.arch, AdminState.DRAINING, AdminState.READY);
+    if (before == AdminState.CORDONED) {
+      slot.holdOut(AdminState.CORDONED);
+    } else {
+      slot.readmit();
+    }
+    AdminState now = slot.adminState();
+    events.adminStateChanged(slot.backend.addr(), slot.arch, AdminState.DRAINING, now);
   }
 
   @Override
@@ -1338,11 +1380,12 @@ final class LocalBackendPool implements BackendPool {
         return;
       }
       closed = true;
-      unfinished = new ArrayList<>(drains.values());
+      unfinished = new ArrayList<>();
+      drains.values().forEach(drain -> unfinished.add(drain.end));
       waiters.watchDrains(-drains.size());
       drains.clear();
       reloadDrains.clear();
-      draining = new Slot[0];
+      draining = new Drain[0];
       for (Slot slot : topology.slots) {
         unfollow(slot); // a probe no other pool needs stops
       }
@@ -1585,5 +1628,18 @@ final class LocalBackendPool implements BackendPool {
   @Override
   public String toString() {
     return "BackendPool" + List.of(topology.slots);
+  }
+
+  /**
+   * One backend's drain, told apart from a later drain of the same slot by identity: the timer task
+   * that finishes it carries it and acts only if it is still the slot's drain.
+   */
+  private static final class Drain {
+    final Slot slot;
+    final CompletableFuture<Void> end = new CompletableFuture<>();
+
+    Drain(Slot slot) {
+      this.slot = slot;
+    }
   }
 }
