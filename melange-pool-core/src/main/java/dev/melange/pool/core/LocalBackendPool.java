@@ -47,6 +47,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
@@ -112,7 +113,7 @@ final class LocalBackendPool implements BackendPool {
    */
   private boolean timed;
 
-  private final WaitQueue waiters = new WaitQueue(this);
+  private final WaitQueue waiters;
   private final PoolEvents events = new PoolEvents(this);
   private final Object topologyLock = new Object();
 
@@ -163,6 +164,14 @@ final class LocalBackendPool implements BackendPool {
   private volatile Drain[] draining = new Drain[0];
 
   LocalBackendPool(PoolConfig config) {
+    this(config, new ReentrantLock());
+  }
+
+  /**
+   * @param waitLock the wait queue's lock: tests pass one that lets them act while it is held
+   */
+  LocalBackendPool(PoolConfig config, ReentrantLock waitLock) {
+    this.waiters = new WaitQueue(this, waitLock);
     PoolSettings settings = config.settings();
     if (settings.backends().isEmpty()) {
       throw new PoolException("at least one backend is required");

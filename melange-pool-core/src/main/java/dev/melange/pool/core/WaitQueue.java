@@ -29,12 +29,22 @@ import org.slf4j.LoggerFactory;
  * and drains. The same holds for a drain that starts (it counts itself, then looks whether its
  * backend is idle) against the backend's last release.
  *
- * <p>A drain never blocks a releasing thread: it sets {@code drainRequested} and drains only if it
- * gets the lock; the holder re-checks the flag before unlocking (so freed slots are reserved
- * promptly) and after running completions, so no request is lost. Futures are completed outside the
- * lock, because completing runs the caller's dependent stages; a stage that releases a lease may
- * drain again from inside, but only {@link #MAX_NESTED_DRAINS} deep: beyond that the drain further
- * up the stack takes the request, so a chain of such stages cannot overflow the stack.
+ * <p>The hand-off rule. A drain never blocks a releasing thread: it sets {@code drainRequested} and
+ * drains only if it gets the lock with {@code tryLock}; when it does not, the request is left to
+ * the thread that holds the lock. So <em>every</em> holder of {@code lock}, whatever it took the
+ * lock for (a drain, a waiter queued or leaving on a timeout, cancellation or interrupt, a
+ * re-check, the pool closing), must look at {@code drainRequested} after it unlocks and drain if it
+ * is set: every holder leaves through {@link #unlock()}, but {@link #drain()}, whose loop looks at
+ * the flag again after each unlock. A holder that left without looking lost the request, and a
+ * waiter stayed queued beside a free slot until its timeout. The ordering: the requester writes
+ * {@code drainRequested} (volatile) before its {@code tryLock} reads the lock held; the holder's
+ * unlock (a volatile write) comes before its read of {@code drainRequested}; so a failed {@code
+ * tryLock} always means the holder sees the request. A drain also re-checks the flag before
+ * unlocking, so that freed slots are reserved before its completions run. Futures are completed
+ * outside the lock, because completing runs the caller's dependent stages; a stage that releases a
+ * lease may drain again from inside, but only {@link #MAX_NESTED_DRAINS} deep: beyond that the
+ * drain further up the stack takes the request, so a chain of such stages cannot overflow the
+ * stack.
  *
  * <p>A drain offers slots to the waiters one at a time in service order ({@link
  * WaiterLanes#inServiceOrder}): each tries the slots that those before it left, so a freed slot
@@ -58,7 +68,9 @@ final class WaitQueue {
   private static final ThreadLocal<int[]> NESTED_DRAINS = ThreadLocal.withInitial(() -> new int[1]);
 
   private final LocalBackendPool pool;
-  private final ReentrantLock lock = new ReentrantLock();
+
+  /** Left through {@link #unlock()} (or in {@link #drain()}'s loop): the hand-off rule. */
+  private final ReentrantLock lock;
 
   /** Guarded by {@code lock}. */
   private final WaiterLanes queue = new WaiterLanes();
@@ -105,8 +117,24 @@ final class WaitQueue {
 
   private volatile boolean drainRequested;
 
-  WaitQueue(LocalBackendPool pool) {
+  /**
+   * @param lock a new lock, of the caller's making: tests pass one that lets them act while it is
+   *     held
+   */
+  WaitQueue(LocalBackendPool pool, ReentrantLock lock) {
     this.pool = pool;
+    this.lock = lock;
+  }
+
+  /**
+   * Leaves the lock and honours the hand-off rule: a release that found the lock held left its
+   * request to this holder, which now drains for it.
+   */
+  private void unlock() {
+    lock.unlock();
+    if (drainRequested) {
+      drain();
+    }
   }
 
   boolean isEmpty() {
@@ -153,7 +181,7 @@ final class WaitQueue {
         updateSize();
       }
     } finally {
-      lock.unlock();
+      unlock();
     }
     if (pool.isClosed()) {
       waiter.future.completeExceptionally(pool.closedException());
@@ -168,7 +196,7 @@ final class WaitQueue {
       queue.remove(waiter);
       updateSize();
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
@@ -185,7 +213,7 @@ final class WaitQueue {
         recheck = null;
       }
     } finally {
-      lock.unlock();
+      unlock();
     }
     for (Waiter waiter : failed) {
       waiter.future.completeExceptionally(pool.closedException());
@@ -342,7 +370,7 @@ final class WaitQueue {
         recheck = null;
       }
     } finally {
-      lock.unlock();
+      unlock();
     }
     drain();
   }

@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -114,6 +116,65 @@ class Issue16RacesTest {
       awaitTimer(pool);
       pool.reload(poolOf("a", "b"));
       assertThat(PoolStatus.of(pool, "tcp://a:1").adminState()).isEqualTo(AdminState.READY);
+    }
+  }
+
+  /**
+   * A lock that, armed for one holder, runs an action on another thread just before that holder
+   * lets go, and waits for it: the action finds the lock held.
+   */
+  static final class InterleavingLock extends ReentrantLock {
+    private static final long serialVersionUID = 1L;
+    private transient volatile @Nullable Thread armedFor;
+    private transient volatile @Nullable Runnable action;
+
+    void armOnce(Thread holder, Runnable actionWhileHeld) {
+      action = actionWhileHeld;
+      armedFor = holder;
+    }
+
+    @Override
+    public void unlock() {
+      Runnable toRun = action;
+      if (Thread.currentThread() == armedFor && getHoldCount() == 1 && toRun != null) {
+        armedFor = null;
+        Thread other = new Thread(toRun, "while-the-lock-is-held");
+        other.start();
+        try {
+          other.join();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      super.unlock();
+    }
+  }
+
+  /**
+   * 1.2: a waiter leaves the queue (here a cancelled acquireAsync; timeouts, interrupts and
+   * tryAcquire take the same path) while a release hands its slot over: the release finds the
+   * queue's lock held and leaves its request to the holder, which must serve it. It did not, and
+   * the first waiter timed out with NO_CAPACITY beside a free slot.
+   */
+  @Test
+  void aWaiterLeavingTheQueueServesTheReleaseThatFoundTheLockHeld() throws Exception {
+    InterleavingLock lock = new InterleavingLock();
+    PoolBuilder builder = (PoolBuilder) BackendPool.builder().backend(backend("a").withMaxJobs(1));
+    try (BackendPool pool = new LocalBackendPool(builder.config(), lock)) {
+      Lease held = pool.tryAcquire(ARCH, Selector.any()).orElseThrow();
+      CompletableFuture<Lease> first =
+          pool.acquireAsync(ARCH, Selector.any(), Duration.ofMinutes(1));
+      CompletableFuture<Lease> second =
+          pool.acquireAsync(ARCH, Selector.any(), Duration.ofMinutes(1));
+      assertThat(first).isNotDone();
+
+      lock.armOnce(Thread.currentThread(), held::close);
+      second.cancel(false); // leaves the queue on this thread, under the lock
+
+      assertThat(first).isCompleted();
+      assertThat(first.join().backend().addr()).isEqualTo("tcp://a:1");
+      first.join().close();
+      assertThat(PoolStatus.of(pool, "tcp://a:1").activeJobs()).isZero();
     }
   }
 }
