@@ -66,9 +66,15 @@ public interface CircuitBreaker {
   enum State {
     /** Leases flow. */
     CLOSED,
-    /** Leases are refused until the recovery timeout elapses. */
+    /**
+     * Leases are refused until the recovery timeout elapses; then until a trial lease is taken
+     * ({@link Snapshot#nanosUntilRetry()} 0 meanwhile).
+     */
     OPEN,
-    /** Trial leases probe whether the backend recovered. */
+    /**
+     * Trial leases probe whether the backend recovered: from the first trial taken (when the
+     * listener hears {@code OPEN -> HALF_OPEN}) until the circuit closes or opens again.
+     */
     HALF_OPEN
   }
 

@@ -238,10 +238,12 @@ final class ConsecutiveFailuresCircuitBreaker implements CircuitBreaker {
     Opening open = opening;
     long remaining =
         open.epoch == epoch(w) ? recoveryNanos - (ticker.read() - open.nanos) : recoveryNanos;
-    if ((w & TRIAL) != 0 || remaining <= 0) {
+    if ((w & TRIAL) != 0) {
       return new Snapshot(State.HALF_OPEN, failures, lastFailure, 0);
     }
-    return new Snapshot(State.OPEN, failures, lastFailure, remaining);
+    // Open until the trial is taken (when the listener hears OPEN -> HALF_OPEN), even once the
+    // timeout is over and a trial may go through.
+    return new Snapshot(State.OPEN, failures, lastFailure, Math.max(0, remaining));
   }
 
   /** Whether the circuit opened in {@code w}'s epoch has waited out its recovery timeout. */

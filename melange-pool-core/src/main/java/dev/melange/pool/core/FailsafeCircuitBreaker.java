@@ -214,13 +214,10 @@ final class FailsafeCircuitBreaker implements CircuitBreaker, MeasuredCircuitBre
     int failures = (int) Math.min(failsafe.getFailureCount(), Integer.MAX_VALUE);
     OptionalLong lastFailure = hasFailed ? OptionalLong.of(lastFailureNanos) : OptionalLong.empty();
     if (state == dev.failsafe.CircuitBreaker.State.OPEN) {
+      // Failsafe half-opens on the next permit asked for: until then the circuit is open, as the
+      // listener hears it, also once its delay is over and a trial may go through.
       long remaining = failsafe.getRemainingDelay().toNanos();
-      if (remaining > 0) {
-        return new Snapshot(State.OPEN, failures, lastFailure, remaining);
-      }
-      // Failsafe half-opens on the next permit asked for; like the pool's own breakers, report
-      // the circuit that would let a trial through as half-open already.
-      return new Snapshot(State.HALF_OPEN, failures, lastFailure, 0);
+      return new Snapshot(State.OPEN, failures, lastFailure, Math.max(0, remaining));
     }
     return new Snapshot(state(state), failures, lastFailure, 0);
   }

@@ -21,18 +21,42 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * starts a new one), 32–41 trials taken, 42–51 trials succeeded, 52–59 re-opens in a row
  * (saturating), bit 63 open. Closed, the word is the epoch: non-negative, and nothing else set.
  *
- * <p>A permit is {@code grantMillis << 17 | (epoch & 0xFFFF) << 1 | trial}: the ticker reading (in
- * milliseconds since the breaker was made) at which the lease was granted, the low bits of the
- * epoch it was granted in, and whether it is a trial. So an outcome knows how long its lease was
- * held (for slow leases) and whether it belongs to the current epoch; outcomes of another epoch are
- * ignored.
+ * <p>Each epoch begins with a {@link Phase}, published by the thread whose compare-and-set began
+ * it, right after it (and only over an older phase, so a delayed writer never hides a newer one):
+ * the epoch, when it began (a ticker reading taken <em>after</em> that compare-and-set), how long
+ * an open circuit waits, and the first trial ticket it may issue. Until its phase is visible, an
+ * open epoch admits no trial and a closed one counts no outcome.
+ *
+ * <p>Outcomes count only in the epoch their lease was granted in, decided exactly, never by bits of
+ * the epoch that could wrap:
+ *
+ * <ul>
+ *   <li>A lease's permit is {@code grantNanos << 1}: the ticker reading, in nanoseconds since the
+ *       breaker was made, taken <em>before</em> the word was read (63 bits: 292 years). It tells
+ *       how long the lease was held (slow leases), and whether it belongs to the closed epoch now:
+ *       only if it was granted at or after that epoch's phase began. A lease of an earlier closed
+ *       epoch was granted no later than the opening that ended it, and every closing after that
+ *       comes at least one nanosecond after its opening (an open circuit waits at least 1ns), so
+ *       its grant is older than the closed epoch now, however many epochs passed.
+ *   <li>A trial's permit is {@code ticket << 1 | 1}: a number drawn from a 63-bit counter after the
+ *       trial saw its spell's phase and before its compare-and-set. Each opening notes the counter
+ *       after its compare-and-set, so a trial counts in the half-open spell now only if its ticket
+ *       is at least that spell's first: a trial of an earlier spell drew its ticket before its
+ *       spell ended. (A 16-bit epoch in the permit let a trial held across 65,536 re-opens count as
+ *       a trial of the spell then.)
+ * </ul>
+ *
+ * <p>A lease granted at the very instant a closed epoch began may find its outcome ignored; no
+ * outcome is ever counted in an epoch it was not granted in.
  *
  * <p>The window is a ring of buckets in one {@link AtomicLongArray}, four longs a bucket: the index
  * of the time slice it holds (plus one; 0 is empty), leases ended, failed, slow. A bucket whose
  * slice has passed is taken over by the first outcome of its new slice (a compare-and-set on the
  * index, then its counts are zeroed); an outcome counted by another thread in that instant may be
- * lost, which moves a rate by one lease in thousands at most. Nothing is allocated but when the
- * circuit opens.
+ * lost, which moves a rate by one lease in thousands at most. Leases out are counted in a ring of
+ * their own whose buckets hold their slice and their count in one {@code long}, so that a lease
+ * that ends as its bucket is taken over is taken off exactly where it is counted. Nothing is
+ * allocated but on a transition.
  */
 final class FailureRateCircuitBreaker implements CircuitBreaker, MeasuredCircuitBreaker {
   private static final long EPOCH = 0xFFFF_FFFFL;
@@ -44,8 +68,6 @@ final class FailureRateCircuitBreaker implements CircuitBreaker, MeasuredCircuit
   private static final long OPEN = 1L << 63;
 
   private static final long TRIAL_PERMIT = 1L;
-  private static final long PERMIT_EPOCH = 0xFFFFL;
-  private static final int PERMIT_MILLIS_SHIFT = 17;
 
   private static final int SLICE = 0;
   private static final int CALLS = 1;
@@ -58,12 +80,25 @@ final class FailureRateCircuitBreaker implements CircuitBreaker, MeasuredCircuit
   /** Buckets of leases out: twice the slow-call duration. */
   private static final int OUT_BUCKETS = 2 * OUT_SLICES;
 
+  /**
+   * A bucket of leases out is {@code (slice + 1) << OUT_COUNT_BITS | count}: 24 bits of count hold
+   * any backend's leases ({@link dev.melange.pool.Backend#MAX_JOBS_LIMIT}), 40 of slice, at least a
+   * millisecond each, last 34 years.
+   */
+  private static final int OUT_COUNT_BITS = 24;
+
+  private static final long OUT_COUNT = (1L << OUT_COUNT_BITS) - 1;
+
   private static final VarHandle WORD;
+  private static final VarHandle PHASE;
+  private static final VarHandle TICKETS;
 
   static {
     try {
-      WORD =
-          MethodHandles.lookup().findVarHandle(FailureRateCircuitBreaker.class, "word", long.class);
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
+      WORD = lookup.findVarHandle(FailureRateCircuitBreaker.class, "word", long.class);
+      PHASE = lookup.findVarHandle(FailureRateCircuitBreaker.class, "phase", Phase.class);
+      TICKETS = lookup.findVarHandle(FailureRateCircuitBreaker.class, "tickets", long.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -75,15 +110,16 @@ final class FailureRateCircuitBreaker implements CircuitBreaker, MeasuredCircuit
   private final long origin;
   private final long sliceNanos;
   private final int buckets;
-  private final long slowMillis;
+  private final long slowNanos;
   private final long waitNanos;
   private final long maxWaitNanos;
   private final AtomicLongArray window;
 
   /**
    * Leases out, by the slice of the slow-call duration they were granted in: a ring of {@link
-   * #OUT_BUCKETS} buckets of two longs (the slice plus one, the count), spanning twice the
-   * slow-call duration; leases out longer than the ring spans are in {@code outLonger}.
+   * #OUT_BUCKETS} buckets of one long each (the slice plus one, and the count: {@link
+   * #OUT_COUNT_BITS}), spanning twice the slow-call duration; leases out longer than the ring spans
+   * are in {@code outLonger}.
    */
   private final AtomicLongArray out;
 
@@ -98,7 +134,13 @@ final class FailureRateCircuitBreaker implements CircuitBreaker, MeasuredCircuit
   private volatile long outChecked;
 
   private volatile long word;
-  private volatile Opening opening = Opening.NEVER;
+
+  /** The phase the current epoch began with, once published; see the notes above. */
+  private volatile Phase phase = Phase.FIRST;
+
+  /** The next trial ticket; see the notes above. */
+  private volatile long tickets;
+
   private volatile long lastFailureNanos;
   private volatile boolean hasFailed;
 
@@ -110,11 +152,12 @@ final class FailureRateCircuitBreaker implements CircuitBreaker, MeasuredCircuit
     this.origin = ticker.read();
     this.buckets = policy.buckets();
     this.sliceNanos = policy.window().toNanos() / buckets;
-    this.slowMillis = saturatedMillis(policy.slowCallDuration());
-    this.waitNanos = saturatedNanos(policy.waitInOpen());
-    this.maxWaitNanos = saturatedNanos(policy.maxWaitInOpen());
+    this.slowNanos = saturatedNanos(policy.slowCallDuration());
+    // At least a nanosecond: a closing then always comes after the opening before it (see above).
+    this.waitNanos = Math.max(1, saturatedNanos(policy.waitInOpen()));
+    this.maxWaitNanos = Math.max(waitNanos, saturatedNanos(policy.maxWaitInOpen()));
     this.window = new AtomicLongArray(buckets * 4);
-    this.out = new AtomicLongArray(OUT_BUCKETS * 2);
+    this.out = new AtomicLongArray(OUT_BUCKETS);
     // At least a millisecond, the resolution of a permit's grant time.
     this.outSliceNanos =
         Math.max(1_000_000, saturatedNanos(policy.slowCallDuration()) / OUT_SLICES);
@@ -129,18 +172,18 @@ final class FailureRateCircuitBreaker implements CircuitBreaker, MeasuredCircuit
 
   @Override
   public long tryAcquirePermit() {
+    long now = ticker.read(); // before the word: see the notes on permits above
     long w = word;
     if (w >= 0) {
-      long now = ticker.read();
       if (trackOut) {
         if (checkLeasesOut(w, now)) {
           return REFUSED; // leases out too long just opened it
         }
-        countOut(grantTime(now), 1);
+        countOut(since(now), 1);
       }
-      return permit(w, now, false);
+      return since(now) << 1;
     }
-    return tryAcquireTrial();
+    return tryAcquireTrial(now);
   }
 
   /**
@@ -160,31 +203,30 @@ final class FailureRateCircuitBreaker implements CircuitBreaker, MeasuredCircuit
     return word < 0;
   }
 
-  private long tryAcquireTrial() {
+  /**
+   * @param now the ticker read before the word
+   */
+  private long tryAcquireTrial(long now) {
     while (true) {
       long w = word;
       if (w >= 0) {
-        long now = ticker.read();
         if (trackOut) {
-          countOut(grantTime(now), 1);
+          countOut(since(now), 1);
         }
-        return permit(w, now, false);
+        return since(now) << 1;
       }
       if (trials(w) >= policy.permittedTrialLeases() || !waitElapsed(w)) {
         return REFUSED;
       }
+      // Drawn after this spell's phase was seen (waitElapsed) and before the compare-and-set.
+      long ticket = (long) TICKETS.getAndAdd(this, 1L);
       if (WORD.compareAndSet(this, w, w + (1L << TRIALS_SHIFT))) {
         if (trials(w) == 0 && successes(w) == 0) {
           listener.onStateChange(State.OPEN, State.HALF_OPEN);
         }
-        return permit(w, ticker.read(), true);
+        return ticket << 1 | TRIAL_PERMIT;
       }
     }
-  }
-
-  private long permit(long w, long now, boolean trial) {
-    long millis = (now - origin) / 1_000_000;
-    return millis << PERMIT_MILLIS_SHIFT | (w & PERMIT_EPOCH) << 1 | (trial ? TRIAL_PERMIT : 0);
   }
 
   @Override
@@ -196,10 +238,10 @@ final class FailureRateCircuitBreaker implements CircuitBreaker, MeasuredCircuit
     }
     leaseEnded(permit);
     long w = word;
-    if (w < 0 || !sameEpoch(w, permit)) {
+    if (!grantedInThisClosedEpoch(w, permit)) {
       return;
     }
-    boolean slow = heldMillis(permit, now) > slowMillis;
+    boolean slow = heldNanos(permit, now) > slowNanos;
     count(now, false, slow);
     if (slow) {
       openIfOverThresholds(w, now);
@@ -212,15 +254,15 @@ final class FailureRateCircuitBreaker implements CircuitBreaker, MeasuredCircuit
     lastFailureNanos = now;
     hasFailed = true;
     if ((permit & TRIAL_PERMIT) != 0) {
-      trialFailed(permit, now);
+      trialFailed(permit);
       return;
     }
     leaseEnded(permit);
     long w = word;
-    if (w < 0 || !sameEpoch(w, permit)) {
+    if (!grantedInThisClosedEpoch(w, permit)) {
       return;
     }
-    count(now, true, heldMillis(permit, now) > slowMillis);
+    count(now, true, heldNanos(permit, now) > slowNanos);
     openIfOverThresholds(w, now);
   }
 
@@ -232,7 +274,7 @@ final class FailureRateCircuitBreaker implements CircuitBreaker, MeasuredCircuit
     }
     while (true) {
       long w = word;
-      if (w >= 0 || !sameEpoch(w, permit) || trials(w) == 0) {
+      if (!trialOfThisSpell(w, permit) || trials(w) == 0) {
         return;
       }
       if (WORD.compareAndSet(this, w, w - (1L << TRIALS_SHIFT))) {
@@ -244,7 +286,7 @@ final class FailureRateCircuitBreaker implements CircuitBreaker, MeasuredCircuit
   private void trialSucceeded(long permit) {
     while (true) {
       long w = word;
-      if (w >= 0 || !sameEpoch(w, permit)) {
+      if (!trialOfThisSpell(w, permit)) {
         return;
       }
       long successes = successes(w) + 1;
@@ -253,6 +295,7 @@ final class FailureRateCircuitBreaker implements CircuitBreaker, MeasuredCircuit
       if (WORD.compareAndSet(this, w, next)) {
         if (closes) {
           clearWindow(); // a fresh start: what led to the opening no longer counts
+          publish(new Phase(epoch(next), since(ticker.read()), 0, 0));
           listener.onStateChange(State.HALF_OPEN, State.CLOSED);
         }
         return;
@@ -260,20 +303,53 @@ final class FailureRateCircuitBreaker implements CircuitBreaker, MeasuredCircuit
     }
   }
 
-  private void trialFailed(long permit, long now) {
+  private void trialFailed(long permit) {
     while (true) {
       long w = word;
-      if (w >= 0 || !sameEpoch(w, permit)) {
+      if (!trialOfThisSpell(w, permit)) {
         return;
       }
       long reopens = Math.min(reopens(w) + 1, MAX_REOPENS);
       long next = nextEpoch(w) | OPEN | reopens << REOPENS_SHIFT;
       if (WORD.compareAndSet(this, w, next)) {
-        opening = new Opening(epoch(next), now, waitFor(reopens));
+        opened(next, waitFor(reopens));
         listener.onStateChange(State.HALF_OPEN, State.OPEN);
         return;
       }
     }
+  }
+
+  /** Publishes the phase of the open epoch of {@code w}, just made by this thread. */
+  private void opened(long w, long wait) {
+    publish(new Phase(epoch(w), since(ticker.read()), wait, (long) TICKETS.getVolatile(this)));
+  }
+
+  /** Makes {@code next} the phase, unless a newer epoch's is published already. */
+  private void publish(Phase next) {
+    while (true) {
+      Phase current = phase;
+      if ((int) (next.epoch - current.epoch) <= 0 || PHASE.compareAndSet(this, current, next)) {
+        return;
+      }
+    }
+  }
+
+  /** Whether a lease's permit was granted in the closed epoch of {@code w}. */
+  private boolean grantedInThisClosedEpoch(long w, long permit) {
+    if (w < 0) {
+      return false;
+    }
+    Phase began = phase;
+    return began.epoch == epoch(w) && (permit >>> 1) >= began.sinceOrigin;
+  }
+
+  /** Whether a trial's permit was issued in the half-open spell of {@code w}. */
+  private boolean trialOfThisSpell(long w, long permit) {
+    if (w >= 0) {
+      return false;
+    }
+    Phase began = phase;
+    return began.epoch == epoch(w) && (permit >>> 1) >= began.firstTicket;
   }
 
   /** Opens the closed circuit of {@code w}'s epoch if the window now crosses a threshold. */
@@ -283,7 +359,7 @@ final class FailureRateCircuitBreaker implements CircuitBreaker, MeasuredCircuit
     }
     long next = nextEpoch(w) | OPEN;
     if (WORD.compareAndSet(this, w, next)) {
-      opening = new Opening(epoch(next), now, waitNanos);
+      opened(next, waitNanos);
       listener.onStateChange(State.CLOSED, State.OPEN);
     }
     // A failed compare-and-set: another outcome changed the state first (and opened it, or the
@@ -342,55 +418,65 @@ final class FailureRateCircuitBreaker implements CircuitBreaker, MeasuredCircuit
   }
 
   /**
-   * Counts a lease granted at {@code granted} as out ({@code +1}) or back ({@code -1}). A bucket is
-   * taken over by the first grant of its new slice, which moves what is still out of its old slice
-   * to {@code outLonger}; a lease of that old slice that ends in the same instant may be taken from
-   * the new slice instead, which misplaces one lease between slices, never the total.
+   * Counts a lease granted {@code granted} nanoseconds after the origin as out ({@code +1}) or back
+   * ({@code -1}). A bucket is taken over by the first grant of its new slice, which moves what is
+   * still out of its old slice to {@code outLonger} in the same compare-and-set that changes the
+   * slice; a lease ends where it is counted now: in its bucket while the bucket still holds its
+   * slice, else (taken over, or counted there from the start) in {@code outLonger}. (Slice and
+   * count in two longs let a lease that ended as its bucket was taken over leave {@code outLonger}
+   * one too high for good: a slow lease out that never ended.)
    */
   private void countOut(long granted, int delta) {
-    long slice = (granted - origin) / outSliceNanos;
-    int base = (int) (slice % OUT_BUCKETS) * 2;
-    long stamp = out.get(base);
-    if (delta > 0 && stamp != slice + 1) {
-      if (stamp > slice + 1) {
-        outLonger.getAndAdd(0, delta); // cannot happen: grants come in time order, near enough
+    long slice = granted / outSliceNanos;
+    long stamp = slice + 1;
+    int bucket = (int) (slice % OUT_BUCKETS);
+    while (true) {
+      long held = out.get(bucket);
+      long heldStamp = held >>> OUT_COUNT_BITS;
+      if (heldStamp == stamp) {
+        if (out.compareAndSet(bucket, held, held + delta)) {
+          return;
+        }
+      } else if (delta > 0 && heldStamp < stamp) {
+        // The bucket's slice is over a ring ago: what is still out of it is out longer.
+        if (out.compareAndSet(bucket, held, stamp << OUT_COUNT_BITS | delta)) {
+          long left = held & OUT_COUNT;
+          if (left > 0) {
+            outLonger.getAndAdd(0, left);
+          }
+          return;
+        }
+      } else {
+        // A release whose bucket was taken over (or a grant behind its bucket's slice, which
+        // grants in time order never are): counted with the longer ones.
+        outLonger.getAndAdd(0, delta);
         return;
       }
-      if (out.compareAndSet(base, stamp, slice + 1)) {
-        // The bucket's earlier slice is over a ring ago: what is still out of it is out longer.
-        long left = out.getAndSet(base + 1, 0);
-        if (left > 0) {
-          outLonger.getAndAdd(0, left);
-        }
-      }
-    } else if (delta < 0 && stamp != slice + 1) {
-      outLonger.getAndAdd(0, delta); // granted a ring ago or more: counted with the longer ones
-      return;
     }
-    out.getAndAdd(base + 1, delta);
   }
 
   private void leaseEnded(long permit) {
     if (trackOut) {
-      countOut(origin + (permit >>> PERMIT_MILLIS_SHIFT) * 1_000_000, -1);
+      countOut(permit >>> 1, -1);
     }
   }
 
-  /** A grant's time as its permit keeps it: to the millisecond. */
-  private long grantTime(long now) {
-    return origin + (now - origin) / 1_000_000 * 1_000_000;
+  /** Nanoseconds since the breaker was made. */
+  private long since(long now) {
+    return Math.max(0, now - origin);
   }
 
   /** Leases out now that were granted more than the slow-call duration ago. */
   long leasesOutTooLong(long now) {
-    long current = (now - origin) / outSliceNanos;
+    long current = since(now) / outSliceNanos;
     // A slice counts once all of it is older than the slow-call duration.
     long newestSlow = current - OUT_SLICES - 1;
-    long total = Math.max(0, outLonger.get(0));
+    long total = outLonger.get(0);
     for (int bucket = 0; bucket < OUT_BUCKETS; bucket++) {
-      long slice = out.get(bucket * 2) - 1;
+      long held = out.get(bucket);
+      long slice = (held >>> OUT_COUNT_BITS) - 1;
       if (slice >= 0 && slice <= newestSlow) {
-        total += Math.max(0, out.get(bucket * 2 + 1));
+        total += held & OUT_COUNT;
       }
     }
     return total;
@@ -446,24 +532,25 @@ final class FailureRateCircuitBreaker implements CircuitBreaker, MeasuredCircuit
     if (w >= 0) {
       return new Snapshot(State.CLOSED, failures, lastFailure, 0);
     }
-    long remaining = remainingWait(w);
-    if (trials(w) > 0 || successes(w) > 0 || remaining <= 0) {
+    if (trials(w) > 0 || successes(w) > 0) {
       return new Snapshot(State.HALF_OPEN, failures, lastFailure, 0);
     }
-    return new Snapshot(State.OPEN, failures, lastFailure, remaining);
+    // Open until a trial is taken (when the listener hears OPEN -> HALF_OPEN), even once the wait
+    // is over and a trial may go through.
+    return new Snapshot(State.OPEN, failures, lastFailure, Math.max(0, remainingWait(w)));
   }
 
   private boolean waitElapsed(long w) {
     return remainingWait(w) <= 0;
   }
 
-  /** How long the open circuit of {@code w} still waits; its full wait until its opening shows. */
+  /** How long the open circuit of {@code w} still waits; its full wait until its phase shows. */
   private long remainingWait(long w) {
-    Opening open = opening;
-    if (open.epoch != epoch(w)) {
-      return Math.max(1, waitFor(reopens(w)));
+    Phase began = phase;
+    if (began.epoch != epoch(w)) {
+      return waitFor(reopens(w));
     }
-    return open.waitNanos - (ticker.read() - open.nanos);
+    return began.waitNanos - (since(ticker.read()) - began.sinceOrigin);
   }
 
   /** The wait after the n-th re-open in a row: {@code waitInOpen × backoff^n}, at most the max. */
@@ -479,12 +566,8 @@ final class FailureRateCircuitBreaker implements CircuitBreaker, MeasuredCircuit
     return (now - origin) / sliceNanos;
   }
 
-  private long heldMillis(long permit, long now) {
-    return (now - origin) / 1_000_000 - (permit >>> PERMIT_MILLIS_SHIFT);
-  }
-
-  private static boolean sameEpoch(long w, long permit) {
-    return (w & PERMIT_EPOCH) == ((permit >>> 1) & PERMIT_EPOCH);
+  private long heldNanos(long permit, long now) {
+    return since(now) - (permit >>> 1);
   }
 
   private static long epoch(long w) {
@@ -516,26 +599,24 @@ final class FailureRateCircuitBreaker implements CircuitBreaker, MeasuredCircuit
     }
   }
 
-  private static long saturatedMillis(Duration duration) {
-    try {
-      return duration.toMillis();
-    } catch (ArithmeticException tooLong) {
-      return Long.MAX_VALUE;
-    }
-  }
-
-  /** When the circuit opened, in which epoch, and how long it waits. */
-  private static final class Opening {
-    static final Opening NEVER = new Opening(-1, 0, 0);
+  /**
+   * How an epoch began: which, when (nanoseconds since the breaker was made, read after the
+   * compare-and-set that began it), how long it waits if open, and the first trial ticket it may
+   * issue if open.
+   */
+  private static final class Phase {
+    static final Phase FIRST = new Phase(0, 0, 0, 0);
 
     final long epoch;
-    final long nanos;
+    final long sinceOrigin;
     final long waitNanos;
+    final long firstTicket;
 
-    Opening(long epoch, long nanos, long waitNanos) {
+    Phase(long epoch, long sinceOrigin, long waitNanos, long firstTicket) {
       this.epoch = epoch;
-      this.nanos = nanos;
+      this.sinceOrigin = sinceOrigin;
       this.waitNanos = waitNanos;
+      this.firstTicket = firstTicket;
     }
   }
 }
