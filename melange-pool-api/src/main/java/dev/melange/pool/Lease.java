@@ -1,5 +1,7 @@
 package dev.melange.pool;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * One job's hold on one slot of a backend, from {@link BackendPool#acquire} until it ends. A lease
  * ends exactly once: the first of {@link #recordSuccess()}, {@link #recordFailure(Throwable)} and
@@ -34,9 +36,10 @@ public interface Lease extends AutoCloseable {
    * The job failed because of the backend: ends the lease and tells the circuit breaker (which
    * counts the failure, and may open the circuit). Does nothing if the lease has already ended.
    *
-   * @param cause what went wrong; passed to the circuit breaker
+   * @param cause what went wrong; passed to the circuit breaker. Null is taken as a failure whose
+   *     cause is unknown: the lease ends all the same, and never throws
    */
-  void recordFailure(Throwable cause);
+  void recordFailure(@Nullable Throwable cause);
 
   /**
    * Ends the lease with no outcome: the circuit breaker is not told anything but that the lease is

@@ -14,8 +14,11 @@ public final class NoBackendAvailableException extends PoolException {
     /** Backends have the architecture, but none matches the selector. */
     NO_MATCHING_BACKEND,
     /**
-     * Matching backends exist, but every one is at capacity or refused by its circuit breaker, and
-     * the timeout ran out (or was zero).
+     * Matching backends exist, but none could take a lease before the timeout ran out (or it was
+     * zero): each was at capacity, refused by its circuit breaker or its rate limit, cordoned or
+     * draining, not yet probed, or unhealthy (and the pool did not fail open to it). The message
+     * says which: melange-server's {@code all backends are at capacity or circuit-open} when only
+     * those two hold them out, else each reason with its count.
      */
     NO_CAPACITY,
     /** The pool was closed before a lease could be granted. */

@@ -31,6 +31,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -70,6 +71,13 @@ import org.slf4j.LoggerFactory;
 final class LocalBackendPool implements BackendPool {
   private static final Logger log = LoggerFactory.getLogger(LocalBackendPool.class);
   private static final AtomicInteger TIMER_THREADS = new AtomicInteger();
+
+  /**
+   * How a {@code tryAcquire} that queued behind others ends its wait when not served at once:
+   * nobody sees it (the caller gets an empty optional), so one instance serves every such call.
+   */
+  private static final NoBackendAvailableException TRY_ACQUIRE_GAVE_UP =
+      new NoBackendAvailableException(Reason.NO_CAPACITY, "no available backend: not right now");
 
   /** Beyond one per candidate, how many useless picks {@link #pickAndReserve} tolerates. */
   private static final int MAX_EXTRA_MISSES = 8;
@@ -314,7 +322,7 @@ final class LocalBackendPool implements BackendPool {
     // Others wait: go through the queue so that those before this one are served first.
     Waiter waiter = newWaiter(arch, selector, options, 0);
     waiters.enqueue(waiter);
-    if (waiter.future.completeExceptionally(noCapacity(waiter))) {
+    if (waiter.future.completeExceptionally(TRY_ACQUIRE_GAVE_UP)) {
       waiters.remove(waiter);
       return Optional.empty();
     }
@@ -704,15 +712,70 @@ final class LocalBackendPool implements BackendPool {
         "no available backend: no " + arch + " backend matches selector \"" + selector + "\"");
   }
 
+  /**
+   * The wait of {@code waiter} ran out: says what holds its candidates out now. When that is only
+   * capacity and open circuits, melange-server's words; else each reason with its count, so that a
+   * cordoned, draining or unhealthy fleet is not reported as a busy one.
+   */
   private NoBackendAvailableException noCapacity(Waiter waiter) {
+    Matches candidates = candidatesOrEmpty(topology, waiter.arch, waiter.selector);
+    Map<String, Integer> heldOut = new LinkedHashMap<>();
+    int total = 0;
+    for (CandidateList list :
+        List.of(candidates.primaries, candidates.backups, candidates.emulated)) {
+      for (Slot slot : list.slots) {
+        heldOut.merge(whatHoldsOut(slot), 1, Integer::sum);
+        total++;
+      }
+    }
+    String why;
+    if (heldOut.keySet().stream().allMatch(MELANGE_HOLD_OUTS::contains)) {
+      why = "all backends are at capacity or circuit-open";
+    } else {
+      List<String> counts = new ArrayList<>();
+      heldOut.forEach((reason, count) -> counts.add(count + " " + reason));
+      why = "of " + total + (total == 1 ? " backend, " : " backends, ") + String.join(", ", counts);
+    }
     return new NoBackendAvailableException(
         Reason.NO_CAPACITY,
-        "no available backend: all backends are at capacity or circuit-open (arch "
+        "no available backend: "
+            + why
+            + " (arch "
             + waiter.arch
             + (waiter.selector.isEmpty() ? "" : ", selector \"" + waiter.selector + "\"")
             + ", waited "
             + GoDuration.format(Duration.ofNanos(waiter.timeoutNanos))
             + ")");
+  }
+
+  /** What melange-server's "at capacity or circuit-open" covers. */
+  private static final Set<String> MELANGE_HOLD_OUTS = Set.of("at capacity", "circuit-open");
+
+  /** Why a candidate takes no lease now, in an operator's words; the first reason that holds. */
+  private String whatHoldsOut(Slot slot) {
+    if (slot.isRetired()) {
+      return "removed";
+    }
+    AdminState admin = slot.adminState();
+    if (admin != AdminState.READY) {
+      return admin == AdminState.DRAINING ? "draining" : "cordoned";
+    }
+    Health health = slot.health();
+    if (health == Health.UNKNOWN) {
+      return "not yet probed";
+    }
+    if (health == Health.UNHEALTHY && !failOpen) {
+      return "unhealthy (failOpen is off)";
+    }
+    if (!slot.breaker.isAdmitting()) {
+      return slot.breaker.snapshot().state() == CircuitBreaker.State.CLOSED
+          ? "out of rate-limit tokens"
+          : "circuit-open";
+    }
+    if (health == Health.UNHEALTHY) {
+      return "unhealthy"; // failing open, but held out (its circuit admits it: it was full)
+    }
+    return "at capacity";
   }
 
   NoBackendAvailableException closedException() {

@@ -4,7 +4,7 @@ import dev.melange.pool.Backend;
 import dev.melange.pool.Lease;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A lease on one {@link Slot}. It ends exactly once: whichever of the three ending calls wins the
@@ -50,11 +50,10 @@ class PooledLease implements Lease {
   }
 
   @Override
-  public void recordFailure(Throwable cause) {
-    Objects.requireNonNull(cause, "cause");
+  public void recordFailure(@Nullable Throwable cause) {
     if (end()) {
       try {
-        slot.breaker.onFailure(permit, cause);
+        slot.breaker.onFailure(permit, cause == null ? FailureWithoutCause.INSTANCE : cause);
       } finally {
         giveBack(true);
       }
@@ -111,5 +110,18 @@ class PooledLease implements Lease {
   @Override
   public String toString() {
     return "Lease[" + slot.backend.addr() + (ended ? ", ended]" : "]");
+  }
+
+  /**
+   * What the circuit breaker is told for a failure recorded without a cause: one shared instance,
+   * with no stack trace (it would only show where the caller passed null).
+   */
+  static final class FailureWithoutCause extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    static final FailureWithoutCause INSTANCE = new FailureWithoutCause();
+
+    private FailureWithoutCause() {
+      super("the lease's failure was recorded without a cause", null, false, false);
+    }
   }
 }

@@ -1,12 +1,15 @@
 package dev.melange.pool.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.melange.pool.AdminState;
 import dev.melange.pool.Backend;
 import dev.melange.pool.BackendPool;
 import dev.melange.pool.CircuitBreakerPolicy;
 import dev.melange.pool.Lease;
+import dev.melange.pool.NoBackendAvailableException;
+import dev.melange.pool.NoBackendAvailableException.Reason;
 import dev.melange.pool.Selector;
 import dev.melange.pool.spi.CircuitBreaker;
 import dev.melange.pool.spi.CircuitBreaker.State;
@@ -26,11 +29,11 @@ import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 /**
- * The races of issue 16 ("Hardening"), each reproduced deterministically through the public API,
- * with a hook only where the interleaving needs one: the pool's timer held busy by a task of the
- * test's, or the wait queue's lock.
+ * What issue 16 ("Hardening") found in the core: races, each reproduced deterministically through
+ * the public API with a hook only where the interleaving needs one (the pool's timer held busy by a
+ * task of the test's, or the wait queue's lock), and loose ends.
  */
-class Issue16RacesTest {
+class Issue16CoreTest {
   private static final String ARCH = "x86_64";
   private static final Duration SETTLE = Duration.ofSeconds(10);
 
@@ -359,5 +362,63 @@ class Issue16RacesTest {
     }
     ticker.advance(Duration.ofSeconds(1));
     assertThat(breaker.leasesOutTooLong(ticker.read())).isZero();
+  }
+
+  /** 1.5: a lease ends whatever recordFailure is given; null is a failure of unknown cause. */
+  @Test
+  void recordFailureWithoutACauseEndsTheLeaseAsAFailure() {
+    try (BackendPool pool = poolOf("a").failureThreshold(1).build()) {
+      Lease lease = pool.tryAcquire(ARCH, Selector.any()).orElseThrow();
+      lease.recordFailure(null);
+      assertThat(PoolStatus.of(pool, "tcp://a:1").activeJobs()).isZero();
+      assertThat(circuit(pool)).isEqualTo(State.OPEN);
+      lease.recordSuccess(); // ended already: nothing
+      assertThat(circuit(pool)).isEqualTo(State.OPEN);
+    }
+  }
+
+  private static String noCapacityMessage(BackendPool pool) {
+    return assertThatThrownBy(() -> pool.acquire(ARCH, Selector.any(), Duration.ofMillis(1)))
+        .isInstanceOfSatisfying(
+            NoBackendAvailableException.class,
+            e -> assertThat(e.reason()).isEqualTo(Reason.NO_CAPACITY))
+        .actual()
+        .getMessage();
+  }
+
+  /**
+   * 1.5: NO_CAPACITY says what holds the candidates out: melange-server's words when they are busy
+   * or circuit-open, else each reason with its count.
+   */
+  @Test
+  void noCapacitySaysWhatHoldsTheCandidatesOut() throws Exception {
+    try (BackendPool pool = poolOf("a", "b", "c").failOpen(false).build()) {
+      List<Lease> leases = new ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        leases.add(pool.tryAcquire(ARCH, Selector.any()).orElseThrow());
+      }
+      assertThat(noCapacityMessage(pool))
+          .isEqualTo(
+              "no available backend: all backends are at capacity or circuit-open"
+                  + " (arch x86_64, waited 1ms)");
+      leases.forEach(Lease::close);
+
+      pool.cordon("tcp://a:1");
+      pool.setHealth("tcp://b:1", dev.melange.pool.HealthOverride.UNHEALTHY);
+      Lease onC = pool.tryAcquire(ARCH, Selector.any()).orElseThrow();
+      Lease onC2 = pool.tryAcquire(ARCH, Selector.any()).orElseThrow();
+      assertThat(noCapacityMessage(pool))
+          .isEqualTo(
+              "no available backend: of 3 backends, 1 cordoned, 1 unhealthy (failOpen is off),"
+                  + " 1 at capacity (arch x86_64, waited 1ms)");
+      CompletableFuture<List<Backend>> drained = pool.drain("tcp://c:1");
+      assertThat(noCapacityMessage(pool))
+          .isEqualTo(
+              "no available backend: of 3 backends, 1 cordoned, 1 unhealthy (failOpen is off),"
+                  + " 1 draining (arch x86_64, waited 1ms)");
+      onC.close();
+      onC2.close();
+      assertThat(drained).succeedsWithin(SETTLE);
+    }
   }
 }
