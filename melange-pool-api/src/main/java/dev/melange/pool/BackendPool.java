@@ -96,7 +96,8 @@ public interface BackendPool extends AutoCloseable {
    * <p>Completion runs dependent stages on the thread that completes the future: one that released
    * a lease, or the pool's single timer thread (timeouts, circuit recovery). A slow or blocking
    * stage there delays other waiters' futures (their slots are reserved for them meanwhile) and the
-   * pool's other timeouts: use the {@code *Async} stages for anything slow.
+   * pool's other timeouts: use the {@code *Async} stages for anything slow. Once its timeout has
+   * run out, the future gets no lease, even when the timer is late to fail it.
    *
    * @throws IllegalArgumentException if the timeout is negative
    */

@@ -6,20 +6,27 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Objects;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * {@code watch: true}: reloads the pool's configuration file when it changes. It looks at the
- * file's modification time, size and identity every {@link #POLL_MILLIS} ms on the pool's timer
- * thread (no thread of its own; a symlink swapped, as Kubernetes does with a ConfigMap, counts as a
- * change) and reloads once a change has held still for one more look, so that an editor's several
- * writes make one reload. It compares with the file's state just before the pool last read it
- * ({@link #stamp}), so a change made while the file was being read is not missed. A file that fails
- * to load is logged and left; the pool keeps its configuration until the file changes again.
+ * file's modification time, size and identity every {@link #POLL_MILLIS} ms (a symlink swapped, as
+ * Kubernetes does with a ConfigMap, counts as a change) and reloads once a change has held still
+ * for one more look, so that an editor's several writes make one reload. The pool's timer only
+ * times the looks: each runs, file reads and reload included, on a thread of the watch's own, so
+ * that a file that blocks (a hung mount; a FIFO is refused before it is opened) stalls the watch
+ * alone, never the pool's timeouts, drains and recovery checks. It compares with the file's state
+ * just before the pool last read it ({@link #stamp}), so a change made while the file was being
+ * read is not missed. A file that fails to load is logged and left; the pool keeps its
+ * configuration until the file changes again.
  *
  * <p>The pool calls {@link #configure} after each load, in the order of the loads (under its reload
  * lock); each call starts a new generation of looks, and a look of an older generation ends without
@@ -31,7 +38,15 @@ final class ConfigWatch {
   /** How often the file is looked at; a change is reloaded 1 to 2 looks after it. */
   static final long POLL_MILLIS = 500;
 
+  private static final AtomicInteger THREADS = new AtomicInteger();
+
   private final LocalBackendPool pool;
+
+  /**
+   * Where looks run: one thread, made on first need, that ends after a minute without work (so a
+   * pool that stops watching keeps no thread). Looks come one at a time: each queues the next.
+   */
+  private final ExecutorService looks = newLooksExecutor();
 
   /** Guarded by {@code this}: what is watched now, or null; a new object for each load. */
   private @Nullable Watched watched;
@@ -64,11 +79,36 @@ final class ConfigWatch {
     synchronized (this) {
       watched = now;
       previous = next;
-      next = pool.schedule(() -> look(now), TimeUnit.MILLISECONDS.toNanos(POLL_MILLIS));
+      next = scheduleLook(now);
     }
     if (previous != null) {
       previous.cancel(false);
     }
+  }
+
+  /** The next look at {@code current}, timed by the pool's timer, run on the watch's thread. */
+  private @Nullable Future<?> scheduleLook(Watched current) {
+    // Never shut down (its thread only times out), the executor takes every look.
+    return pool.schedule(
+        () -> looks.execute(() -> look(current)), TimeUnit.MILLISECONDS.toNanos(POLL_MILLIS));
+  }
+
+  private static ExecutorService newLooksExecutor() {
+    ThreadPoolExecutor executor =
+        new ThreadPoolExecutor(
+            1,
+            1,
+            1,
+            TimeUnit.MINUTES,
+            new LinkedBlockingQueue<>(),
+            runnable -> {
+              Thread thread =
+                  new Thread(runnable, "melange-pool-watch-" + THREADS.incrementAndGet());
+              thread.setDaemon(true);
+              return thread;
+            });
+    executor.allowCoreThreadTimeOut(true);
+    return executor;
   }
 
   void stop() {
@@ -101,7 +141,7 @@ final class ConfigWatch {
     }
     synchronized (this) {
       if (watched == current) {
-        next = pool.schedule(() -> look(current), TimeUnit.MILLISECONDS.toNanos(POLL_MILLIS));
+        next = scheduleLook(current);
       }
     }
   }
@@ -124,8 +164,8 @@ final class ConfigWatch {
   }
 
   /**
-   * One load's watch: the file and its state when loaded; then, on the timer thread only, the state
-   * last loaded and a change seen once.
+   * One load's watch: the file and its state when loaded; then, on the watch's thread only, the
+   * state last loaded and a change seen once.
    */
   private static final class Watched {
     final Path file;

@@ -395,6 +395,13 @@ final class LocalBackendPool implements BackendPool {
     }
   }
 
+  /** Ends the wait of a waiter the queue found past its timeout, and already let go of. */
+  void timedOut(Waiter waiter) {
+    if (waiter.future.completeExceptionally(noCapacity(waiter))) {
+      waiter.cancelTimeout();
+    }
+  }
+
   /**
    * A lease on a primary if one can take it now, else on a backup; null when none can.
    *

@@ -287,6 +287,13 @@ final class WaitQueue {
         it.remove();
         continue;
       }
+      if (waiter.expired()) {
+        // Its timeout ran out but its timer task has not run (the timer is late, or busy with a
+        // caller's slow stage): a lease now could go to a caller who stopped waiting, and leak.
+        it.remove();
+        completions.add(() -> pool.timedOut(waiter));
+        continue;
+      }
       Matches candidates;
       PooledLease lease;
       try {

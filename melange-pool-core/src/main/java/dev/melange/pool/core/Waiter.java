@@ -27,6 +27,13 @@ final class Waiter {
   /** When it was queued, by the pool's ticker; set with {@code arrival}. */
   long arrivedAtNanos;
 
+  /**
+   * When it was made, by {@link System#nanoTime()}: its timeout runs in real time (a parked
+   * thread's timed wait, the timer's task), and so does the check that no lease is granted after it
+   * ran out.
+   */
+  private final long madeAtRealNanos = System.nanoTime();
+
   Waiter(
       String arch,
       Selector selector,
@@ -38,6 +45,14 @@ final class Waiter {
     this.affinityKey = affinityKey;
     this.timeoutNanos = timeoutNanos;
     this.priority = priority;
+  }
+
+  /**
+   * Whether its timeout has run out, though nothing may have ended the wait yet (the thread that
+   * would is late): no lease may go to it then, for its caller may have stopped waiting.
+   */
+  boolean expired() {
+    return timeoutNanos > 0 && System.nanoTime() - madeAtRealNanos >= timeoutNanos;
   }
 
   /** Hands over a lease; false (and the lease is back in the pool) if the wait already ended. */

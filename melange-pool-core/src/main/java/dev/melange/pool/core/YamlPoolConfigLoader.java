@@ -91,6 +91,10 @@ final class YamlPoolConfigLoader {
     if (Files.isDirectory(path)) {
       throw fileProblem(file, "cannot read: is a directory", null);
     }
+    if (Files.exists(path) && !Files.isRegularFile(path)) {
+      // A FIFO (or a device) would block the reader until a writer comes, or never end.
+      throw fileProblem(file, "cannot read: not a regular file (a pipe or a device?)", null);
+    }
     // Strict UTF-8: a malformed byte is an error, not a silent replacement character.
     try (Reader reader = new LimitedReader(Files.newBufferedReader(path, StandardCharsets.UTF_8))) {
       return new Compose(settings(file)).composeReader(reader);

@@ -14,6 +14,8 @@ import dev.melange.pool.Selector;
 import dev.melange.pool.spi.CircuitBreaker;
 import dev.melange.pool.spi.CircuitBreaker.State;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -27,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What issue 16 ("Hardening") found in the core: races, each reproduced deterministically through
@@ -419,6 +422,92 @@ class Issue16CoreTest {
       onC.close();
       onC2.close();
       assertThat(drained).succeedsWithin(SETTLE);
+    }
+  }
+
+  /**
+   * 3: an acquireAsync whose timeout ran out while the timer could not run its task (held busy
+   * here, as a blocking file read once held it) gets no lease when a slot frees: its caller may
+   * have stopped waiting, and the lease would leak. It fails with NO_CAPACITY, the slot stays free.
+   */
+  @Test
+  void noLeaseGoesToAWaiterPastItsTimeoutWhoseTimerIsLate() throws Exception {
+    try (BackendPool pool = poolOf("a").build()) {
+      Lease first = pool.tryAcquire(ARCH, Selector.any()).orElseThrow();
+      Lease second = pool.tryAcquire(ARCH, Selector.any()).orElseThrow();
+      CountDownLatch release = new CountDownLatch(1);
+      holdTimer(pool, release);
+      long queuedAt = System.nanoTime();
+      CompletableFuture<Lease> gaveUp =
+          pool.acquireAsync(ARCH, Selector.any(), Duration.ofMillis(20));
+      Eventually.until(
+          "its timeout to run out", () -> System.nanoTime() - queuedAt > 40_000_000L, () -> "");
+      assertThat(gaveUp).as("the timer is held: nothing ended the wait").isNotDone();
+
+      first.close();
+
+      assertThat(gaveUp).isCompletedExceptionally();
+      assertThat(gaveUp.handle((lease, e) -> ((NoBackendAvailableException) e).reason()).join())
+          .isEqualTo(Reason.NO_CAPACITY);
+      assertThat(PoolStatus.of(pool, "tcp://a:1").activeJobs()).isEqualTo(1);
+      release.countDown();
+      second.close();
+    }
+  }
+
+  private static void mkfifo(Path path) throws Exception {
+    Process mkfifo = new ProcessBuilder("mkfifo", path.toString()).inheritIO().start();
+    assertThat(mkfifo.waitFor(SETTLE.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(mkfifo.exitValue()).isZero();
+  }
+
+  private static String yaml(String... names) {
+    StringBuilder yaml = new StringBuilder("watch: true\nbackends:\n");
+    for (String name : names) {
+      yaml.append("  - {addr: tcp://").append(name).append(":1, arch: x86_64, maxJobs: 1}\n");
+    }
+    return yaml.toString();
+  }
+
+  /**
+   * 3: with watch: true, a config file replaced by a FIFO held the pool's only timer thread in the
+   * read for good: acquireAsync timeouts never fired, drains never finished. The watch reads on a
+   * thread of its own, and the loader refuses what is not a regular file, before it opens it.
+   */
+  @Test
+  void aWatchedFileReplacedByAFifoStallsNeitherTheTimerNorTheWatch(@TempDir Path dir)
+      throws Exception {
+    Path file = dir.resolve("backends.yaml");
+    Files.writeString(file, yaml("a"));
+    try (BackendPool pool = BackendPool.fromYaml(file)) {
+      Lease held = pool.tryAcquire(ARCH, Selector.any()).orElseThrow();
+      Files.delete(file);
+      mkfifo(file);
+      // Long enough for the watch to see the FIFO twice and try to load it (1s at 500 ms a look):
+      // the pool's timeouts keep firing all along.
+      long placedAt = System.nanoTime();
+      while (System.nanoTime() - placedAt < TimeUnit.MILLISECONDS.toNanos(2_500)) {
+        CompletableFuture<Lease> waiting =
+            pool.acquireAsync(ARCH, Selector.any(), Duration.ofMillis(50));
+        assertThatThrownBy(() -> waiting.get(SETTLE.toSeconds(), TimeUnit.SECONDS))
+            .as(
+                "an acquireAsync timeout, %s ms after the FIFO",
+                (System.nanoTime() - placedAt) / 1_000_000)
+            .hasCauseInstanceOf(NoBackendAvailableException.class);
+      }
+      assertThatThrownBy(() -> pool.reload(file))
+          .isInstanceOf(dev.melange.pool.PoolConfigException.class)
+          .hasMessageContaining("not a regular file");
+
+      Files.delete(file);
+      Path next = dir.resolve("next.yaml");
+      Files.writeString(next, yaml("a", "b"));
+      Files.move(next, file);
+      Eventually.until(
+          "the watch to load the file that replaced the FIFO",
+          () -> pool.backends().size() == 2,
+          pool::backends);
+      held.close();
     }
   }
 }
