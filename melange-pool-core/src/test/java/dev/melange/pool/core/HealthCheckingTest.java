@@ -108,7 +108,7 @@ class HealthCheckingTest {
     String addr = "tcp://127.0.0.1:" + port;
     HealthCheck check =
         HealthCheck.tcp()
-            .withInterval(Duration.ofMillis(50))
+            .withInterval(HealthCheck.MIN_INTERVAL)
             .withTimeout(Duration.ofSeconds(5))
             .withJitter(0)
             .consecutive(2, 3);
@@ -156,7 +156,7 @@ class HealthCheckingTest {
             BackendPool.builder()
                 .backend(Backend.of(named, ARCH))
                 .backend(Backend.of(unknown, ARCH))
-                .healthCheck(HealthCheck.tcp().withInterval(Duration.ofMillis(50)).withJitter(0))
+                .healthCheck(HealthCheck.tcp().withInterval(HealthCheck.MIN_INTERVAL).withJitter(0))
                 .build());
 
     awaitHealth(pool, named, Health.HEALTHY);
@@ -188,7 +188,7 @@ class HealthCheckingTest {
                 .backend(Backend.of(addr, ARCH))
                 .healthCheck(
                     HealthCheck.http("/healthz")
-                        .withInterval(Duration.ofMillis(50))
+                        .withInterval(HealthCheck.MIN_INTERVAL)
                         .withTimeout(Duration.ofSeconds(5))
                         .withJitter(0))
                 .build());
@@ -225,7 +225,7 @@ class HealthCheckingTest {
                 .healthCheck(
                     HealthCheck.http("/")
                         .withExpectedStatus(204)
-                        .withInterval(Duration.ofMillis(50))
+                        .withInterval(HealthCheck.MIN_INTERVAL)
                         .withJitter(0))
                 .build());
 
@@ -491,7 +491,7 @@ class HealthCheckingTest {
                 .backend(Backend.of("tcp://a:1", ARCH))
                 .healthProbe(throwing)
                 .healthCheck(
-                    HealthCheck.of("throwing").withInterval(Duration.ofMillis(20)).withJitter(0))
+                    HealthCheck.of("throwing").withInterval(HealthCheck.MIN_INTERVAL).withJitter(0))
                 .build());
 
     awaitHealth(pool, "tcp://a:1", Health.UNHEALTHY);
@@ -543,7 +543,7 @@ class HealthCheckingTest {
                 .healthProbe(never)
                 .healthCheck(
                     HealthCheck.of("scripted-never")
-                        .withInterval(Duration.ofMillis(10))
+                        .withInterval(HealthCheck.MIN_INTERVAL)
                         .withTimeout(Duration.ofMillis(30))
                         .withJitter(0))
                 .build());
