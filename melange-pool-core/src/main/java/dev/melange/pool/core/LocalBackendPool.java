@@ -1325,7 +1325,7 @@ final class LocalBackendPool implements BackendPool {
   }
 
   @Override
-  public int totalCapacity() {
+  public long totalCapacity() {
     return topology.totalCapacity;
   }
 
