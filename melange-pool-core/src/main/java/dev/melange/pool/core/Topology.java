@@ -114,9 +114,11 @@ final class Topology {
     return false;
   }
 
+  /** The slot of the backend at {@code addr}, compared in canonical form; null when none. */
   @Nullable Slot find(String addr) {
+    String key = AddressKeys.of(addr);
     for (Slot slot : slots) {
-      if (slot.backend.addr().equals(addr)) {
+      if (slot.backend.addr().equals(key)) {
         return slot;
       }
     }
