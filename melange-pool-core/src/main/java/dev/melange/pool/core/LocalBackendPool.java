@@ -1319,7 +1319,7 @@ final class LocalBackendPool implements BackendPool {
               slot.adaptive() == null ? null : slot.adaptive().limit(),
               health == null ? null : health.monitor.daemon(),
               slot.emulatedArchs(),
-              slot.problem()));
+              KnownArchs.problem(slot.problem(), backend)));
     }
     return List.copyOf(statuses);
   }
@@ -1542,6 +1542,7 @@ final class LocalBackendPool implements BackendPool {
   private Slot newSlot(
       Backend backend, int defaultMaxJobs, PoolConfig config, CircuitBreaker.Factory breakers) {
     int maxJobs = backend.maxJobs() == 0 ? defaultMaxJobs : backend.maxJobs();
+    KnownArchs.warnIfUnknown(backend); // once per backend: a new slot is a backend joining
     LatencyEstimate latency =
         latencyDecay == null ? null : new LatencyEstimate(ticker, latencyDecay);
     ResilienceSettings resilience = config.settings().resilience();
