@@ -169,8 +169,12 @@ class YamlInputRefusalsTest {
 
     assertThat(
             problems(
-                "backends:\n  - addr: tcp://a:1\n    arch: x86_64\n"
-                    + "    tls: {cert: client.pem, key: /dev/zero}\n"))
+                """
+                backends:
+                  - addr: tcp://a:1
+                    arch: x86_64
+                    tls: {cert: client.pem, key: /dev/zero}
+                """))
         .containsExactly(
             "backends.yaml:4:34: backends[0].tls.key: /dev/zero is not a regular file (a"
                 + " directory, a device or a FIFO)");
