@@ -133,13 +133,13 @@ final class BackendAddress {
     if (scheme.equals("ssh") && !tail.isEmpty() && !tail.startsWith("/")) {
       throw bad("ssh:// takes [user@]host[:port][/socket path]");
     }
-    requireNoSpace(tail, "the path");
+    requireUrlText(tail, "the path");
     int at = authority.lastIndexOf('@');
     String user = at < 0 ? "" : authority.substring(0, at + 1);
     if (at == 0) {
       throw bad("an empty user before @");
     }
-    requireNoSpace(user, "the user");
+    requireUrlText(user.isEmpty() ? "" : user.substring(0, user.length() - 1), "the user");
     return user + authority(authority.substring(at + 1)) + tail;
   }
 
@@ -373,9 +373,23 @@ final class BackendAddress {
         && Character.isLetterOrDigit(name.charAt(0));
   }
 
-  private void requireNoSpace(String part, String what) {
+  /**
+   * Refuses white space, and any character a URL may not hold as it is (RFC 3986's unreserved and
+   * reserved characters, and {@code %} for escapes): the probes and BuildKit build URLs of these.
+   */
+  private void requireUrlText(String part, String what) {
     if (hasSpace(part)) {
       throw bad(what + " must not contain white space");
+    }
+    for (int i = 0; i < part.length(); i++) {
+      char c = part.charAt(i);
+      if (!isNameChar(c) && "~!$&'()*+,;=:@/?%".indexOf(c) < 0) {
+        throw bad(
+            what
+                + " may hold only URL characters, found '"
+                + DisplayText.shown(String.valueOf(c))
+                + "'");
+      }
     }
   }
 

@@ -115,6 +115,9 @@ class BackendAddressTest {
         "tcp://[1:2:3:4:5:6:7]:1 | addr \"tcp://[1:2:3:4:5:6:7]:1\": [1:2:3:4:5:6:7] is not an IPv6"
             + " address",
         "http://h/a b | addr \"http://h/a b\": the path must not contain white space",
+        "http://h/a<b> | addr \"http://h/a<b>\": the path may hold only URL characters, found '<'",
+        "https://us\"er@h | addr \"https://us\\\"er@h\": the user may hold only URL characters,"
+            + " found '\\\"'",
         "docker-container:// | addr \"docker-container://\": docker-container:// needs a container"
             + " name",
         "kube-pod://?namespace=x | addr \"kube-pod://?namespace=x\": kube-pod:// needs a pod name",
