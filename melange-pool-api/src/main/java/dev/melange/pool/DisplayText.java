@@ -59,9 +59,14 @@ final class DisplayText {
    * \"}), and cut after {@link #MAX_SHOWN} characters with a note of the full length.
    */
   static String shown(String text) {
-    StringBuilder out = new StringBuilder(Math.min(text.length(), MAX_SHOWN) + 16);
+    return shown(text, MAX_SHOWN);
+  }
+
+  /** {@link #shown(String)}, cut after {@code max} characters. */
+  static String shown(String text, int max) {
+    StringBuilder out = new StringBuilder(Math.min(text.length(), max) + 16);
     for (int i = 0; i < text.length(); i++) {
-      if (out.length() >= MAX_SHOWN) {
+      if (out.length() >= max) {
         return out.append("... (").append(text.length()).append(" characters)").toString();
       }
       char c = text.charAt(i);
