@@ -130,19 +130,22 @@ class HealthCheckingTest {
     server.close();
     long probesAtStop = probes(addr, check);
     awaitHealth(pool, addr, Health.UNHEALTHY);
+    // One of the 3 failures may be a probe counted just before the count was read, whose connect
+    // came after the close: at least 2 more probes were needed.
     assertThat(probes(addr, check) - probesAtStop)
         .as("probes until unhealthy")
-        .isGreaterThanOrEqualTo(3);
+        .isGreaterThanOrEqualTo(2);
     assertThat(PoolStatus.of(pool, addr).lastProbeResult()).contains("refused");
     assertThat(pool.tryAcquire(ARCH, Selector.any())).isEmpty();
 
     TcpServer restarted = closing(new TcpServer(port));
     long probesAtRestart = probes(addr, check);
     awaitHealth(pool, addr, Health.HEALTHY);
+    // Likewise one success may have been counted before: the restarted server counts them all.
     assertThat(probes(addr, check) - probesAtRestart)
         .as("probes until healthy")
-        .isGreaterThanOrEqualTo(2);
-    assertThat(restarted.accepted.get()).isGreaterThanOrEqualTo(2);
+        .isGreaterThanOrEqualTo(1);
+    assertThat(restarted.accepted.get()).as("successes until healthy").isGreaterThanOrEqualTo(2);
     assertThat(pool.tryAcquire(ARCH, Selector.any())).isPresent().get().satisfies(Lease::close);
   }
 
