@@ -41,7 +41,7 @@ public record AcquireOptions(
     }
     if (affinityKey != null && affinityKey.isBlank()) {
       throw new IllegalArgumentException(
-          "affinityKey must not be blank, was \"" + affinityKey + "\"");
+          "affinityKey must not be blank, was " + DisplayText.quoted(affinityKey));
     }
     Objects.requireNonNull(priority, "priority must not be null (the default is NORMAL)");
   }

@@ -140,7 +140,8 @@ public interface BackendPool extends AutoCloseable {
 
   /**
    * Removes a backend: it gets no new leases from now on, while leases already out finish normally.
-   * A backend added later with the same address starts afresh.
+   * A backend added later with the same address starts afresh. The address is compared in canonical
+   * form ({@link Backend#canonicalAddr}): {@code TCP://X1:1234} removes {@code tcp://x1:1234}.
    *
    * @throws BackendNotFoundException {@code backend not found: <addr>}
    * @throws PoolException {@code cannot remove the last backend}, {@code cannot remove the last
@@ -153,7 +154,9 @@ public interface BackendPool extends AutoCloseable {
    * finish normally. Draining backends stay draining.
    *
    * @param pattern a glob over addresses: {@code *} matches any run of characters, {@code ?} any
-   *     one, e.g. {@code tcp://buildkit-arm*} or {@code *:1234}
+   *     one, e.g. {@code tcp://buildkit-arm*} or {@code *:1234}; it is matched, case-sensitively,
+   *     against the canonical addresses ({@link Backend#canonicalAddr}: scheme and host in lower
+   *     case) that {@link #backends()} shows
    * @return the backends matched, in configuration order
    * @throws BackendNotFoundException {@code no backend matches "<pattern>"}, and nothing changes
    * @throws PoolException if the pool is closed
@@ -279,8 +282,11 @@ public interface BackendPool extends AutoCloseable {
   /** One status per backend, in configuration order. */
   List<BackendStatus> status();
 
-  /** The sum of the backends' effective {@code maxJobs}. */
-  int totalCapacity();
+  /**
+   * The sum of the backends' effective {@code maxJobs}: a {@code long}, as thousands of backends of
+   * up to {@link Backend#MAX_JOBS_LIMIT} each exceed an {@code int}.
+   */
+  long totalCapacity();
 
   /**
    * Closes the pool: waiters fail promptly with {@link
@@ -296,7 +302,8 @@ public interface BackendPool extends AutoCloseable {
     /**
      * Adds a backend, in order.
      *
-     * @throws DuplicateBackendException from {@link #build()} if two share an address
+     * @throws DuplicateBackendException from {@link #build()} if two share an address (in canonical
+     *     form: {@code tcp://x1:1234} and {@code TCP://X1:1234} are one address)
      */
     Builder backend(Backend backend);
 
@@ -386,7 +393,8 @@ public interface BackendPool extends AutoCloseable {
 
     /**
      * Checks the health of the backend at {@code addr} with {@code check} instead of the pool-wide
-     * check; null for no check of that backend.
+     * check; null for no check of that backend. Here and in every setting for one backend, {@code
+     * addr} is compared in canonical form ({@link Backend#canonicalAddr}).
      *
      * @throws IllegalArgumentException from {@link #build()} if no backend has that address
      */

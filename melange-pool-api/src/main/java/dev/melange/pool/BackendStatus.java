@@ -45,8 +45,11 @@ import org.jspecify.annotations.Nullable;
  * @param emulatedArchs the archs it also takes jobs for under emulation, behind their native
  *     backends: empty unless it {@link Backend#allowEmulated allows emulation} and its daemon
  *     reported some
- * @param problem why the pool holds it out though nothing else does, for an operator to fix: its
- *     configured arch contradicts its daemon's native platform; null when there is none
+ * @param problem what is wrong with it, for an operator to fix, or null when nothing is: why the
+ *     pool holds it out though nothing else does (its configured arch contradicts its daemon's
+ *     native platform), or a warning about its configuration that holds nothing out (an arch
+ *     melange does not know, such as {@code amd64}, with the name meant: {@code x86_64}); both,
+ *     separated by {@code "; "}, when both apply
  */
 public record BackendStatus(
     String addr,

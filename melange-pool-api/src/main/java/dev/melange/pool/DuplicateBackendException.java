@@ -2,7 +2,7 @@ package dev.melange.pool;
 
 /**
  * A backend with the same address is already in the pool. Message: {@code backend already exists:
- * <addr>}.
+ * <addr>}, the address with control characters escaped and cut when very long.
  */
 public final class DuplicateBackendException extends PoolException {
   private static final long serialVersionUID = 1L;
@@ -13,7 +13,7 @@ public final class DuplicateBackendException extends PoolException {
    * @param addr the address that is already taken
    */
   public DuplicateBackendException(String addr) {
-    super("backend already exists: " + addr);
+    super("backend already exists: " + DisplayText.shown(addr));
     this.addr = addr;
   }
 

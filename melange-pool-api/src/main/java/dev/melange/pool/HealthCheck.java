@@ -23,8 +23,10 @@ import org.jspecify.annotations.Nullable;
  *
  * @param type the probe: {@code tcp} (a connect), {@code http} (a GET of {@code path}), or a type a
  *     {@link dev.melange.pool.spi.HealthProbe.Factory} provides
- * @param interval how long from the start of one probe to the start of the next, before jitter
- * @param timeout how long a probe may take before it counts as failed
+ * @param interval how long from the start of one probe to the start of the next, before jitter; at
+ *     least {@link #MIN_INTERVAL}
+ * @param timeout how long a probe may take before it counts as failed; at least {@link
+ *     #MIN_TIMEOUT}
  * @param jitter up to how much, in percent of the interval (0–100), a random delay is added to each
  *     interval, so that probes of many backends spread out
  * @param model how results turn into health
@@ -71,6 +73,18 @@ public record HealthCheck(
   /** The default timeout: 2s. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
 
+  /**
+   * The shortest interval, 100ms: a backend probed more often gains nothing, while the probes of
+   * every pool in the JVM share two scheduler threads, which a 1ns interval would keep busy.
+   */
+  public static final Duration MIN_INTERVAL = Duration.ofMillis(100);
+
+  /**
+   * The shortest timeout, 10ms: below it, no real probe answers in time, and the backend would be
+   * unhealthy for good.
+   */
+  public static final Duration MIN_TIMEOUT = Duration.ofMillis(10);
+
   /** The default jitter: up to 20% of the interval. */
   public static final double DEFAULT_JITTER = 20;
 
@@ -85,7 +99,9 @@ public record HealthCheck(
   /**
    * Checks every setting.
    *
-   * @throws IllegalArgumentException naming the setting and its value
+   * @throws IllegalArgumentException naming the setting and its value: among others {@code interval
+   *     must be >= 100ms, was <d>} and {@code timeout must be >= 10ms, was <d>}, and a type or path
+   *     with control characters
    */
   public HealthCheck {
     Objects.requireNonNull(type, "type");
@@ -93,8 +109,13 @@ public record HealthCheck(
     Objects.requireNonNull(timeout, "timeout");
     Objects.requireNonNull(model, "model");
     require(!type.isBlank(), "type must not be blank");
+    require(
+        DisplayText.firstControl(type) < 0,
+        "type must not contain control characters, was " + DisplayText.quoted(type));
     require(!interval.isNegative() && !interval.isZero(), "interval must be > 0, was " + interval);
+    require(interval.compareTo(MIN_INTERVAL) >= 0, "interval must be >= 100ms, was " + interval);
     require(!timeout.isNegative() && !timeout.isZero(), "timeout must be > 0, was " + timeout);
+    require(timeout.compareTo(MIN_TIMEOUT) >= 0, "timeout must be >= 10ms, was " + timeout);
     require(
         jitter >= 0 && jitter <= 100, "jitter must be a percentage from 0 to 100, was " + jitter);
     jitter += 0.0; // -0.0 is 0: equal checks are one check
@@ -114,7 +135,12 @@ public record HealthCheck(
     }
     require(
         path == null || (path.startsWith("/") && path.chars().noneMatch(Character::isWhitespace)),
-        "path must start with / and contain no whitespace, was \"" + path + "\"");
+        "path must start with / and contain no whitespace, was "
+            + DisplayText.quoted(String.valueOf(path)));
+    require(
+        path == null || DisplayText.firstControl(path) < 0,
+        "path must not contain control characters, was "
+            + DisplayText.quoted(String.valueOf(path)));
     require(
         expectedStatus == 0 || (expectedStatus >= 100 && expectedStatus <= 599),
         "expectedStatus must be from 100 to 599 (or 0 for any 2xx), was " + expectedStatus);

@@ -58,11 +58,16 @@ public final class Selector {
     required.forEach(
         (key, value) -> {
           if (key == null || value == null) {
-            throw new NullPointerException("selector " + key + "=" + value + ": null key or value");
+            throw new NullPointerException(
+                "selector "
+                    + (key == null ? "null" : DisplayText.shown(key))
+                    + "="
+                    + (value == null ? "null" : DisplayText.shown(value))
+                    + ": null key or value");
           }
           if (key.isBlank()) {
             throw new IllegalArgumentException(
-                "selector key must not be blank, was \"" + key + "\"");
+                "selector key must not be blank, was " + DisplayText.quoted(key));
           }
           requirements.add(new Requirement(key, Operator.EQUALS, List.of(value)));
         });

@@ -141,11 +141,12 @@ final class SelectorParser {
   }
 
   private IllegalArgumentException error(String expected) {
-    String found = atEnd() ? "the end" : "'" + text.charAt(pos) + "'";
+    String found =
+        atEnd() ? "the end" : "'" + DisplayText.shown(String.valueOf(text.charAt(pos))) + "'";
     return new IllegalArgumentException(
-        "invalid selector \""
-            + text
-            + "\": "
+        "invalid selector "
+            + DisplayText.quoted(text)
+            + ": "
             + expected
             + ", found "
             + found

@@ -34,13 +34,17 @@ public record Tls(
    * files are read when a probe (or the host application) connects.
    *
    * @throws IllegalArgumentException {@code tls: cert requires key}, {@code tls: key requires
-   *     cert}, or {@code tls: serverName must not be blank}
+   *     cert}, {@code tls: serverName must not be blank}, or a server name with control characters
    */
   public Tls {
     Checks.require(cert == null || key != null, "tls: cert requires key");
     Checks.require(key == null || cert != null, "tls: key requires cert");
     Checks.require(
         serverName == null || !serverName.isBlank(), "tls: serverName must not be blank");
+    Checks.require(
+        serverName == null || DisplayText.firstControl(serverName) < 0,
+        "tls: serverName must not contain control characters, was "
+            + DisplayText.quoted(String.valueOf(serverName)));
   }
 
   /** TLS that trusts what the JDK trusts, with no client certificate. */
@@ -66,36 +70,45 @@ public record Tls(
   /**
    * What is wrong with a private key file for Java's TLS (and grpc-java's), which reads only
    * unencrypted PKCS#8 PEM ({@code BEGIN PRIVATE KEY}): a PKCS#1 or SEC1 key, as {@code openssl
-   * genrsa} and older tools write them, gets the command that converts it. Reads the file's head.
+   * genrsa} and older tools write them, gets the command that converts it. Reads the file's head
+   * only, and only from a regular file: a device such as {@code /dev/zero} or a FIFO is refused
+   * unread, as opening a FIFO blocks until someone writes to it.
    *
-   * @return the problem, naming the file; null when the file is a PKCS#8 PEM key
+   * @return the problem, naming the file (escaped); null when the file is a PKCS#8 PEM key
    */
   public static @Nullable String keyFileProblem(Path key) {
+    String shown = DisplayText.shown(key.toString());
+    if (!Files.exists(key)) {
+      return "no such file: " + shown;
+    }
+    if (!Files.isRegularFile(key)) {
+      return shown + " is not a regular file (a directory, a device or a FIFO)";
+    }
     String head;
     try (InputStream in = Files.newInputStream(key)) {
       head = new String(in.readNBytes(PEM_HEAD), StandardCharsets.US_ASCII);
     } catch (IOException e) {
-      return "cannot read " + key + ": " + e.getMessage();
+      return "cannot read " + shown + ": " + DisplayText.shown(String.valueOf(e.getMessage()));
     }
-    String convert = "`openssl pkcs8 -topk8 -nocrypt -in " + key + " -out key.pk8.pem`";
+    String convert = "`openssl pkcs8 -topk8 -nocrypt -in " + shown + " -out key.pk8.pem`";
     String needs =
         ": Java's TLS needs an unencrypted PKCS#8 key (BEGIN PRIVATE KEY); convert it with "
             + convert
             + " and give that file";
     if (head.contains("-----BEGIN RSA PRIVATE KEY-----")) {
-      return key + " is a PKCS#1 RSA key (BEGIN RSA PRIVATE KEY)" + needs;
+      return shown + " is a PKCS#1 RSA key (BEGIN RSA PRIVATE KEY)" + needs;
     }
     if (head.contains("-----BEGIN EC PRIVATE KEY-----")) {
-      return key + " is a SEC1 EC key (BEGIN EC PRIVATE KEY)" + needs;
+      return shown + " is a SEC1 EC key (BEGIN EC PRIVATE KEY)" + needs;
     }
     if (head.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----")) {
-      return key
+      return shown
           + " is encrypted: give an unencrypted PKCS#8 key ("
           + convert
           + " asks for the passphrase once)";
     }
     if (!head.contains("-----BEGIN PRIVATE KEY-----")) {
-      return key + " is not a PEM private key (no BEGIN PRIVATE KEY line)";
+      return shown + " is not a PEM private key (no BEGIN PRIVATE KEY line)";
     }
     return null;
   }

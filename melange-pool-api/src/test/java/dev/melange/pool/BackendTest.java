@@ -268,4 +268,83 @@ class BackendTest {
             .withBackup(true);
     assertThat(backend).isEqualTo(new Backend(ADDR, "aarch64", 7, Map.of("gpu", "t4"), 9, true));
   }
+
+  @ParameterizedTest
+  @ValueSource(strings = {" x86_64 ", "x86_64 ", "\u00a0aarch64"})
+  void anArchWithWhiteSpaceAroundItIsRefused(String arch) {
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> Backend.of(ADDR, arch))
+        .withMessageStartingWith("arch must not start or end with white space, was \"");
+  }
+
+  @Test
+  void anArchWithControlCharactersIsRefusedAndShownEscaped() {
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> Backend.of(ADDR, "x86_64\n[INFO] forged"))
+        .withMessage("arch must not contain control characters, was \"x86_64\\n[INFO] forged\"");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> Backend.discover(ADDR).withArch("x86\u202e_64"))
+        .withMessage("arch must not contain control characters, was \"x86\\u202e_64\"");
+  }
+
+  @Test
+  void anArchLongerThanTheLimitIsRefused() {
+    assertThat(Backend.of(ADDR, "a".repeat(Backend.MAX_ARCH_LENGTH)).arch()).hasSize(64);
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> Backend.of(ADDR, "a".repeat(65)))
+        .withMessage("arch must be at most 64 characters, was 65: \"" + "a".repeat(65) + "\"");
+  }
+
+  @Test
+  void anArchMelangeDoesNotKnowIsTaken() {
+    // Warned about by the pool, not refused: a custom worker may name its own.
+    assertThat(Backend.of(ADDR, "amd64").arch()).isEqualTo("amd64");
+  }
+
+  @Test
+  void labelsAreBoundedInNumberAndLength() {
+    Map<String, String> most = new LinkedHashMap<>();
+    for (int i = 0; i < Backend.MAX_LABELS; i++) {
+      most.put("k" + i, "v");
+    }
+    assertThat(new Backend(ADDR, "x86_64", 0, most).labels()).hasSize(64);
+    most.put("one-more", "v");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> new Backend(ADDR, "x86_64", 0, most))
+        .withMessage("labels must be at most 64, was 65");
+
+    String longestKey = "k".repeat(Backend.MAX_LABEL_KEY_LENGTH);
+    String longestValue = "v".repeat(Backend.MAX_LABEL_VALUE_LENGTH);
+    assertThat(Backend.of(ADDR, "x86_64").withLabels(Map.of(longestKey, longestValue)).labels())
+        .containsEntry(longestKey, longestValue);
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> Backend.of(ADDR, "x86_64").withLabels(Map.of(longestKey + "k", "v")))
+        .withMessage("label key must be at most 128 characters, was 129: \"" + longestKey + "k\"");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> Backend.of(ADDR, "x86_64").withLabels(Map.of("tier", longestValue + "v")))
+        .withMessage(
+            "label value of \"tier\" must be at most 256 characters, was 257: \""
+                + longestValue
+                + "v\"");
+  }
+
+  @Test
+  void labelsWithControlCharactersAreRefusedAndShownEscaped() {
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> Backend.of(ADDR, "x86_64").withLabels(Map.of("ti\u0000er", "high")))
+        .withMessage("label key must not contain control characters, was \"ti\\u0000er\"");
+    assertThatIllegalArgumentException()
+        .isThrownBy(
+            () -> Backend.of(ADDR, "x86_64").withLabels(Map.of("tier", "high\u001b]0;pwned\u0007")))
+        .withMessage(
+            "label value of \"tier\" must not contain control characters, was"
+                + " \"high\\u001b]0;pwned\\u0007\"");
+    Map<String, String> two = new LinkedHashMap<>();
+    two.put("tier", "high");
+    two.put("zone", "a\u2069b");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> new Backend(ADDR, "x86_64", 0, two))
+        .withMessage(
+            "label value of \"zone\" must not contain control characters, was \"a\\u2069b\"");
+  }
 }

@@ -277,7 +277,7 @@ class HealthCheckTest {
   }
 
   @Test
-  void intervalMustBePositive() {
+  void intervalMustBePositiveAndAtLeastTheMinimum() {
     HealthCheck check = HealthCheck.tcp();
 
     assertThatIllegalArgumentException()
@@ -286,11 +286,18 @@ class HealthCheckTest {
     assertThatIllegalArgumentException()
         .isThrownBy(() -> check.withInterval(Duration.ofSeconds(-1)))
         .withMessage("interval must be > 0, was PT-1S");
-    assertThat(check.withInterval(Duration.ofNanos(1)).interval()).isEqualTo(Duration.ofNanos(1));
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> check.withInterval(Duration.ofNanos(1)))
+        .withMessage("interval must be >= 100ms, was PT0.000000001S");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> check.withInterval(Duration.ofMillis(99)))
+        .withMessage("interval must be >= 100ms, was PT0.099S");
+    assertThat(check.withInterval(HealthCheck.MIN_INTERVAL).interval())
+        .isEqualTo(Duration.ofMillis(100));
   }
 
   @Test
-  void timeoutMustBePositive() {
+  void timeoutMustBePositiveAndAtLeastTheMinimum() {
     HealthCheck check = HealthCheck.tcp();
 
     assertThatIllegalArgumentException()
@@ -299,7 +306,11 @@ class HealthCheckTest {
     assertThatIllegalArgumentException()
         .isThrownBy(() -> check.withTimeout(Duration.ofMillis(-5)))
         .withMessage("timeout must be > 0, was PT-0.005S");
-    assertThat(check.withTimeout(Duration.ofNanos(1)).timeout()).isEqualTo(Duration.ofNanos(1));
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> check.withTimeout(Duration.ofNanos(1)))
+        .withMessage("timeout must be >= 10ms, was PT0.000000001S");
+    assertThat(check.withTimeout(HealthCheck.MIN_TIMEOUT).timeout())
+        .isEqualTo(Duration.ofMillis(10));
   }
 
   @Test
@@ -432,11 +443,27 @@ class HealthCheckTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"healthz", "", " /healthz", "/health z", "/healthz\t", "/a\nb"})
+  @ValueSource(strings = {"healthz", "", " /healthz", "/health z"})
   void pathMustStartWithASlashAndHaveNoWhitespace(String path) {
     assertThatIllegalArgumentException()
         .isThrownBy(() -> HealthCheck.http(path))
         .withMessage("path must start with / and contain no whitespace, was \"" + path + "\"");
+  }
+
+  @Test
+  void aRefusedPathIsShownWithItsControlCharactersEscaped() {
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> HealthCheck.http("/a\nb"))
+        .withMessage("path must start with / and contain no whitespace, was \"/a\\nb\"");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> HealthCheck.http("/healthz\t"))
+        .withMessage("path must start with / and contain no whitespace, was \"/healthz\\t\"");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> HealthCheck.http("/\u001b[31mok"))
+        .withMessage("path must not contain control characters, was \"/\\u001b[31mok\"");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> HealthCheck.of("tcp\u202e"))
+        .withMessage("type must not contain control characters, was \"tcp\\u202e\"");
   }
 
   @ParameterizedTest

@@ -104,4 +104,33 @@ class PoolExceptionTest {
     assertThat(new PoolException("outer", cause)).hasMessage("outer").hasCause(cause);
     assertThat(new PoolException("plain")).hasMessage("plain").hasNoCause();
   }
+
+  @Test
+  void addressesAndPatternsAreShownEscapedAndCut() {
+    assertThat(new BackendNotFoundException("tcp://a:1\nINFO removed backend tcp://b:1"))
+        .hasMessage("backend not found: tcp://a:1\\nINFO removed backend tcp://b:1")
+        .returns("tcp://a:1\nINFO removed backend tcp://b:1", BackendNotFoundException::addr);
+    assertThat(new DuplicateBackendException("tcp://\u001b[2Ja:1"))
+        .hasMessage("backend already exists: tcp://\\u001b[2Ja:1");
+    assertThat(BackendNotFoundException.noMatch("tcp://\u202eevil*"))
+        .hasMessage("no backend matches \"tcp://\\u202eevil*\"");
+
+    String pattern = "*".repeat(60_000) + "tcp://victim:1234";
+    BackendNotFoundException huge = BackendNotFoundException.noMatch(pattern);
+    assertThat(huge.getMessage())
+        .startsWith("no backend matches \"****")
+        .endsWith("... (60017 characters)\"")
+        .hasSizeLessThan(600);
+    assertThat(huge.addr()).isEqualTo(pattern);
+  }
+
+  @Test
+  void ordinaryAddressesAndPatternsReadAsMelangeServerWritesThem() {
+    assertThat(new BackendNotFoundException("tcp://buildkit-arm:1234"))
+        .hasMessage("backend not found: tcp://buildkit-arm:1234");
+    assertThat(new DuplicateBackendException("unix:///run/buildkit/buildkitd.sock"))
+        .hasMessage("backend already exists: unix:///run/buildkit/buildkitd.sock");
+    assertThat(BackendNotFoundException.noMatch("tcp://buildkit-arm*"))
+        .hasMessage("no backend matches \"tcp://buildkit-arm*\"");
+  }
 }

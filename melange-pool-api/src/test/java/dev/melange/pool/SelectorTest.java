@@ -452,6 +452,25 @@ class SelectorTest {
       assertParseError("k===v", "expected ',' or the end, found '=' at column 4");
     }
 
+    @Test
+    void theExpressionIsShownEscapedAndCut() {
+      assertThatIllegalArgumentException()
+          .isThrownBy(() -> Selector.parse("tier\u001b[2J high"))
+          .withMessage(
+              "invalid selector \"tier\\u001b[2J high\": expected one of '=', '==', '!=', 'in',"
+                  + " 'notin', ',' or the end, found 'h' at column 10");
+      assertThatIllegalArgumentException()
+          .isThrownBy(() -> Selector.parse("k in (a)\u0001"))
+          .withMessage(
+              "invalid selector \"k in (a)\\u0001\": expected ',' or the end, found '\\u0001' at"
+                  + " column 9");
+      String huge = "k=v " + "x".repeat(60_000);
+      assertThatIllegalArgumentException()
+          .isThrownBy(() -> Selector.parse(huge))
+          .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(700))
+          .withMessageContaining("... (60004 characters)\": expected ',' or the end");
+    }
+
     private void assertParseError(String expression, String problem) {
       assertThatIllegalArgumentException()
           .isThrownBy(() -> Selector.parse(expression))

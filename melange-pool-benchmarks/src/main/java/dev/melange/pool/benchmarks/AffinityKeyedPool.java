@@ -147,7 +147,7 @@ final class AffinityKeyedPool implements BackendPool {
   }
 
   @Override
-  public int totalCapacity() {
+  public long totalCapacity() {
     return pool.totalCapacity();
   }
 

@@ -163,7 +163,7 @@ class BuildKitProbeTest {
                 .backend(Backend.of(daemon.addr(), "x86_64"))
                 .healthCheck(
                     HealthCheck.of(BuildKitProbeFactory.TYPE)
-                        .withInterval(Duration.ofMillis(50))
+                        .withInterval(Duration.ofMillis(100))
                         .withTimeout(Duration.ofSeconds(5))
                         .consecutive(1, 1))
                 .build()) {
@@ -189,7 +189,7 @@ class BuildKitProbeTest {
                   arch: aarch64
               healthCheck:
                 type: buildkit
-                interval: 50ms
+                interval: 100ms
                 healthyThreshold: 1
               """
                   .formatted(daemon.addr()));

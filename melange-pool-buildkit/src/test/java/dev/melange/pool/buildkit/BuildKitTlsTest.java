@@ -219,7 +219,7 @@ class BuildKitTlsTest {
                     key: %s
               healthCheck:
                 type: buildkit
-                interval: 50ms
+                interval: 100ms
                 healthyThreshold: 1
               """
                   .formatted(

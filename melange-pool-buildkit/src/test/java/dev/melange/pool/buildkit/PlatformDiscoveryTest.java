@@ -39,7 +39,7 @@ class PlatformDiscoveryTest {
       """
       healthCheck:
         type: buildkit
-        interval: 50ms
+        interval: 100ms
         timeout: 5s
         healthyThreshold: 1
         unhealthyThreshold: 1

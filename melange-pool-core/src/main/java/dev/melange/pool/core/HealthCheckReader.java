@@ -35,6 +35,14 @@ final class HealthCheckReader {
           "port");
 
   private static final List<String> MODELS = List.of("consecutive", "window");
+
+  /**
+   * The probe types that come with an artifact of ours, by the artifact: a type named but not on
+   * the class path gets the artifact to add rather than a list of the types that are.
+   */
+  private static final Map<String, String> TYPE_ARTIFACTS =
+      Map.of("buildkit", "dev.melange:melange-pool-buildkit");
+
   private static final List<String> HTTP_ONLY = List.of("path", "expectedStatus");
   private static final List<String> CONSECUTIVE_ONLY =
       List.of("healthyThreshold", "unhealthyThreshold");
@@ -145,7 +153,8 @@ final class HealthCheckReader {
           Object value =
               switch (key) {
                 case "type" -> type(node, at);
-                case "interval", "timeout" -> positiveDuration(node, at);
+                case "interval" -> boundedDuration(node, at, HealthCheck.MIN_INTERVAL);
+                case "timeout" -> boundedDuration(node, at, HealthCheck.MIN_TIMEOUT);
                 case "jitter" -> values.percentage(node, at);
                 case "model" -> model(node, at);
                 case "healthyThreshold", "unhealthyThreshold" ->
@@ -246,16 +255,30 @@ final class HealthCheckReader {
       return null;
     }
     if (!types.contains(type)) {
-      problems.add(
-          node,
-          path,
-          "unknown health check type \""
-              + YamlValueReader.shown(type)
-              + "\", "
-              + KeySuggestion.of(type, types));
+      problems.add(node, path, unknownType(type, types, ""));
       return null;
     }
     return type;
+  }
+
+  /**
+   * The problem with a health check type no probe factory provides: the artifact that brings it,
+   * when it is one of ours; else the type meant, or the types there are.
+   *
+   * @param where what to say after the type, such as {@code " for tcp://a:1"}; may be empty
+   */
+  static String unknownType(String type, List<String> known, String where) {
+    String unknown = "unknown health check type \"" + YamlValueReader.shown(type) + "\"" + where;
+    String artifact = TYPE_ARTIFACTS.get(type);
+    if (artifact != null) {
+      return unknown
+          + ": it comes with "
+          + artifact
+          + ", which is not on the class path; add that artifact (known here: "
+          + String.join(", ", known)
+          + ")";
+    }
+    return unknown + ", " + KeySuggestion.of(type, known);
   }
 
   private @Nullable String model(Node node, String path) {
@@ -278,6 +301,13 @@ final class HealthCheckReader {
 
   private @Nullable String path(Node node, String at) {
     String path = values.text(node, at);
+    if (path != null && path.chars().anyMatch(c -> YamlValueReader.isControl((char) c))) {
+      problems.add(
+          node,
+          at,
+          "must not contain control characters, was \"" + YamlValueReader.shown(path) + "\"");
+      return null;
+    }
     if (path != null && (!path.startsWith("/") || path.chars().anyMatch(Character::isWhitespace))) {
       problems.add(
           node,
@@ -299,10 +329,19 @@ final class HealthCheckReader {
     return status;
   }
 
-  private @Nullable Duration positiveDuration(Node node, String path) {
+  /**
+   * A duration of at least {@code min} ({@link HealthCheck#MIN_INTERVAL}, {@link
+   * HealthCheck#MIN_TIMEOUT}); null when it is not, which is reported.
+   */
+  private @Nullable Duration boundedDuration(Node node, String path, Duration min) {
     Duration value = values.duration(node, path);
     if (value != null && (value.isNegative() || value.isZero())) {
       problems.add(node, path, "must be > 0, was " + GoDuration.format(value));
+      return null;
+    }
+    if (value != null && value.compareTo(min) < 0) {
+      problems.add(
+          node, path, "must be >= " + GoDuration.format(min) + ", was " + GoDuration.format(value));
       return null;
     }
     return value;

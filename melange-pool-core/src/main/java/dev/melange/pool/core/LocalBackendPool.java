@@ -1440,13 +1440,13 @@ final class LocalBackendPool implements BackendPool {
               slot.adaptive() == null ? null : slot.adaptive().limit(),
               health == null ? null : health.monitor.daemon(),
               slot.emulatedArchs(),
-              slot.problem()));
+              KnownArchs.problem(slot.problem(), backend)));
     }
     return List.copyOf(statuses);
   }
 
   @Override
-  public int totalCapacity() {
+  public long totalCapacity() {
     return topology.totalCapacity;
   }
 
@@ -1664,6 +1664,7 @@ final class LocalBackendPool implements BackendPool {
   private Slot newSlot(
       Backend backend, int defaultMaxJobs, PoolConfig config, CircuitBreaker.Factory breakers) {
     int maxJobs = backend.maxJobs() == 0 ? defaultMaxJobs : backend.maxJobs();
+    KnownArchs.warnIfUnknown(backend); // once per backend: a new slot is a backend joining
     LatencyEstimate latency =
         latencyDecay == null ? null : new LatencyEstimate(ticker, latencyDecay);
     ResilienceSettings resilience = config.settings().resilience();

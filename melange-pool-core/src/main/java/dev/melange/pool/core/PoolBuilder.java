@@ -27,7 +27,11 @@ import java.util.Optional;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
-/** {@link BackendPool.Builder}: validates each setting as it is given, names the bad value. */
+/**
+ * {@link BackendPool.Builder}: validates each setting as it is given, names the bad value. The
+ * settings for one backend are kept by the canonical form of the address they are given for ({@link
+ * AddressKeys}), the form its {@link Backend} holds, so that either spelling finds it.
+ */
 final class PoolBuilder implements BackendPool.Builder {
   private final List<Backend> backends = new ArrayList<>();
   private int defaultMaxJobs = PoolSettings.DEFAULT_MAX_JOBS;
@@ -195,7 +199,8 @@ final class PoolBuilder implements BackendPool.Builder {
 
   @Override
   public PoolBuilder healthCheck(String addr, @Nullable HealthCheck check) {
-    healthChecks.put(Objects.requireNonNull(addr, "addr"), Optional.ofNullable(check));
+    healthChecks.put(
+        AddressKeys.of(Objects.requireNonNull(addr, "addr")), Optional.ofNullable(check));
     return this;
   }
 
@@ -231,7 +236,8 @@ final class PoolBuilder implements BackendPool.Builder {
   @Override
   public PoolBuilder circuitBreaker(String addr, CircuitBreakerPolicy policy) {
     circuitBreakers.put(
-        Objects.requireNonNull(addr, "addr"), Objects.requireNonNull(policy, "policy"));
+        AddressKeys.of(Objects.requireNonNull(addr, "addr")),
+        Objects.requireNonNull(policy, "policy"));
     return this;
   }
 
@@ -243,7 +249,8 @@ final class PoolBuilder implements BackendPool.Builder {
 
   @Override
   public PoolBuilder rateLimit(String addr, @Nullable RateLimit limit) {
-    rateLimits.put(Objects.requireNonNull(addr, "addr"), Optional.ofNullable(limit));
+    rateLimits.put(
+        AddressKeys.of(Objects.requireNonNull(addr, "addr")), Optional.ofNullable(limit));
     return this;
   }
 
@@ -255,7 +262,8 @@ final class PoolBuilder implements BackendPool.Builder {
 
   @Override
   public PoolBuilder adaptiveLimit(String addr, @Nullable AdaptiveLimit limit) {
-    adaptiveLimits.put(Objects.requireNonNull(addr, "addr"), Optional.ofNullable(limit));
+    adaptiveLimits.put(
+        AddressKeys.of(Objects.requireNonNull(addr, "addr")), Optional.ofNullable(limit));
     return this;
   }
 
@@ -267,7 +275,9 @@ final class PoolBuilder implements BackendPool.Builder {
 
   @Override
   public PoolBuilder policy(String addr, ResiliencePreset preset) {
-    presets.put(Objects.requireNonNull(addr, "addr"), Objects.requireNonNull(preset, "preset"));
+    presets.put(
+        AddressKeys.of(Objects.requireNonNull(addr, "addr")),
+        Objects.requireNonNull(preset, "preset"));
     return this;
   }
 
@@ -300,26 +310,20 @@ final class PoolBuilder implements BackendPool.Builder {
         throw new DuplicateBackendException(backend.addr());
       }
     }
-    for (String addr : healthChecks.keySet()) {
-      requireArgument(
-          addrs.contains(addr), "healthCheck is given for " + addr + ", which is not a backend");
-    }
-    for (String addr : circuitBreakers.keySet()) {
-      requireArgument(
-          addrs.contains(addr), "circuitBreaker is given for " + addr + ", which is not a backend");
-    }
+    requireKnown("healthCheck", healthChecks.keySet(), addrs);
+    requireKnown("circuitBreaker", circuitBreakers.keySet(), addrs);
     requireKnown("rateLimit", rateLimits.keySet(), addrs);
     requireKnown("adaptiveLimit", adaptiveLimits.keySet(), addrs);
     requireKnown("policy", presets.keySet(), addrs);
     requireArgument(
         breakers == null || presets.isEmpty(),
         "policy presets for single backends ("
-            + String.join(", ", presets.keySet())
+            + shown(presets.keySet())
             + ") cannot be combined with a custom CircuitBreaker.Factory");
     requireArgument(
         breakers == null || circuitBreakers.isEmpty(),
         "circuitBreaker policies for single backends ("
-            + String.join(", ", circuitBreakers.keySet())
+            + shown(circuitBreakers.keySet())
             + ") cannot be combined with a custom CircuitBreaker.Factory");
     Map<String, HealthCheck> checks = new HashMap<>();
     for (Backend backend : backends) {
@@ -332,12 +336,7 @@ final class PoolBuilder implements BackendPool.Builder {
         List<String> known = new ArrayList<>(HealthService.knownTypes());
         known.addAll(probes.keySet());
         throw new IllegalArgumentException(
-            "unknown health check type \""
-                + check.type()
-                + "\" for "
-                + backend.addr()
-                + ", "
-                + KeySuggestion.of(check.type(), known));
+            HealthCheckReader.unknownType(check.type(), known, " for " + backend.addr()));
       }
       checks.put(backend.addr(), check);
     }
@@ -369,8 +368,19 @@ final class PoolBuilder implements BackendPool.Builder {
   private static void requireKnown(String setting, Set<String> given, Set<String> addrs) {
     for (String addr : given) {
       requireArgument(
-          addrs.contains(addr), setting + " is given for " + addr + ", which is not a backend");
+          addrs.contains(addr),
+          setting
+              + " is given for "
+              + YamlValueReader.shown(addr, Backend.MAX_ADDR_LENGTH)
+              + ", which is not a backend");
     }
+  }
+
+  /** Addresses for a message, each escaped (one may be no address at all). */
+  private static String shown(Set<String> addrs) {
+    List<String> shown = new ArrayList<>(addrs.size());
+    addrs.forEach(addr -> shown.add(YamlValueReader.shown(addr, Backend.MAX_ADDR_LENGTH)));
+    return String.join(", ", shown);
   }
 
   private static void requireArgument(boolean valid, String message) {

@@ -27,12 +27,15 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
  *
  * <p>melange-server's format, with these differences, all refusals of files melange would accept or
  * misread: unknown and duplicate keys are refused, duplicate backend addresses are refused (melange
- * merges them into one shared state), and types are strict (a quoted {@code "4"} is not an integer,
- * a bare {@code 30} is not a duration). Everything beyond melange's keys ({@code backends[].addr,
- * arch, maxJobs, labels}, {@code defaultMaxJobs}, {@code failureThreshold}, {@code
- * recoveryTimeout}) is ours: the routing settings, health checks, circuit breakers, the resilience
- * keys ({@link ResilienceReader}), {@code acquireTimeout}, {@code priorityAging}, {@code failOpen}
- * and {@code watch}.
+ * merges them into one shared state; two addresses are the same when their canonical forms are, so
+ * {@code TCP://X1:1234} repeats {@code tcp://x1:1234}), and types are strict (a quoted {@code "4"}
+ * is not an integer, a bare {@code 30} is not a duration). What {@link Backend} refuses of an
+ * address, an arch or labels (a malformed address, control characters, lengths) is refused where it
+ * is written, in Backend's words. Everything beyond melange's keys ({@code backends[].addr, arch,
+ * maxJobs, labels}, {@code defaultMaxJobs}, {@code failureThreshold}, {@code recoveryTimeout}) is
+ * ours: the routing settings, health checks, circuit breakers, the resilience keys ({@link
+ * ResilienceReader}), {@code acquireTimeout}, {@code priorityAging}, {@code failOpen} and {@code
+ * watch}.
  */
 final class PoolSettingsReader {
 
@@ -74,7 +77,16 @@ final class PoolSettingsReader {
   private final ConfigProblems problems;
   private final YamlValueReader values;
 
-  /** Each address seen so far and the node it was first given at, to refuse repeats. */
+  /**
+   * A well-formed address, to check an arch or labels with {@link Backend}'s own checks whatever
+   * the backend's address is (it may be wrong itself, and reported).
+   */
+  private static final String ANY_ADDR = "tcp://checked-alone:1";
+
+  /**
+   * Each address seen so far, in canonical form, and the node it was first given at, to refuse
+   * repeats.
+   */
   private final Map<String, Node> addresses = new HashMap<>();
 
   /** Each checked backend's health check, by address. */
@@ -249,8 +261,12 @@ final class PoolSettingsReader {
         labelsNode == null ? Map.of() : labels(labelsNode, path + ".labels");
     Node backupNode = fields.get("backup");
     Boolean backup = backupNode == null ? Boolean.FALSE : values.bool(backupNode, path + ".backup");
-    if (addr != null) {
-      requireNewAddr(addr, path + ".addr");
+    String canonical = addr == null ? null : canonicalAddr(addr, path + ".addr");
+    if (addr != null && canonical != null) {
+      requireNewAddr(addr, canonical, path + ".addr");
+    }
+    if (arch != null) {
+      requireArch(arch, path + ".arch");
     }
     ResilienceReader resilience = Objects.requireNonNull(resilienceReader);
     ResiliencePreset preset = resilience.backendPreset(fields.get("policy"), path);
@@ -259,11 +275,12 @@ final class PoolSettingsReader {
             .forBackend(fields.get("circuitBreaker"), path, preset);
     ResilienceReader.BackendResilience limits =
         resilience.read(preset, fields.get("rateLimit"), fields.get("adaptiveLimit"), path);
-    if (addr != null && check != null) {
+    if (addr != null && canonical != null && check != null) {
       requireProbeable(addr, check, path + ".addr");
     }
     if (problems.count() > before
         || addr == null
+        || canonical == null
         || (arch == null && !discovered)
         || allowEmulated == null
         || maxJobs == null
@@ -274,7 +291,7 @@ final class PoolSettingsReader {
     try {
       Backend backend =
           new Backend(
-              addr.getValue(),
+              canonical,
               arch == null ? "" : arch.getValue(),
               maxJobs,
               labels,
@@ -318,12 +335,49 @@ final class PoolSettingsReader {
     }
   }
 
-  /** Refuses an address given before: melange would silently make the two one backend. */
-  private void requireNewAddr(ScalarNode addr, String path) {
-    Node first = addresses.putIfAbsent(addr.getValue(), addr);
-    if (first != null) {
-      String shown = YamlValueReader.shown(addr.getValue());
+  /** The address in canonical form; null when Backend refuses it, which is reported. */
+  private @Nullable String canonicalAddr(ScalarNode addr, String path) {
+    try {
+      return Backend.canonicalAddr(addr.getValue());
+    } catch (IllegalArgumentException e) {
+      problems.add(addr, path, String.valueOf(e.getMessage()));
+      return null;
+    }
+  }
+
+  /** Refuses an arch Backend refuses (white space around it, a control character, too long). */
+  private void requireArch(ScalarNode arch, String path) {
+    try {
+      Backend.discover(ANY_ADDR).withArch(arch.getValue());
+    } catch (IllegalArgumentException e) {
+      problems.add(arch, path, String.valueOf(e.getMessage()));
+    }
+  }
+
+  /**
+   * Refuses an address given before, in any spelling of it: melange would silently make the two one
+   * backend, and the daemon behind it would get the jobs of both.
+   */
+  private void requireNewAddr(ScalarNode addr, String canonical, String path) {
+    Node first = addresses.putIfAbsent(canonical, addr);
+    if (first == null) {
+      return;
+    }
+    String shown = YamlValueReader.shown(addr.getValue());
+    String firstText = ((ScalarNode) first).getValue();
+    if (firstText.equals(addr.getValue())) {
       problems.add(addr, path, "duplicate addr " + shown + " (first at line " + line(first) + ")");
+    } else {
+      problems.add(
+          addr,
+          path,
+          "duplicate addr "
+              + shown
+              + ": the same backend as "
+              + YamlValueReader.shown(firstText)
+              + " at line "
+              + line(first)
+              + " (scheme and host compare regardless of case)");
     }
   }
 
@@ -339,15 +393,40 @@ final class PoolSettingsReader {
       problems.add(node, path, "must be a mapping, was " + YamlValueReader.describe(node));
       return Map.of();
     }
+    if (mapping.getValue().size() > Backend.MAX_LABELS) {
+      problems.add(
+          node,
+          path,
+          "labels must be at most " + Backend.MAX_LABELS + ", was " + mapping.getValue().size());
+      return Map.of();
+    }
     Map<String, String> labels = new LinkedHashMap<>();
     for (NodeTuple entry : values.entries(mapping, path)) {
       String key = YamlValueReader.keyText(entry);
-      String value = values.text(entry.getValueNode(), YamlValueReader.child(path, key));
-      if (value != null) {
+      String at = YamlValueReader.child(path, key);
+      String value = values.text(entry.getValueNode(), at);
+      if (value == null) {
+        continue;
+      }
+      // Backend's checks, one label at a time, the key alone first, so that each problem is
+      // located at the key or the value it is about.
+      if (labelTaken(entry.getKeyNode(), at, key, "")
+          && labelTaken(entry.getValueNode(), at, key, value)) {
         labels.put(key, value);
       }
     }
     return labels;
+  }
+
+  /** Whether Backend takes the label; when it does not, that is reported at {@code node}. */
+  private boolean labelTaken(Node node, String path, String key, String value) {
+    try {
+      Backend.discover(ANY_ADDR).withLabels(Map.of(key, value));
+      return true;
+    } catch (IllegalArgumentException e) {
+      problems.add(node, path, String.valueOf(e.getMessage()));
+      return false;
+    }
   }
 
   /** An optional count where 0, like an absent key, means the default (melange's convention). */

@@ -1,7 +1,9 @@
 package dev.melange.pool.core;
 
 import dev.melange.pool.Tls;
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -11,13 +13,20 @@ import org.snakeyaml.engine.v2.nodes.Node;
 
 /**
  * Reads a backend's {@code tls: {ca, cert, key, serverName}}. Paths are relative to the YAML file;
- * each file must be readable, and the key an unencrypted PKCS#8 PEM key, which is what Java's TLS
- * (and grpc-java's) reads: a PKCS#1 or SEC1 key, as {@code openssl genrsa} and older tools write
- * them, is refused here with the command that converts it, rather than failing obscurely at the
- * first connect.
+ * each file must be a readable regular file of at most {@link #MAX_FILE_BYTES} (a device such as
+ * {@code /dev/zero}, a FIFO, which would block whoever opens it, or a huge file is refused unread),
+ * and the key an unencrypted PKCS#8 PEM key, which is what Java's TLS (and grpc-java's) reads: a
+ * PKCS#1 or SEC1 key, as {@code openssl genrsa} and older tools write them, is refused here with
+ * the command that converts it, rather than failing obscurely at the first connect.
  */
 final class TlsReader {
   static final List<String> KEYS = List.of("ca", "cert", "key", "serverName");
+
+  /**
+   * The largest PEM file taken, 1 MiB: a CA bundle of every public root is a few hundred KiB, and
+   * the probe reads these files whole.
+   */
+  static final long MAX_FILE_BYTES = 1024 * 1024;
 
   private final ConfigProblems problems;
   private final YamlValueReader values;
@@ -56,6 +65,13 @@ final class TlsReader {
       serverName = values.text(nameNode, path + ".serverName");
       if (serverName != null && serverName.isBlank()) {
         problems.add(nameNode, path + ".serverName", "must not be blank");
+      } else if (serverName != null && hasControl(serverName)) {
+        problems.add(
+            nameNode,
+            path + ".serverName",
+            "must not contain control characters, was \""
+                + YamlValueReader.shown(serverName)
+                + "\"");
       }
     }
     if (key != null && keyNode != null) {
@@ -82,18 +98,58 @@ final class TlsReader {
       return null;
     }
     if (text.isBlank()) {
-      problems.add(node, path, "must be a file, was \"" + text + "\"");
+      problems.add(node, path, "must be a file, was \"" + YamlValueReader.shown(text) + "\"");
       return null;
     }
-    Path file = directory == null ? Path.of(text) : directory.resolve(text);
+    if (hasControl(text)) {
+      // NUL would make the path invalid; a newline or ESC would be printed in every message.
+      problems.add(
+          node,
+          path,
+          "must not contain control characters, was \"" + YamlValueReader.shown(text) + "\"");
+      return null;
+    }
+    Path file;
+    try {
+      file = directory == null ? Path.of(text) : directory.resolve(text);
+    } catch (InvalidPathException e) {
+      problems.add(node, path, "not a valid path: \"" + YamlValueReader.shown(text) + "\"");
+      return null;
+    }
+    String shown = YamlValueReader.shown(file.toString(), MAX_SHOWN_PATH);
+    if (!Files.exists(file)) {
+      problems.add(node, path, "no such file: " + shown);
+      return null;
+    }
     if (!Files.isRegularFile(file)) {
-      problems.add(node, path, "no such file: " + file);
+      problems.add(node, path, shown + " is not a regular file (a directory, a device or a FIFO)");
       return null;
     }
     if (!Files.isReadable(file)) {
-      problems.add(node, path, "cannot read " + file);
+      problems.add(node, path, "cannot read " + shown);
+      return null;
+    }
+    try {
+      long size = Files.size(file);
+      if (size > MAX_FILE_BYTES) {
+        problems.add(
+            node, path, shown + " is " + size + " bytes, more than a PEM file's 1 MiB limit");
+        return null;
+      }
+    } catch (IOException e) {
+      problems.add(
+          node,
+          path,
+          "cannot read " + shown + ": " + YamlValueReader.shown(String.valueOf(e.getMessage())));
       return null;
     }
     return file;
+  }
+
+  /** A path is shown whole up to this length: messages about it must let one find the file. */
+  private static final int MAX_SHOWN_PATH = 512;
+
+  private static boolean hasControl(String text) {
+    return text.chars().anyMatch(c -> YamlValueReader.isControl((char) c));
   }
 }

@@ -20,7 +20,10 @@ final class Topology {
   final Slot[] slots;
   final List<Backend> backends;
   final List<String> architectures;
-  final int totalCapacity;
+
+  /** A long: 3,000 backends of a million jobs each overflow an int. */
+  final long totalCapacity;
+
   private final Map<String, ArchGroup> groups;
 
   /**
@@ -36,7 +39,7 @@ final class Topology {
     List<Backend> all = new ArrayList<>(slots.length);
     Map<String, List<Slot>> byArch = new LinkedHashMap<>();
     Map<String, List<Slot>> emulating = new LinkedHashMap<>();
-    int capacity = 0;
+    long capacity = 0;
     for (Slot slot : slots) {
       String arch = slot.arch;
       all.add(slot.placedBackend());
@@ -111,9 +114,11 @@ final class Topology {
     return false;
   }
 
+  /** The slot of the backend at {@code addr}, compared in canonical form; null when none. */
   @Nullable Slot find(String addr) {
+    String key = AddressKeys.of(addr);
     for (Slot slot : slots) {
-      if (slot.backend.addr().equals(addr)) {
+      if (slot.backend.addr().equals(key)) {
         return slot;
       }
     }

@@ -128,13 +128,21 @@ final class YamlValueReader {
     return null;
   }
 
-  /** A YAML boolean ({@code true} or {@code false}); null when it is not, which is reported. */
+  /**
+   * A YAML boolean ({@code true} or {@code false}); null when it is not, which is reported. An
+   * explicit {@code !!bool} tag may sit on any text, and YAML 1.1's {@code yes}, {@code no}, {@code
+   * on} and {@code off} are no booleans in the 1.2 core schema (nor in melange-server's Go): {@code
+   * !!bool yes} is refused, not read as false.
+   */
   @Nullable Boolean bool(Node node, String path) {
-    if (!(node instanceof ScalarNode scalar) || !scalar.getTag().equals(Tag.BOOL)) {
-      problems.add(node, path, "must be true or false, was " + describe(node));
-      return null;
+    if (node instanceof ScalarNode scalar && scalar.getTag().equals(Tag.BOOL)) {
+      String text = scalar.getValue().toLowerCase(Locale.ROOT);
+      if (text.equals("true") || text.equals("false")) {
+        return Boolean.valueOf(text);
+      }
     }
-    return Boolean.valueOf(scalar.getValue().toLowerCase(Locale.ROOT));
+    problems.add(node, path, "must be true or false, was " + describe(node));
+    return null;
   }
 
   /**
@@ -302,9 +310,63 @@ final class YamlValueReader {
     return path.isEmpty() ? shown(key) : path + "." + shown(key);
   }
 
-  /** Text cut to a length fit for a message: a key or a value may be megabytes long. */
+  /**
+   * Text fit for a message, which may end up in a log or a terminal: control characters (C0, DEL,
+   * C1, the bidi controls, the line and paragraph separators), lone surrogates, backslashes and
+   * double quotes escaped as in a Java string literal ({@code \n}, {@code \u001b}), and cut after
+   * {@link #MAX_SHOWN_LENGTH} characters, since a key or a value may be megabytes long. The same
+   * characters as {@code Backend} refuses, shown the same way.
+   */
   static String shown(String text) {
-    return text.length() > MAX_SHOWN_LENGTH ? text.substring(0, MAX_SHOWN_LENGTH) + "..." : text;
+    return shown(text, MAX_SHOWN_LENGTH);
+  }
+
+  /** {@link #shown(String)}, cut after {@code max} characters. */
+  static String shown(String text, int max) {
+    StringBuilder out = new StringBuilder(Math.min(text.length(), max) + 8);
+    for (int i = 0; i < text.length(); i++) {
+      if (out.length() >= max) {
+        return out.append("...").toString();
+      }
+      char c = text.charAt(i);
+      switch (c) {
+        case '\n' -> out.append("\\n");
+        case '\r' -> out.append("\\r");
+        case '\t' -> out.append("\\t");
+        case '\\' -> out.append("\\\\");
+        case '"' -> out.append("\\\"");
+        default -> {
+          if (isControl(c) || isLoneSurrogate(text, i)) {
+            out.append(String.format("\\u%04x", (int) c));
+          } else {
+            out.append(c);
+          }
+        }
+      }
+    }
+    return out.toString();
+  }
+
+  /** A control character as {@code Backend} refuses them (see {@link #shown}). */
+  static boolean isControl(char c) {
+    return c < 0x20
+        || (c >= 0x7F && c <= 0x9F)
+        || c == '\u061C'
+        || c == '\u200E'
+        || c == '\u200F'
+        || (c >= '\u2028' && c <= '\u202E')
+        || (c >= '\u2066' && c <= '\u2069');
+  }
+
+  private static boolean isLoneSurrogate(String text, int i) {
+    char c = text.charAt(i);
+    if (Character.isHighSurrogate(c)) {
+      return i + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(i + 1));
+    }
+    if (Character.isLowSurrogate(c)) {
+      return i == 0 || !Character.isHighSurrogate(text.charAt(i - 1));
+    }
+    return false;
   }
 
   private static String stripLeadingZeros(String digits) {

@@ -94,12 +94,12 @@ final class ControlledProbes implements HealthProbe.Factory {
   }
 
   /**
-   * A check of this type that probes as soon as the last one ends, and waits a minute for the test
-   * to answer.
+   * A check of this type that probes as often as a check may ({@link HealthCheck#MIN_INTERVAL} from
+   * the start of one to the start of the next), and waits a minute for the test to answer.
    */
   HealthCheck check() {
     return HealthCheck.of(type)
-        .withInterval(Duration.ofMillis(1))
+        .withInterval(HealthCheck.MIN_INTERVAL)
         .withTimeout(Duration.ofMinutes(1))
         .withJitter(0);
   }

@@ -108,7 +108,7 @@ class HealthCheckingTest {
     String addr = "tcp://127.0.0.1:" + port;
     HealthCheck check =
         HealthCheck.tcp()
-            .withInterval(Duration.ofMillis(50))
+            .withInterval(HealthCheck.MIN_INTERVAL)
             .withTimeout(Duration.ofSeconds(5))
             .withJitter(0)
             .consecutive(2, 3);
@@ -130,19 +130,22 @@ class HealthCheckingTest {
     server.close();
     long probesAtStop = probes(addr, check);
     awaitHealth(pool, addr, Health.UNHEALTHY);
+    // One of the 3 failures may be a probe counted just before the count was read, whose connect
+    // came after the close: at least 2 more probes were needed.
     assertThat(probes(addr, check) - probesAtStop)
         .as("probes until unhealthy")
-        .isGreaterThanOrEqualTo(3);
+        .isGreaterThanOrEqualTo(2);
     assertThat(PoolStatus.of(pool, addr).lastProbeResult()).contains("refused");
     assertThat(pool.tryAcquire(ARCH, Selector.any())).isEmpty();
 
     TcpServer restarted = closing(new TcpServer(port));
     long probesAtRestart = probes(addr, check);
     awaitHealth(pool, addr, Health.HEALTHY);
+    // Likewise one success may have been counted before: the restarted server counts them all.
     assertThat(probes(addr, check) - probesAtRestart)
         .as("probes until healthy")
-        .isGreaterThanOrEqualTo(2);
-    assertThat(restarted.accepted.get()).isGreaterThanOrEqualTo(2);
+        .isGreaterThanOrEqualTo(1);
+    assertThat(restarted.accepted.get()).as("successes until healthy").isGreaterThanOrEqualTo(2);
     assertThat(pool.tryAcquire(ARCH, Selector.any())).isPresent().get().satisfies(Lease::close);
   }
 
@@ -156,7 +159,7 @@ class HealthCheckingTest {
             BackendPool.builder()
                 .backend(Backend.of(named, ARCH))
                 .backend(Backend.of(unknown, ARCH))
-                .healthCheck(HealthCheck.tcp().withInterval(Duration.ofMillis(50)).withJitter(0))
+                .healthCheck(HealthCheck.tcp().withInterval(HealthCheck.MIN_INTERVAL).withJitter(0))
                 .build());
 
     awaitHealth(pool, named, Health.HEALTHY);
@@ -188,7 +191,7 @@ class HealthCheckingTest {
                 .backend(Backend.of(addr, ARCH))
                 .healthCheck(
                     HealthCheck.http("/healthz")
-                        .withInterval(Duration.ofMillis(50))
+                        .withInterval(HealthCheck.MIN_INTERVAL)
                         .withTimeout(Duration.ofSeconds(5))
                         .withJitter(0))
                 .build());
@@ -225,7 +228,7 @@ class HealthCheckingTest {
                 .healthCheck(
                     HealthCheck.http("/")
                         .withExpectedStatus(204)
-                        .withInterval(Duration.ofMillis(50))
+                        .withInterval(HealthCheck.MIN_INTERVAL)
                         .withJitter(0))
                 .build());
 
@@ -491,7 +494,7 @@ class HealthCheckingTest {
                 .backend(Backend.of("tcp://a:1", ARCH))
                 .healthProbe(throwing)
                 .healthCheck(
-                    HealthCheck.of("throwing").withInterval(Duration.ofMillis(20)).withJitter(0))
+                    HealthCheck.of("throwing").withInterval(HealthCheck.MIN_INTERVAL).withJitter(0))
                 .build());
 
     awaitHealth(pool, "tcp://a:1", Health.UNHEALTHY);
@@ -543,7 +546,7 @@ class HealthCheckingTest {
                 .healthProbe(never)
                 .healthCheck(
                     HealthCheck.of("scripted-never")
-                        .withInterval(Duration.ofMillis(10))
+                        .withInterval(HealthCheck.MIN_INTERVAL)
                         .withTimeout(Duration.ofMillis(30))
                         .withJitter(0))
                 .build());

@@ -304,6 +304,19 @@ class MelangeCompatibilityTest {
   }
 
   @Test
+  void totalCapacityOfThousandsOfBackendsAtTheLimitDoesNotOverflow() {
+    BackendPool.Builder builder = builder();
+    for (int i = 0; i < 3_000; i++) {
+      builder.backend(Backend.of("tcp://b" + i + ":1234", "x86_64").withMaxJobs(1_000_000));
+    }
+    try (BackendPool pool = builder.build()) {
+      assertThat(pool.totalCapacity()).isEqualTo(3_000_000_000L);
+      pool.add(Backend.of("tcp://one-more:1234", "x86_64").withMaxJobs(Backend.MAX_JOBS_LIMIT));
+      assertThat(pool.totalCapacity()).isEqualTo(3_001_000_000L);
+    }
+  }
+
+  @Test
   void hundredConcurrentAcquirersNeverExceedCapacity() throws Exception {
     int backends = 5;
     int maxJobs = 4;

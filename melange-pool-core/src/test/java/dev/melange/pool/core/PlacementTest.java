@@ -228,4 +228,38 @@ class PlacementTest {
       }
     }
   }
+
+  @Test
+  void aDaemonNamingAnArchNoBackendCouldHoldPlacesNothingAndBreaksNothing() throws Exception {
+    ControlledProbes probes = new ControlledProbes("hostile-daemon", true);
+    try (BackendPool pool =
+        BackendPool.builder()
+            .backend(Backend.discover("tcp://arm:1"))
+            .backend(Backend.of("tcp://x86:1", "x86_64"))
+            .healthProbe(probes)
+            .healthCheck("tcp://arm:1", probes.check().consecutive(1, 1))
+            .build()) {
+      probes.answer(
+          HealthProbe.Result.up(
+              "ok",
+              new DaemonInfo(
+                  "v0\nWARN forged",
+                  List.of("linux/arm64\u001b[2J"),
+                  List.of("aarch64\u001b[2J", "x86_64"),
+                  1)));
+
+      BackendStatus arm = PoolStatus.of(pool, "tcp://arm:1");
+      assertThat(arm.health()).isEqualTo(Health.HEALTHY);
+      assertThat(arm.arch()).as("no arch learned from a name a backend could not hold").isEmpty();
+      assertThat(arm.daemon()).isNotNull();
+      assertThat(arm.daemon().version()).isEqualTo("v0\\nWARN forged");
+      assertThat(pool.backends("x86_64")).extracting(Backend::addr).containsExactly("tcp://x86:1");
+
+      probes.answer(HealthProbe.Result.up("ok", ARM_EMULATING_X86));
+      Eventually.until(
+          "placed once the daemon names aarch64",
+          () -> PoolStatus.of(pool, "tcp://arm:1").arch().equals("aarch64"),
+          pool::status);
+    }
+  }
 }

@@ -309,11 +309,12 @@ class YamlPoolConfigLoaderTest {
   }
 
   @Test
-  void blankLabelKeyRefusedByBackendIsStillLocated() throws IOException {
+  void blankLabelKeyRefusedByBackendIsLocatedAtTheKey() throws IOException {
     PoolConfigException e = refused(ONE_BACKEND + "    labels: {\"\": x}\n");
 
     assertThat(problems(e))
-        .containsExactly("backends.yaml:2:5: backends[0]: label key must not be blank, was \"\"");
+        .containsExactly(
+            "backends.yaml:4:14: backends[0].labels.: label key must not be blank, was \"\"");
   }
 
   @Test

@@ -1,0 +1,108 @@
+package dev.melange.pool;
+
+/**
+ * How text a user (or a peer) supplied is shown in a message: control characters escaped, long
+ * values cut. Messages end up in logs, terminals and HTTP answers; a newline there forges a log
+ * line, an ESC sequence rewrites a terminal, a bidi control reorders what an operator reads, and a
+ * 60 KB value buries everything else. Ordinary text (printable, short) is shown exactly as given,
+ * so messages about it read as before.
+ *
+ * <p>Refused as control characters, wherever the API refuses them: C0 ({@code U+0000}–{@code
+ * U+001F}, NUL, newline and ESC among them), DEL, C1 ({@code U+0080}–{@code U+009F}), the bidi
+ * controls ({@code U+061C}, {@code U+200E}, {@code U+200F}, {@code U+202A}–{@code U+202E}, {@code
+ * U+2066}–{@code U+2069}) and the Unicode line and paragraph separators ({@code U+2028}, {@code
+ * U+2029}), which some log viewers break lines at.
+ */
+final class DisplayText {
+
+  /**
+   * The most characters of a value a message shows: a whole address of the longest allowed ({@link
+   * Backend#MAX_ADDR_LENGTH}), a few lines of a terminal.
+   */
+  static final int MAX_SHOWN = 512;
+
+  private DisplayText() {}
+
+  /** Whether {@code c} is a control character in the sense above. */
+  static boolean isControl(char c) {
+    return c < 0x20
+        || (c >= 0x7F && c <= 0x9F)
+        || c == '\u061C'
+        || c == '\u200E'
+        || c == '\u200F'
+        || (c >= '\u2028' && c <= '\u202E')
+        || (c >= '\u2066' && c <= '\u2069');
+  }
+
+  /** The index of the first control character in {@code text}, or -1 when there is none. */
+  static int firstControl(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      if (isControl(text.charAt(i))) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** Whether {@code text} starts or ends with white space (control characters aside). */
+  static boolean hasSurroundingSpace(String text) {
+    return !text.isEmpty()
+        && (Character.isWhitespace(text.charAt(0))
+            || Character.isSpaceChar(text.charAt(0))
+            || Character.isWhitespace(text.charAt(text.length() - 1))
+            || Character.isSpaceChar(text.charAt(text.length() - 1)));
+  }
+
+  /**
+   * {@code text} fit for a message: control characters, lone surrogates, backslashes and double
+   * quotes escaped as in a Java string literal ({@code \n}, {@code \u001b}, {@code \\}, {@code
+   * \"}), and cut after {@link #MAX_SHOWN} characters with a note of the full length.
+   */
+  static String shown(String text) {
+    return shown(text, MAX_SHOWN);
+  }
+
+  /** {@link #shown(String)}, cut after {@code max} characters. */
+  static String shown(String text, int max) {
+    StringBuilder out = new StringBuilder(Math.min(text.length(), max) + 16);
+    for (int i = 0; i < text.length(); i++) {
+      if (out.length() >= max) {
+        return out.append("... (").append(text.length()).append(" characters)").toString();
+      }
+      char c = text.charAt(i);
+      switch (c) {
+        case '\n' -> out.append("\\n");
+        case '\r' -> out.append("\\r");
+        case '\t' -> out.append("\\t");
+        case '\b' -> out.append("\\b");
+        case '\f' -> out.append("\\f");
+        case '\\' -> out.append("\\\\");
+        case '"' -> out.append("\\\"");
+        default -> {
+          if (isControl(c) || isLoneSurrogate(text, i)) {
+            out.append(String.format("\\u%04x", (int) c));
+          } else {
+            out.append(c);
+          }
+        }
+      }
+    }
+    return out.toString();
+  }
+
+  /** {@link #shown} in double quotes. */
+  static String quoted(String text) {
+    return '"' + shown(text) + '"';
+  }
+
+  private static boolean isLoneSurrogate(String text, int i) {
+    char c = text.charAt(i);
+    if (Character.isHighSurrogate(c)) {
+      return i + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(i + 1));
+    }
+    if (Character.isLowSurrogate(c)) {
+      return i == 0 || !Character.isHighSurrogate(text.charAt(i - 1));
+    }
+    return false;
+  }
+}
