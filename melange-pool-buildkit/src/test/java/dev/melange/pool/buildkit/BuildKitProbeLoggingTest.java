@@ -8,10 +8,12 @@ import dev.melange.pool.BackendStatus;
 import dev.melange.pool.Health;
 import dev.melange.pool.HealthCheck;
 import dev.melange.pool.spi.HealthProbe;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** What the buildkit probe leaves in its host's log: nothing, when the probe's result says it. */
 class BuildKitProbeLoggingTest {
@@ -44,6 +46,28 @@ class BuildKitProbeLoggingTest {
               .isEqualTo("unknown host " + status.addr().replaceAll("^tcp://|:1234$", ""));
         }
       }
+      assertThat(grpcLog.warnings()).isEmpty();
+    }
+  }
+
+  @Test
+  void probingADaemonOnAUnixSocketLeavesNoWordFromGrpcOrNetty(@TempDir Path dir) throws Exception {
+    CountedChecks counted = new CountedChecks(4);
+    try (GrpcLogRecords grpcLog = new GrpcLogRecords();
+        FakeBuildKitd daemon =
+            FakeBuildKitd.unix(dir.resolve("buildkitd.sock")).worker("linux/amd64");
+        BackendPool pool =
+            BackendPool.builder()
+                .healthProbe(counted)
+                .backend(Backend.of(daemon.addr(), "x86_64"))
+                .healthCheck(
+                    HealthCheck.of(CountedChecks.TYPE)
+                        .withInterval(Duration.ofMillis(100))
+                        .consecutive(1, 1))
+                .build()) {
+      assertThat(counted.answered.await(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(pool.status().get(0).health()).isEqualTo(Health.HEALTHY);
+      // netty (shaded under io.grpc) warned of SO_KEEPALIVE, which grpc sets on every connection.
       assertThat(grpcLog.warnings()).isEmpty();
     }
   }
