@@ -28,6 +28,47 @@ record BuildKitAddress(@Nullable String host, int port, @Nullable String path) {
   }
 
   /**
+   * Whether the host is an IP address written out ({@code 10.0.0.7}, {@code ::1}), which needs no
+   * lookup; false for a host name and for unix.
+   */
+  boolean isIpLiteral() {
+    if (host == null) {
+      return false;
+    }
+    if (host.indexOf(':') >= 0) {
+      return true; // only an IPv6 literal has colons here: the port was split off, brackets too
+    }
+    String[] parts = host.split("\\.", -1);
+    if (parts.length != 4) {
+      return false;
+    }
+    for (String part : parts) {
+      if (part.isEmpty()
+          || part.length() > 3
+          || !part.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        return false;
+      }
+      if (Integer.parseInt(part) > 255) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The tcp address's {@code host:port} ({@code [::1]:1234} for IPv6), as a gRPC authority: the
+   * name TLS checks in the daemon's certificate and sends as SNI.
+   *
+   * @throws IllegalStateException for a unix address
+   */
+  String authority() {
+    if (host == null) {
+      throw new IllegalStateException("a unix address has no authority: " + this);
+    }
+    return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+  }
+
+  /**
    * Reads an address.
    *
    * @throws IllegalArgumentException naming the address and what is wrong with it

@@ -1,99 +1,125 @@
 package dev.melange.pool.buildkit;
 
 import dev.melange.pool.DaemonInfo;
-import dev.melange.pool.buildkit.proto.ControlGrpc;
 import dev.melange.pool.buildkit.proto.InfoRequest;
 import dev.melange.pool.buildkit.proto.InfoResponse;
 import dev.melange.pool.buildkit.proto.ListWorkersRequest;
 import dev.melange.pool.buildkit.proto.ListWorkersResponse;
 import dev.melange.pool.buildkit.proto.Platform;
 import dev.melange.pool.spi.HealthProbe;
-import io.grpc.ConnectivityState;
 import io.grpc.Deadline;
-import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
-import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.StreamObserver;
+import java.math.BigDecimal;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The {@code buildkit} probe of one daemon, over one gRPC channel kept for its life. A check asks
- * {@code grpc.health.v1.Health/Check} (SERVING is up; UNIMPLEMENTED is up too: daemons before v0.13
- * do not register the service, and answering at all proves the server is up), then {@code
+ * The {@code buildkit} probe of one daemon, over a gRPC channel kept while it serves ({@link
+ * BuildKitConnection}, where a host name is resolved, not by grpc). A check asks {@code
+ * grpc.health.v1.Health/Check} (SERVING is up; UNIMPLEMENTED is up too: daemons before v0.13 do not
+ * register the service, and answering at all proves the server is up), then {@code
  * moby.buildkit.v1.Control/ListWorkers}: a daemon whose controller has no worker yet is not ready
- * (its listener opens before the controller is, so a connect alone says too little). The two calls
- * share one deadline, the check's timeout. Never {@code DiskUsage}: it walks the build cache.
+ * (its listener opens before the controller is, so a connect alone says too little). Never {@code
+ * DiskUsage}: it walks the build cache.
  *
  * <p>A passing check reports the daemon ({@link DaemonInfo}): its first worker's platforms, native
  * first, as OCI names and as melange archs ({@link BuildKitPlatforms}), its worker count, and its
  * version, which {@code Control/Info} is asked for once per connection: after the first pass, and
  * again after the channel lost its connection (a restarted daemon may be another version).
+ *
+ * <p>The timeout is shared out so that the check, not the pool's timer, says how it ended. Health
+ * and ListWorkers together have {@link #callsNanos four fifths} of it: the last fifth is the pool's
+ * margin, so that a daemon that does not answer fails with the call that did not ({@code health:
+ * DEADLINE_EXCEEDED ...}) rather than the pool's {@code timed out after}. Info comes last and is
+ * asked only within {@link #infoNanos the first half} of the timeout, with what is left of it. Info
+ * that does not answer in time does not fail a daemon that answered Health and ListWorkers: the
+ * check passes, its version not refreshed (the last one the daemon said, if any), and the next
+ * check asks again. Were Info's deadline the timeout itself, it would race the pool's timer, and a
+ * daemon whose Info hangs would flap between healthy and unhealthy.
  */
 final class BuildKitProbe implements HealthProbe {
   private final BuildKitAddress address;
-  private final ManagedChannel channel;
-  private final HealthGrpc.HealthStub health;
-  private final ControlGrpc.ControlStub control;
+  private final BuildKitConnection connection;
 
   /**
-   * The daemon's version on this connection: null until asked; empty when the daemon did not say.
-   * Cleared when the connection is lost.
+   * The daemon's version as it last said it ({@code ""}: it has no Info); null until it said. Kept
+   * across connections: reported, not refreshed, when a new connection's Info does not answer.
    */
-  private final AtomicReference<@Nullable String> version = new AtomicReference<>();
+  private volatile @Nullable String version;
 
+  /**
+   * A probe of the daemon at {@code address}.
+   *
+   * @throws IllegalArgumentException when grpc cannot use the TLS settings
+   */
   BuildKitProbe(BuildKitAddress address, @Nullable BuildKitTls tls) {
-    this.address = address;
-    this.channel = BuildKitChannels.open(address, tls);
-    this.health = HealthGrpc.newStub(channel);
-    this.control = ControlGrpc.newStub(channel);
-    watchConnection(channel.getState(false));
+    this(address, new BuildKitConnection(address, tls));
   }
 
-  /** Forgets the version whenever the channel leaves READY: the next connection asks again. */
-  private void watchConnection(ConnectivityState seen) {
-    channel.notifyWhenStateChanged(
-        seen,
-        () -> {
-          ConnectivityState now = channel.getState(false);
-          if (now != ConnectivityState.READY) {
-            version.set(null);
-          }
-          if (now != ConnectivityState.SHUTDOWN) {
-            watchConnection(now);
-          }
-        });
+  /** A probe of the daemon at {@code address}, reached over {@code connection}. */
+  BuildKitProbe(BuildKitAddress address, BuildKitConnection connection) {
+    this.address = address;
+    this.connection = connection;
+  }
+
+  /** How long of a check's {@code timeout} Health and ListWorkers may take together. */
+  static long callsNanos(long timeoutNanos) {
+    return Math.max(1, timeoutNanos - timeoutNanos / 5);
+  }
+
+  /** How long from a check's start Info may still answer. */
+  static long infoNanos(long timeoutNanos) {
+    return Math.max(1, timeoutNanos / 2);
   }
 
   @Override
   public CompletionStage<Result> check(Duration timeout) {
-    // A check is a connection attempt. Left alone, a channel that lost its daemon reconnects on
-    // grpc's backoff (1s, 1.6s, 2.56s, ... up to 2 minutes) and fails calls fast meanwhile, so a
-    // daemon that came back would be seen only at the next step of the backoff.
-    if (channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
-      channel.resetConnectBackoff();
-    }
-    // One deadline for the whole check: both calls together fit in the timeout.
-    Deadline deadline = Deadline.after(Math.max(1, timeout.toNanos()), TimeUnit.NANOSECONDS);
+    long nanos = Math.max(1, timeout.toNanos());
+    long callsNanos = callsNanos(nanos);
+    Budget budget =
+        new Budget(
+            Deadline.after(callsNanos, TimeUnit.NANOSECONDS),
+            callsNanos,
+            Deadline.after(infoNanos(nanos), TimeUnit.NANOSECONDS));
     CompletableFuture<Result> result = new CompletableFuture<>();
-    health
-        .withDeadline(deadline)
+    CompletionStage<BuildKitConnection.Link> link = connection.link();
+    CompletionStage<BuildKitConnection.Link> unused =
+        link.whenComplete(
+            (ready, failure) -> {
+              if (ready == null) {
+                result.complete(Result.down(unreachable(failure)));
+              } else if (!result.isDone()) {
+                health(ready, budget, result);
+              }
+            });
+    return result;
+  }
+
+  /** A check's deadlines: the calls' ({@code callsNanos} from its start), and Info's. */
+  private record Budget(Deadline calls, long callsNanos, Deadline info) {}
+
+  private void health(
+      BuildKitConnection.Link link, Budget budget, CompletableFuture<Result> result) {
+    link.health
+        .withDeadline(budget.calls())
         .check(
             HealthCheckRequest.getDefaultInstance(),
             new Answer<HealthCheckResponse>(result) {
               @Override
               void answered(HealthCheckResponse response) {
                 if (response.getStatus() == HealthCheckResponse.ServingStatus.SERVING) {
-                  listWorkers(deadline, result);
+                  listWorkers(link, budget, result);
                 } else {
                   result.complete(Result.down("health: " + response.getStatus()));
                 }
@@ -102,21 +128,21 @@ final class BuildKitProbe implements HealthProbe {
               @Override
               void failed(Status status) {
                 if (status.getCode() == Status.Code.UNIMPLEMENTED) {
-                  listWorkers(deadline, result); // a daemon older than v0.13
+                  listWorkers(link, budget, result); // a daemon older than v0.13
                 } else {
-                  result.complete(Result.down(describe("health", status)));
+                  result.complete(Result.down(describe("health", status, budget)));
                 }
               }
             });
-    return result;
   }
 
-  private void listWorkers(Deadline deadline, CompletableFuture<Result> result) {
+  private void listWorkers(
+      BuildKitConnection.Link link, Budget budget, CompletableFuture<Result> result) {
     if (result.isDone()) {
       return; // cancelled (timed out) meanwhile
     }
-    control
-        .withDeadline(deadline)
+    link.control
+        .withDeadline(budget.calls())
         .listWorkers(
             ListWorkersRequest.getDefaultInstance(),
             new Answer<ListWorkersResponse>(result) {
@@ -139,30 +165,35 @@ final class BuildKitProbe implements HealthProbe {
                 platforms.forEach(platform -> names.add(BuildKitPlatforms.name(platform)));
                 Report report =
                     new Report(detail, names, BuildKitPlatforms.archs(platforms), workers);
-                String known = version.get();
-                if (known == null) {
-                  askVersion(deadline, report, result);
+                if (link.infoAnswered || budget.info().isExpired()) {
+                  // Known on this connection; or no time left to ask: not refreshed this time.
+                  result.complete(report.with(version));
                 } else {
-                  result.complete(report.with(known));
+                  askVersion(link, budget.info(), report, result);
                 }
               }
 
               @Override
               void failed(Status status) {
-                result.complete(Result.down(describe("list workers", status)));
+                result.complete(Result.down(describe("list workers", status, budget)));
               }
             });
   }
 
   /**
    * Asks the daemon's version (once per connection), then reports. A daemon that cannot say (an old
-   * one, or the deadline ran out) still passes: the version is not what the check is about.
+   * one, or one whose Info does not answer by {@code deadline}) still passes: the version is not
+   * what the check is about.
    */
-  private void askVersion(Deadline deadline, Report report, CompletableFuture<Result> result) {
+  private void askVersion(
+      BuildKitConnection.Link link,
+      Deadline deadline,
+      Report report,
+      CompletableFuture<Result> result) {
     if (result.isDone()) {
       return;
     }
-    control
+    link.control
         .withDeadline(deadline)
         .info(
             InfoRequest.getDefaultInstance(),
@@ -170,25 +201,49 @@ final class BuildKitProbe implements HealthProbe {
               @Override
               void answered(InfoResponse response) {
                 String said = response.getBuildkitVersion().getVersion();
-                version.set(said);
+                version = said;
+                link.infoAnswered = true;
                 result.complete(report.with(said));
               }
 
               @Override
               void failed(Status status) {
                 if (status.getCode() == Status.Code.UNIMPLEMENTED) {
-                  version.set(""); // it will not say on this connection either
+                  version = ""; // it will not say on this connection either
+                  link.infoAnswered = true;
                 }
-                result.complete(report.with(""));
+                result.complete(report.with(version));
               }
             });
   }
 
+  /**
+   * Why the daemon could not be called: {@code unknown host <name>}, or what else stood in the way
+   * (TLS files that grpc can no longer read, say).
+   */
+  private String unreachable(@Nullable Throwable failure) {
+    Throwable cause = failure;
+    while (cause instanceof CompletionException && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    if (cause instanceof UnknownHostException) {
+      return "unknown host " + address.host();
+    }
+    if (cause == null) {
+      return "failed";
+    }
+    String message = firstLine(cause.getMessage());
+    return message.isEmpty() ? cause.getClass().getSimpleName() : message;
+  }
+
   /** What a pass reports, but for the version. */
   private record Report(String detail, List<String> platforms, List<String> archs, int workers) {
-    Result with(String version) {
+    /** The pass, with the version the daemon said ({@code ""} or null: none). */
+    Result with(@Nullable String version) {
       return Result.up(
-          detail, new DaemonInfo(version.isEmpty() ? null : version, platforms, archs, workers));
+          detail,
+          new DaemonInfo(
+              version == null || version.isEmpty() ? null : version, platforms, archs, workers));
     }
   }
 
@@ -196,9 +251,13 @@ final class BuildKitProbe implements HealthProbe {
    * {@code health: UNAVAILABLE (io exception: <why>)}, on one line: the first line of grpc's
    * description, and the message of the failure's root cause, which says what went wrong where grpc
    * says only "io exception" or "ssl exception" (a certificate that does not check out, a daemon
-   * that wants a client certificate).
+   * that wants a client certificate). The check's own deadline is told in our words, {@code health:
+   * DEADLINE_EXCEEDED (no answer within 1.6s)}: grpc's are its internals' timings.
    */
-  private static String describe(String call, Status status) {
+  private static String describe(String call, Status status, Budget budget) {
+    if (status.getCode() == Status.Code.DEADLINE_EXCEEDED && budget.calls().isExpired()) {
+      return call + ": DEADLINE_EXCEEDED (no answer within " + seconds(budget.callsNanos()) + ")";
+    }
     String description = firstLine(status.getDescription());
     Throwable root = status.getCause();
     while (root != null && root.getCause() != null && root.getCause() != root) {
@@ -211,6 +270,15 @@ final class BuildKitProbe implements HealthProbe {
     return call + ": " + status.getCode() + (description.isEmpty() ? "" : " (" + description + ")");
   }
 
+  /** {@code 400ms}, {@code 1.6s}: as Go writes a duration, to the millisecond. */
+  static String seconds(long nanos) {
+    long millis = TimeUnit.NANOSECONDS.toMillis(nanos);
+    if (millis < 1000) {
+      return millis + "ms";
+    }
+    return BigDecimal.valueOf(millis, 3).stripTrailingZeros().toPlainString() + "s";
+  }
+
   private static String firstLine(@Nullable String text) {
     if (text == null) {
       return "";
@@ -221,7 +289,7 @@ final class BuildKitProbe implements HealthProbe {
 
   @Override
   public void close() {
-    channel.shutdownNow();
+    connection.close();
   }
 
   @Override

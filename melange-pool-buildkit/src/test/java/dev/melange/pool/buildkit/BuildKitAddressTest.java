@@ -24,6 +24,25 @@ class BuildKitAddressTest {
   }
 
   @ParameterizedTest
+  @CsvSource({
+    "tcp://10.0.0.7:1234, true, 10.0.0.7:1234",
+    "tcp://[::1]:1234, true, [::1]:1234",
+    "tcp://[fe80::1%eth0]:1234, true, [fe80::1%eth0]:1234",
+    "tcp://buildkitd:1234, false, buildkitd:1234",
+    "tcp://buildkit-1.example.com:1234, false, buildkit-1.example.com:1234",
+    "tcp://999.0.0.1:1234, false, 999.0.0.1:1234",
+    "tcp://10.0.0:1234, false, 10.0.0:1234",
+    "tcp://1.2.3.4.5:1234, false, 1.2.3.4.5:1234",
+    "tcp://1234.0.0.1:1234, false, 1234.0.0.1:1234",
+  })
+  void anIpAddressIsToldFromAHostNameThatMustBeLookedUp(
+      String addr, boolean literal, String authority) {
+    BuildKitAddress address = BuildKitAddress.parse(addr);
+    assertThat(address.isIpLiteral()).isEqualTo(literal);
+    assertThat(address.authority()).isEqualTo(authority);
+  }
+
+  @ParameterizedTest
   @ValueSource(strings = {"unix:///run/buildkit/buildkitd.sock", "unix:///tmp/b.sock"})
   void unixAddresses(String addr) {
     BuildKitAddress address = BuildKitAddress.parse(addr);

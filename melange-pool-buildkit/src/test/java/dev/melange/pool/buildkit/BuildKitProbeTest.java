@@ -8,6 +8,7 @@ import dev.melange.pool.BackendPool;
 import dev.melange.pool.BackendStatus;
 import dev.melange.pool.Health;
 import dev.melange.pool.HealthCheck;
+import dev.melange.pool.PoolEvent;
 import dev.melange.pool.spi.HealthProbe;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -17,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -147,7 +149,46 @@ class BuildKitProbeTest {
       HealthProbe.Result result =
           check("tcp://127.0.0.1:" + silent.getLocalPort(), Duration.ofMillis(300));
       assertThat(result.healthy()).isFalse();
-      assertThat(result.detail()).startsWith("health: DEADLINE_EXCEEDED");
+      assertThat(result.detail()).isEqualTo("health: DEADLINE_EXCEEDED (no answer within 240ms)");
+    } finally {
+      for (Socket socket : accepted) {
+        socket.close();
+      }
+    }
+  }
+
+  @Test
+  void aPoolSaysWhichCallADaemonThatNeverAnswersLeftUnanswered() throws Exception {
+    List<Socket> accepted = new CopyOnWriteArrayList<>();
+    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      Thread acceptor =
+          new Thread(
+              () -> {
+                try {
+                  while (true) {
+                    accepted.add(silent.accept()); // accepted, never answered
+                  }
+                } catch (java.io.IOException closed) {
+                  // the test is over
+                }
+              });
+      acceptor.setDaemon(true);
+      acceptor.start();
+      try (BackendPool pool =
+          BackendPool.builder()
+              .backend(Backend.of("tcp://127.0.0.1:" + silent.getLocalPort(), "x86_64"))
+              .healthCheck(
+                  HealthCheck.of(BuildKitProbeFactory.TYPE)
+                      .withInterval(Duration.ofMillis(100))
+                      .withTimeout(Duration.ofSeconds(2))
+                      .consecutive(1, 1))
+              .build()) {
+        awaitHealth(pool, Health.UNHEALTHY);
+        // The check's own deadline, four fifths of the timeout, ends before the pool's timer: the
+        // check says which call did not answer, not the pool's "timed out after 2s".
+        assertThat(status(pool).lastProbeResult())
+            .isEqualTo("health: DEADLINE_EXCEEDED (no answer within 1.6s)");
+      }
     } finally {
       for (Socket socket : accepted) {
         socket.close();
@@ -198,6 +239,102 @@ class BuildKitProbeTest {
         assertThat(status(pool).lastProbeResult()).isEqualTo("ok: 1 worker, linux/arm64/v8");
       }
     }
+  }
+
+  @Test
+  void aDaemonWhoseInfoNeverAnswersStaysHealthyProbeAfterProbe() throws Exception {
+    try (FakeBuildKitd daemon = FakeBuildKitd.tcp().worker("linux/amd64").infoNeverAnswers();
+        BackendPool pool =
+            BackendPool.builder()
+                .backend(Backend.of(daemon.addr(), "x86_64"))
+                .healthCheck(
+                    HealthCheck.of(BuildKitProbeFactory.TYPE)
+                        .withInterval(Duration.ofMillis(100))
+                        .withTimeout(Duration.ofMillis(400))
+                        .withJitter(0)
+                        .consecutive(1, 1))
+                .build()) {
+      // From the first pass on (a cold JVM's first connection may take longer than a check may).
+      awaitHealth(pool, Health.HEALTHY);
+      List<Health> changes = new CopyOnWriteArrayList<>();
+      AutoCloseable subscription =
+          pool.subscribe(
+              event -> {
+                if (event instanceof PoolEvent.HealthChanged change) {
+                  changes.add(change.to());
+                }
+              });
+      try {
+        // Each check asks Info again (the daemon never said its version): the daemon counts them.
+        int checks = 20;
+        int asked = daemon.infoCalls();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (daemon.infoCalls() < asked + checks && System.nanoTime() < deadline) {
+          Thread.sleep(20);
+        }
+        assertThat(daemon.infoCalls() - asked)
+            .as("checks that asked Info")
+            .isGreaterThanOrEqualTo(checks);
+        // One failed check would do it: the unhealthy threshold is 1.
+        assertThat(changes).as("health changes over the checks").doesNotContain(Health.UNHEALTHY);
+      } finally {
+        subscription.close();
+      }
+      BackendStatus status = status(pool);
+      assertThat(status.health()).isEqualTo(Health.HEALTHY);
+      assertThat(status.lastProbeResult()).isEqualTo("ok: 1 worker, linux/amd64");
+      assertThat(status.daemon()).isNotNull();
+      assertThat(status.daemon().version()).as("version").isNull();
+      assertThat(status.daemon().archs()).containsExactly("x86_64");
+    }
+  }
+
+  @Test
+  void aDaemonWhoseInfoStopsAnsweringKeepsTheVersionItLastSaid() throws Exception {
+    FakeBuildKitd first = FakeBuildKitd.tcp().worker("linux/amd64").version("v0.12.5");
+    String addr = first.addr();
+    int port = Integer.parseInt(addr.substring(addr.lastIndexOf(':') + 1));
+    try (HealthProbe probe =
+        new BuildKitProbeFactory()
+            .create(Backend.of(addr, "x86_64"), HealthCheck.of(BuildKitProbeFactory.TYPE))) {
+      HealthProbe.Result said = check(probe);
+      assertThat(said.healthy()).isTrue();
+      assertThat(said.daemon()).isNotNull();
+      assertThat(said.daemon().version()).isEqualTo("v0.12.5");
+      first.close();
+      assertThat(check(probe).healthy()).isFalse();
+      // Back on a new connection, where Info never answers: asked again, and not in time.
+      try (FakeBuildKitd again =
+          FakeBuildKitd.tcp(port).worker("linux/amd64").version("v0.13.0").infoNeverAnswers()) {
+        HealthProbe.Result back = check(probe);
+        for (int tries = 0; !back.healthy() && tries < 5; tries++) {
+          Thread.sleep(100);
+          back = check(probe);
+        }
+        assertThat(back.healthy()).as(back.detail()).isTrue();
+        assertThat(again.infoCalls()).isPositive();
+        assertThat(back.daemon()).isNotNull();
+        assertThat(back.daemon().version()).as("not refreshed").isEqualTo("v0.12.5");
+      }
+    }
+  }
+
+  @Test
+  void durationsAreWrittenAsGoWritesThem() {
+    assertThat(BuildKitProbe.seconds(0)).isEqualTo("0ms");
+    assertThat(BuildKitProbe.seconds(TimeUnit.MILLISECONDS.toNanos(240))).isEqualTo("240ms");
+    assertThat(BuildKitProbe.seconds(TimeUnit.MILLISECONDS.toNanos(1600))).isEqualTo("1.6s");
+    assertThat(BuildKitProbe.seconds(TimeUnit.SECONDS.toNanos(2))).isEqualTo("2s");
+    assertThat(BuildKitProbe.seconds(TimeUnit.MILLISECONDS.toNanos(1234))).isEqualTo("1.234s");
+  }
+
+  @Test
+  void theTimeoutIsSharedSoThatInfoEndsWellBeforeThePoolsTimer() {
+    long timeout = TimeUnit.SECONDS.toNanos(2);
+    assertThat(BuildKitProbe.callsNanos(timeout)).isEqualTo(TimeUnit.MILLISECONDS.toNanos(1600));
+    assertThat(BuildKitProbe.infoNanos(timeout)).isEqualTo(TimeUnit.SECONDS.toNanos(1));
+    assertThat(BuildKitProbe.callsNanos(1)).isEqualTo(1);
+    assertThat(BuildKitProbe.infoNanos(1)).isEqualTo(1);
   }
 
   @Test

@@ -129,6 +129,23 @@ class BuildKitTlsTest {
   }
 
   @Test
+  void aDaemonGivenByHostNameIsCheckedAgainstThatNameNotTheAddressItResolvedTo() throws Exception {
+    try (FakeBuildKitd daemon = daemon(certs.server, null)) {
+      assertUp(check(byName(daemon), Tls.trusting(certs.ca)));
+    }
+    try (FakeBuildKitd daemon = daemon(certs.namedServer, null)) {
+      assertDown(
+          check(byName(daemon), Tls.trusting(certs.ca)),
+          "No subject alternative DNS name matching localhost found");
+    }
+  }
+
+  /** The daemon's address with {@code localhost} for its IP: a name the probe looks up. */
+  private static String byName(FakeBuildKitd daemon) {
+    return daemon.addr().replace("127.0.0.1", "localhost");
+  }
+
+  @Test
   void tlsToAUnixSocketIsRefusedBecauseBuildkitdServesSocketsInPlaintext() {
     String addr = "unix://" + dir.resolve("buildkitd.sock");
     assertThatIllegalArgumentException()

@@ -43,7 +43,11 @@ final class FakeBuildKitd implements AutoCloseable {
   private final String addr;
   private final @Nullable EventLoopGroup loop;
   private volatile String version = "v0.13.2";
+  private volatile boolean infoAnswers = true;
   private final AtomicInteger infoCalls = new AtomicInteger();
+
+  /** Info calls left unanswered: held, so that only the caller's deadline ends them. */
+  private final List<StreamObserver<InfoResponse>> unanswered = new CopyOnWriteArrayList<>();
 
   private FakeBuildKitd(boolean withHealth, @Nullable Path unixSocket) throws IOException {
     this(withHealth, unixSocket, InsecureServerCredentials.create(), 0);
@@ -65,6 +69,8 @@ final class FakeBuildKitd implements AutoCloseable {
       builder =
           NettyServerBuilder.forAddress(new DomainSocketAddress(unixSocket.toString()), credentials)
               .channelType(EpollServerDomainSocketChannel.class)
+              // As the probe's unix channels do: no SO_KEEPALIVE, which a unix socket lacks.
+              .withChildOption(ChannelOption.SO_KEEPALIVE, null)
               .bossEventLoopGroup(loop)
               .workerEventLoopGroup(loop);
     }
@@ -130,6 +136,15 @@ final class FakeBuildKitd implements AutoCloseable {
     return this;
   }
 
+  /**
+   * {@code Info} never answers from now on (a daemon whose controller hangs): the calls stay open
+   * until the caller gives up.
+   */
+  FakeBuildKitd infoNeverAnswers() {
+    infoAnswers = false;
+    return this;
+  }
+
   /** How often {@code Info} was asked. */
   int infoCalls() {
     return infoCalls.get();
@@ -180,6 +195,10 @@ final class FakeBuildKitd implements AutoCloseable {
     @Override
     public void info(InfoRequest request, StreamObserver<InfoResponse> response) {
       infoCalls.incrementAndGet();
+      if (!infoAnswers) {
+        unanswered.add(response);
+        return;
+      }
       response.onNext(
           InfoResponse.newBuilder()
               .setBuildkitVersion(

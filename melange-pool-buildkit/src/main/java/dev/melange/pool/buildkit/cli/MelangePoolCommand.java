@@ -1,6 +1,7 @@
 package dev.melange.pool.buildkit.cli;
 
 import java.util.concurrent.Callable;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IFactory;
@@ -67,7 +68,10 @@ public final class MelangePoolCommand implements Callable<Integer> {
 
   /**
    * Timestamps on the server's log lines (slf4j-simple, on stderr), unless set otherwise with
-   * {@code -Dorg.slf4j.simpleLogger.*}.
+   * {@code -Dorg.slf4j.simpleLogger.*}; grpc's and the JDK's java.util.logging records among them,
+   * in the same format and under the same levels ({@code
+   * -Dorg.slf4j.simpleLogger.log.io.grpc=error}), rather than in JUL's two-line format of their
+   * own.
    */
   private static void readableLogs() {
     System.getProperties().putIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");
@@ -75,6 +79,9 @@ public final class MelangePoolCommand implements Callable<Integer> {
         .putIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
     System.getProperties().putIfAbsent("org.slf4j.simpleLogger.showThreadName", "false");
     System.getProperties().putIfAbsent("org.slf4j.simpleLogger.showShortLogName", "true");
+    // After the settings above, which slf4j-simple reads once, when it first logs.
+    SLF4JBridgeHandler.removeHandlersForRootLogger();
+    SLF4JBridgeHandler.install();
   }
 
   /** The version in the jar's manifest. */
