@@ -1,5 +1,6 @@
 package dev.melange.pool;
 
+import dev.melange.pool.internal.DisplayText;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,5 +1,7 @@
 package dev.melange.pool;
 
+import dev.melange.pool.internal.DisplayText;
+
 /**
  * No backend with the given address is in the pool (message {@code backend not found: <addr>}), or
  * none matches the given pattern (message {@code no backend matches "<pattern>"}). The message

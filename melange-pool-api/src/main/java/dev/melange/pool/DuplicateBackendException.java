@@ -1,5 +1,7 @@
 package dev.melange.pool;
 
+import dev.melange.pool.internal.DisplayText;
+
 /**
  * A backend with the same address is already in the pool. Message: {@code backend already exists:
  * <addr>}, the address with control characters escaped and cut when very long.

@@ -1,5 +1,6 @@
 package dev.melange.pool;
 
+import dev.melange.pool.internal.DisplayText;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.Consumer;

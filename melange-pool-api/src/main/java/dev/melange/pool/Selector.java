@@ -1,5 +1,6 @@
 package dev.melange.pool;
 
+import dev.melange.pool.internal.DisplayText;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;

@@ -2,6 +2,7 @@ package dev.melange.pool;
 
 import dev.melange.pool.Selector.Operator;
 import dev.melange.pool.Selector.Requirement;
+import dev.melange.pool.internal.DisplayText;
 import java.util.ArrayList;
 import java.util.List;
 

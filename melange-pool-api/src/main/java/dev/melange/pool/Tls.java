@@ -1,5 +1,6 @@
 package dev.melange.pool;
 
+import dev.melange.pool.internal.DisplayText;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

@@ -3,6 +3,7 @@ package dev.melange.pool.spi;
 import dev.melange.pool.Backend;
 import dev.melange.pool.DaemonInfo;
 import dev.melange.pool.HealthCheck;
+import dev.melange.pool.internal.DisplayText;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
@@ -39,15 +40,21 @@ public interface HealthProbe extends AutoCloseable {
    *
    * @param healthy whether the backend passed
    * @param detail a short word on it for status reports: {@code ok}, {@code HTTP 503}, {@code
-   *     connection refused}
+   *     connection refused}. It may quote what a peer said, so it is kept fit for logs and
+   *     terminals: control characters escaped ({@code \n}), cut after {@value #MAX_DETAIL}
+   *     characters
    * @param daemon what the probe learned about the daemon (its version, its platforms), or null
    *     when it learned nothing this time; the pool keeps the last one reported
    */
   record Result(boolean healthy, String detail, @Nullable DaemonInfo daemon) {
 
-    /** Requires the detail. */
+    /** The longest detail kept, in characters. */
+    public static final int MAX_DETAIL = 300;
+
+    /** Requires the detail, and makes it fit for logs and terminals. */
     public Result {
       Objects.requireNonNull(detail, "detail");
+      detail = DisplayText.shownUnquoted(detail, MAX_DETAIL);
     }
 
     /** A result that says nothing about the daemon. */

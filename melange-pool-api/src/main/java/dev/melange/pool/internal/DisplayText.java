@@ -1,4 +1,6 @@
-package dev.melange.pool;
+package dev.melange.pool.internal;
+
+import dev.melange.pool.Backend;
 
 /**
  * How text a user (or a peer) supplied is shown in a message: control characters escaped, long
@@ -12,19 +14,22 @@ package dev.melange.pool;
  * controls ({@code U+061C}, {@code U+200E}, {@code U+200F}, {@code U+202A}–{@code U+202E}, {@code
  * U+2066}–{@code U+2069}) and the Unicode line and paragraph separators ({@code U+2028}, {@code
  * U+2029}), which some log viewers break lines at.
+ *
+ * <p>Not part of the API: the module does not export this package (it is public for the API's and
+ * the SPI's packages to share it).
  */
-final class DisplayText {
+public final class DisplayText {
 
   /**
    * The most characters of a value a message shows: a whole address of the longest allowed ({@link
    * Backend#MAX_ADDR_LENGTH}), a few lines of a terminal.
    */
-  static final int MAX_SHOWN = 512;
+  public static final int MAX_SHOWN = 512;
 
   private DisplayText() {}
 
   /** Whether {@code c} is a control character in the sense above. */
-  static boolean isControl(char c) {
+  public static boolean isControl(char c) {
     return c < 0x20
         || (c >= 0x7F && c <= 0x9F)
         || c == '\u061C'
@@ -35,7 +40,7 @@ final class DisplayText {
   }
 
   /** The index of the first control character in {@code text}, or -1 when there is none. */
-  static int firstControl(String text) {
+  public static int firstControl(String text) {
     for (int i = 0; i < text.length(); i++) {
       if (isControl(text.charAt(i))) {
         return i;
@@ -45,7 +50,7 @@ final class DisplayText {
   }
 
   /** Whether {@code text} starts or ends with white space (control characters aside). */
-  static boolean hasSurroundingSpace(String text) {
+  public static boolean hasSurroundingSpace(String text) {
     return !text.isEmpty()
         && (Character.isWhitespace(text.charAt(0))
             || Character.isSpaceChar(text.charAt(0))
@@ -58,12 +63,28 @@ final class DisplayText {
    * quotes escaped as in a Java string literal ({@code \n}, {@code \u001b}, {@code \\}, {@code
    * \"}), and cut after {@link #MAX_SHOWN} characters with a note of the full length.
    */
-  static String shown(String text) {
+  public static String shown(String text) {
     return shown(text, MAX_SHOWN);
   }
 
   /** {@link #shown(String)}, cut after {@code max} characters. */
-  static String shown(String text, int max) {
+  public static String shown(String text, int max) {
+    return shown(text, max, true);
+  }
+
+  /**
+   * {@code text} fit for a log line or a terminal where it is not quoted (a probe's detail):
+   * control characters and lone surrogates escaped, backslashes and quotes as they are, cut after
+   * {@code max} characters. Text without control characters that fits comes back as it is.
+   */
+  public static String shownUnquoted(String text, int max) {
+    if (text.length() <= max && firstControl(text) < 0 && !hasLoneSurrogate(text)) {
+      return text;
+    }
+    return shown(text, max, false);
+  }
+
+  private static String shown(String text, int max, boolean quotesEscaped) {
     StringBuilder out = new StringBuilder(Math.min(text.length(), max) + 16);
     for (int i = 0; i < text.length(); i++) {
       if (out.length() >= max) {
@@ -76,8 +97,8 @@ final class DisplayText {
         case '\t' -> out.append("\\t");
         case '\b' -> out.append("\\b");
         case '\f' -> out.append("\\f");
-        case '\\' -> out.append("\\\\");
-        case '"' -> out.append("\\\"");
+        case '\\' -> out.append(quotesEscaped ? "\\\\" : "\\");
+        case '"' -> out.append(quotesEscaped ? "\\\"" : "\"");
         default -> {
           if (isControl(c) || isLoneSurrogate(text, i)) {
             out.append(String.format("\\u%04x", (int) c));
@@ -91,8 +112,17 @@ final class DisplayText {
   }
 
   /** {@link #shown} in double quotes. */
-  static String quoted(String text) {
+  public static String quoted(String text) {
     return '"' + shown(text) + '"';
+  }
+
+  private static boolean hasLoneSurrogate(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      if (isLoneSurrogate(text, i)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean isLoneSurrogate(String text, int i) {
