@@ -138,7 +138,8 @@ final class FailureRateCircuitBreaker implements CircuitBreaker, MeasuredCircuit
   /** The phase the current epoch began with, once published; see the notes above. */
   private volatile Phase phase = Phase.FIRST;
 
-  /** The next trial ticket; see the notes above. */
+  /** The next trial ticket; see the notes above. Read and written through {@code TICKETS}. */
+  @SuppressWarnings("UnusedVariable")
   private volatile long tickets;
 
   private volatile long lastFailureNanos;

@@ -76,6 +76,7 @@ final class LocalBackendPool implements BackendPool {
    * How a {@code tryAcquire} that queued behind others ends its wait when not served at once:
    * nobody sees it (the caller gets an empty optional), so one instance serves every such call.
    */
+  @SuppressWarnings("StaticAssignmentOfThrowable") // stackless, and never seen
   private static final NoBackendAvailableException TRY_ACQUIRE_GAVE_UP =
       new NoBackendAvailableException(Reason.NO_CAPACITY, "no available backend: not right now");
 

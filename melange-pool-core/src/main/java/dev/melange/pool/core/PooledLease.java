@@ -118,6 +118,8 @@ class PooledLease implements Lease {
    */
   static final class FailureWithoutCause extends RuntimeException {
     private static final long serialVersionUID = 1L;
+
+    @SuppressWarnings("StaticAssignmentOfThrowable") // stackless, and never thrown
     static final FailureWithoutCause INSTANCE = new FailureWithoutCause();
 
     private FailureWithoutCause() {

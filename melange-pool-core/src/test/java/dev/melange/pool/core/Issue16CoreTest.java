@@ -25,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
@@ -55,24 +56,25 @@ class Issue16CoreTest {
   /** Holds the pool's timer thread until the latch opens: what is queued on it waits meanwhile. */
   private static void holdTimer(BackendPool pool, CountDownLatch release) throws Exception {
     CountDownLatch started = new CountDownLatch(1);
-    ((LocalBackendPool) pool)
-        .schedule(
-            () -> {
-              started.countDown();
-              try {
-                release.await();
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            },
-            0);
+    Future<?> unused =
+        ((LocalBackendPool) pool)
+            .schedule(
+                () -> {
+                  started.countDown();
+                  try {
+                    release.await();
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                },
+                0);
     assertThat(started.await(SETTLE.toSeconds(), TimeUnit.SECONDS)).isTrue();
   }
 
   /** Returns once every task queued on the pool's timer before this call has run. */
   private static void awaitTimer(BackendPool pool) throws Exception {
     CompletableFuture<Void> marker = new CompletableFuture<>();
-    ((LocalBackendPool) pool).schedule(() -> marker.complete(null), 0);
+    Future<?> unused = ((LocalBackendPool) pool).schedule(() -> marker.complete(null), 0);
     marker.get(SETTLE.toSeconds(), TimeUnit.SECONDS);
   }
 
