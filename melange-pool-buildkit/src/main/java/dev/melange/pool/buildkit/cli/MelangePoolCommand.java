@@ -75,6 +75,8 @@ public final class MelangePoolCommand implements Callable<Integer> {
         .putIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
     System.getProperties().putIfAbsent("org.slf4j.simpleLogger.showThreadName", "false");
     System.getProperties().putIfAbsent("org.slf4j.simpleLogger.showShortLogName", "true");
+    // Jetty's start-up banner and debugging chatter; its warnings and errors still show.
+    System.getProperties().putIfAbsent("org.slf4j.simpleLogger.log.org.eclipse.jetty", "warn");
   }
 
   /** The version in the jar's manifest. */
