@@ -1,10 +1,12 @@
 package dev.melange.pool.buildkit.server;
 
+import java.io.EOFException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.io.Content;
@@ -211,16 +213,21 @@ final class RequestBodies extends Handler.Wrapper {
     }
   }
 
-  /** What went wrong with a body as the parser saw it: malformed chunks, a cut-off body. */
+  /** What went wrong with a body as the parser saw it, in our words. */
   private static String reason(Throwable failure) {
-    String message = failure.getMessage();
-    if (failure instanceof org.eclipse.jetty.http.HttpException http && http.getReason() != null) {
-      message = http.getReason();
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof EOFException
+          || (cause instanceof HttpException http && "Early EOF".equals(http.getReason()))) {
+        // Jetty ends a body this way for a malformed chunk size as for a cut-off body.
+        return "the body ended early or its chunked encoding is malformed";
+      }
     }
-    if (message == null || message.isBlank()) {
-      return "the body could not be read";
+    if (failure instanceof HttpException http
+        && http.getReason() != null
+        && !http.getReason().isBlank()) {
+      return UntrustedText.escape(http.getReason()); // Jetty's: "Bad chunking", "Bad Trailer"
     }
-    return UntrustedText.escape(message);
+    return "the body could not be read";
   }
 
   /**

@@ -171,10 +171,10 @@ class HttpLimitsTest {
 
       Answer answer = client.read();
 
-      assertThat(answer.status()).isEqualTo(400);
-      assertThat(answer.contentType()).isEqualTo("text/plain; charset=utf-8");
-      assertThat(answer.body()).startsWith("invalid request body: ").endsWith("\n");
-      assertThat(answer.body().lines()).hasSize(1);
+      assertPlainTextLine(
+          answer,
+          400,
+          "invalid request body: the body ended early or its chunked encoding is malformed");
       assertThat(server.pool.backends()).hasSize(3);
     }
   }
@@ -262,6 +262,54 @@ class HttpLimitsTest {
       assertThat(busy.contentType()).isEqualTo("text/plain; charset=utf-8");
       assertThat(busy.body())
           .isEqualTo("server busy: too many requests at once, try again later\n");
+      release.countDown();
+      assertThat(first.get(30, TimeUnit.SECONDS).status()).isEqualTo(200);
+    } finally {
+      release.countDown();
+      blocking.shutdown();
+    }
+  }
+
+  @Test
+  void aQueuedRequestWaitsAtMostTheReadTimeoutThen503() throws Exception {
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    ExecutorService blocking = Executors.newCachedThreadPool();
+    Executor holdingAll =
+        task ->
+            blocking.execute(
+                () -> {
+                  entered.countDown();
+                  try {
+                    release.await(30, TimeUnit.SECONDS);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                  task.run();
+                });
+    try (TestApi server =
+        TestApi.start(
+            TestApi.guidePool(),
+            options ->
+                options
+                    .maxConcurrentRequests(1)
+                    .maxQueuedRequests(1)
+                    .readTimeout(Duration.ofSeconds(1))
+                    .executor(holdingAll))) {
+      CompletableFuture<Reply> first =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return server.get(LIST);
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      assertThat(entered.await(30, TimeUnit.SECONDS)).isTrue();
+
+      Reply queued = server.send(server.request(LIST).timeout(Duration.ofSeconds(20)).GET());
+
+      assertThat(queued.status()).isEqualTo(503);
       release.countDown();
       assertThat(first.get(30, TimeUnit.SECONDS).status()).isEqualTo(200);
     } finally {
