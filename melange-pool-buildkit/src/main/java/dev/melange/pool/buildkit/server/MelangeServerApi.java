@@ -83,7 +83,7 @@ public final class MelangeServerApi implements AutoCloseable {
   /** How long a request's head, and then its body, may take to arrive, unless told otherwise. */
   public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(10);
 
-  /** How long a connection may stay silent, reading or writing, unless told otherwise. */
+  /** How long a connection may stay silent, read or answered, unless told otherwise. */
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
 
   /** How many connections are open at most, unless told otherwise. */
@@ -419,8 +419,9 @@ public final class MelangeServerApi implements AutoCloseable {
     }
 
     /**
-     * How long a connection may stay silent, while a request is read, while the client does not
-     * read its answer, or between requests, before it is closed. Default 30 s.
+     * How long a connection may stay silent while a request is read or answered (a client that does
+     * not read its answer) before it is closed; between requests, the {@link #readTimeout} closes
+     * it first. Default 30 s.
      *
      * @throws IllegalArgumentException when not positive
      */

@@ -67,7 +67,8 @@ final class RequestBodies extends Handler.Wrapper {
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
     deadlines.requestStarted(request);
-    Callback ended = Callback.from(callback, (Runnable) () -> deadlines.requestEnded(request));
+    Callback ended =
+        new Once(Callback.from(callback, (Runnable) () -> deadlines.requestEnded(request)));
     long declared = request.getLength();
     boolean chunked = declared < 0 && request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
     if (declared > maxBody) {
@@ -260,6 +261,38 @@ final class RequestBodies extends Handler.Wrapper {
           return;
         }
       }
+    }
+  }
+
+  /**
+   * Completes a request once: a route that fails its answer and then throws (an {@link Error})
+   * reaches {@link #proceed} with the request already ended.
+   */
+  private static final class Once implements Callback {
+    private final Callback callback;
+    private final AtomicBoolean completed = new AtomicBoolean();
+
+    Once(Callback callback) {
+      this.callback = callback;
+    }
+
+    @Override
+    public void succeeded() {
+      if (completed.compareAndSet(false, true)) {
+        callback.succeeded();
+      }
+    }
+
+    @Override
+    public void failed(Throwable failure) {
+      if (completed.compareAndSet(false, true)) {
+        callback.failed(failure);
+      }
+    }
+
+    @Override
+    public InvocationType getInvocationType() {
+      return callback.getInvocationType();
     }
   }
 }
