@@ -63,7 +63,8 @@ final class BackendsAddCommand implements Callable<Integer> {
         int eq = label.indexOf('=');
         if (eq <= 0) {
           throw new ParameterException(
-              spec.commandLine(), "label \"" + label + "\": expected KEY=VALUE");
+              spec.commandLine(),
+              "label \"" + MelangeOutput.printable(label) + "\": expected KEY=VALUE");
         }
         labelObject.put(label.substring(0, eq), label.substring(eq + 1));
       }
@@ -75,9 +76,9 @@ final class BackendsAddCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     out.println(
         "Added backend: "
-            + added.path("addr").asText()
+            + MelangeOutput.printable(added.path("addr"))
             + " (arch: "
-            + added.path("arch").asText()
+            + MelangeOutput.printable(added.path("arch"))
             + ")");
     if (!added.path("labels").isEmpty()) {
       out.println("Labels: " + MelangeOutput.labels(added.path("labels"), ", "));

@@ -42,8 +42,8 @@ final class BackendsListCommand implements Callable<Integer> {
     Table table = new Table().row("ADDR", "ARCH", "LABELS");
     for (JsonNode backend : backends) {
       table.row(
-          backend.path("addr").asText(),
-          backend.path("arch").asText(),
+          MelangeOutput.printable(backend.path("addr")),
+          MelangeOutput.printable(backend.path("arch")),
           MelangeOutput.labels(backend.path("labels"), ","));
     }
     table.print(out);

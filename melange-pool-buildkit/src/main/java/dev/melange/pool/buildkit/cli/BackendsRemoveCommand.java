@@ -29,7 +29,7 @@ final class BackendsRemoveCommand implements Callable<Integer> {
   @Override
   public Integer call() throws CliException, InterruptedException {
     connection.client().removeBackend(addr);
-    spec.commandLine().getOut().println("Removed backend: " + addr);
+    spec.commandLine().getOut().println("Removed backend: " + MelangeOutput.printable(addr));
     return 0;
   }
 }

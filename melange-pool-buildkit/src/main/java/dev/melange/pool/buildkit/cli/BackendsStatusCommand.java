@@ -46,8 +46,8 @@ final class BackendsStatusCommand implements Callable<Integer> {
     for (JsonNode backend : backends) {
       JsonNode limit = backend.path("effectiveMaxJobs");
       table.row(
-          backend.path("addr").asText(),
-          backend.path("arch").asText(),
+          MelangeOutput.printable(backend.path("addr")),
+          MelangeOutput.printable(backend.path("arch")),
           text(backend.path("adminState")),
           text(backend.path("health")),
           text(backend.path("circuitState")),
@@ -66,6 +66,6 @@ final class BackendsStatusCommand implements Callable<Integer> {
 
   /** The value, or {@code -} when absent or null. */
   private static String text(JsonNode value) {
-    return value.isMissingNode() || value.isNull() ? "-" : value.asText();
+    return value.isMissingNode() || value.isNull() ? "-" : MelangeOutput.printable(value);
   }
 }

@@ -79,6 +79,8 @@ public final class MelangePoolCommand implements Callable<Integer> {
         .putIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
     System.getProperties().putIfAbsent("org.slf4j.simpleLogger.showThreadName", "false");
     System.getProperties().putIfAbsent("org.slf4j.simpleLogger.showShortLogName", "true");
+    // Jetty's start-up banner and debugging chatter; its warnings and errors still show.
+    System.getProperties().putIfAbsent("org.slf4j.simpleLogger.log.org.eclipse.jetty", "warn");
     // After the settings above, which slf4j-simple reads once, when it first logs.
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();

@@ -4,10 +4,13 @@ import dev.melange.pool.BackendPool;
 import dev.melange.pool.buildkit.server.MelangeServerApi;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -75,35 +78,73 @@ final class ServerCommand implements Callable<Integer> {
           "file holding the bearer token that adding, removing, cordoning and draining need")
   @Nullable Path tokenFile;
 
+  @Option(
+      names = "--read-timeout",
+      paramLabel = "DURATION",
+      defaultValue = "10s",
+      converter = GoDurationConverter.class,
+      description = {
+        "how long a request's head may take to arrive, and then its body (default:",
+        "${DEFAULT-VALUE}); a slower connection is closed, a slower body answered 408"
+      })
+  Duration readTimeout = MelangeServerApi.DEFAULT_READ_TIMEOUT;
+
+  @Option(
+      names = "--idle-timeout",
+      paramLabel = "DURATION",
+      defaultValue = "30s",
+      converter = GoDurationConverter.class,
+      description = "how long a connection may stay silent (default: ${DEFAULT-VALUE})")
+  Duration idleTimeout = MelangeServerApi.DEFAULT_IDLE_TIMEOUT;
+
+  @Option(
+      names = "--max-connections",
+      paramLabel = "N",
+      defaultValue = "256",
+      description = "most connections open at once (default: ${DEFAULT-VALUE})")
+  int maxConnections = MelangeServerApi.DEFAULT_MAX_CONNECTIONS;
+
   @Spec
   @SuppressWarnings("NullAway.Init")
   CommandSpec spec;
 
   private final Consumer<Thread> shutdownHooks;
+  private final UnaryOperator<BackendPool> pools;
 
   ServerCommand() {
-    this(Runtime.getRuntime()::addShutdownHook);
+    this(Runtime.getRuntime()::addShutdownHook, UnaryOperator.identity());
   }
 
   /**
    * @param shutdownHooks registers the thread that stops the server when the JVM stops
+   * @param pools what the pool built from the command line is served as (tests wrap it)
    */
-  ServerCommand(Consumer<Thread> shutdownHooks) {
+  ServerCommand(Consumer<Thread> shutdownHooks, UnaryOperator<BackendPool> pools) {
     this.shutdownHooks = shutdownHooks;
+    this.pools = pools;
   }
 
+  /**
+   * Serves until the shutdown hook closes the server (0), or until the server fails on its own (an
+   * error such as running out of memory), which ends the command with that error (1) rather than
+   * leaving a process that listens and answers nobody.
+   */
   @Override
   public Integer call() throws InterruptedException {
     BackendPool pool =
-        source.backendsConfig != null
-            ? BackendPool.fromYaml(source.backendsConfig)
-            : BackendPool.single(Objects.requireNonNull(source.buildkitAddr), defaultArch);
+        pools.apply(
+            source.backendsConfig != null
+                ? BackendPool.fromYaml(source.backendsConfig)
+                : BackendPool.single(Objects.requireNonNull(source.buildkitAddr), defaultArch));
     MelangeServerApi api;
     try {
       api =
           MelangeServerApi.builder(pool)
               .listenAddress(listenAddr)
               .tokenFile(tokenFile)
+              .readTimeout(readTimeout)
+              .idleTimeout(idleTimeout)
+              .maxConnections(maxConnections)
               .closePoolOnClose(true)
               .build()
               .start();
@@ -111,14 +152,9 @@ final class ServerCommand implements Callable<Integer> {
       pool.close();
       throw e;
     }
-    CountDownLatch stopped = new CountDownLatch(1);
-    shutdownHooks.accept(
-        new Thread(
-            () -> {
-              api.close(); // the HTTP server first, then the pool
-              stopped.countDown();
-            },
-            "melange-pool-shutdown"));
+    CompletableFuture<Void> stopped = api.whenStopped().toCompletableFuture();
+    // The HTTP server first, then the pool; close() completes whenStopped normally.
+    shutdownHooks.accept(new Thread(api::close, "melange-pool-shutdown"));
     PrintWriter out = spec.commandLine().getOut();
     out.println(
         "melange-pool server listening on "
@@ -130,7 +166,12 @@ final class ServerCommand implements Callable<Integer> {
             + MelangeOutput.goList(pool.architectures())
             + ")");
     out.flush();
-    stopped.await();
+    try {
+      stopped.get();
+    } catch (ExecutionException e) {
+      api.close();
+      throw new IllegalStateException("the HTTP server stopped: " + e.getCause(), e.getCause());
+    }
     return 0;
   }
 }

@@ -18,8 +18,8 @@ final class ServerConnection {
       paramLabel = "FILE",
       defaultValue = "${env:MELANGE_POOL_TOKEN_FILE}",
       description =
-          "file holding the bearer token the server requires for changes"
-              + " (default: $MELANGE_POOL_TOKEN_FILE)")
+          "file holding the bearer token the server requires for changes; read only by add and"
+              + " remove (default: $MELANGE_POOL_TOKEN_FILE)")
   @Nullable Path tokenFile;
 
   MelangeServerClient client() throws CliException {

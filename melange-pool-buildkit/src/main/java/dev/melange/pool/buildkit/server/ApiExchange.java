@@ -1,49 +1,54 @@
 package dev.melange.pool.buildkit.server;
 
-import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URLDecoder;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The HTTP side of one request: its method, path and query, its JSON body (typed, bounded, checked)
- * and the answer, JSON or plain text.
+ * The HTTP side of one request: its method, path and query, its JSON body (read beforehand by
+ * {@link RequestBodies}, typed and checked here) and the answer, JSON or one line of plain text.
+ * Each answer completes the request; an exchange answers once.
  */
 final class ApiExchange {
-  /** The largest request body read: far beyond any real one (a backend is a few hundred bytes). */
-  static final int MAX_BODY = 64 * 1024;
+  /** The longest error line sent, in characters: values quoted in it are cut to fit. */
+  static final int MAX_ERROR_LENGTH = 200;
 
-  /**
-   * How much of a body over the limit is read and thrown away after the 413 is sent, so that the
-   * client, still sending, reads the 413 rather than a reset connection. Beyond this, the
-   * connection is dropped.
-   */
-  private static final int MAX_DISCARD = 1024 * 1024;
+  static final String JSON = "application/json";
+  static final String TEXT = "text/plain; charset=utf-8";
 
-  private static final String JSON = "application/json";
-  private static final String TEXT = "text/plain; charset=utf-8";
+  private final Request request;
+  private final Response response;
+  private final Callback callback;
+  private boolean completed;
 
-  private final HttpExchange exchange;
-
-  ApiExchange(HttpExchange exchange) {
-    this.exchange = exchange;
+  ApiExchange(Request request, Response response, Callback callback) {
+    this.request = request;
+    this.response = response;
+    this.callback = callback;
   }
 
   String method() {
-    return exchange.getRequestMethod();
+    return request.getMethod();
   }
 
+  /** The path as sent (still percent-encoded). */
   String path() {
-    return exchange.getRequestURI().getRawPath();
+    String path = request.getHttpURI().getPath();
+    return path == null ? "" : path;
   }
 
   /** The first value of a query parameter, decoded; null when absent. */
   @Nullable String query(String name) {
-    String query = exchange.getRequestURI().getRawQuery();
+    String query = request.getHttpURI().getQuery();
     if (query == null) {
       return null;
     }
@@ -58,7 +63,7 @@ final class ApiExchange {
   }
 
   @Nullable String header(String name) {
-    return exchange.getRequestHeaders().getFirst(name);
+    return request.getHeaders().get(name);
   }
 
   /** Throws 405 {@code method not allowed} unless the request's method is {@code allowed}. */
@@ -69,7 +74,7 @@ final class ApiExchange {
   }
 
   ApiException methodNotAllowed(String allowed) {
-    exchange.getResponseHeaders().set("Allow", allowed);
+    response.getHeaders().put(HttpHeader.ALLOW, allowed);
     return new ApiException(405, "method not allowed");
   }
 
@@ -77,11 +82,11 @@ final class ApiExchange {
    * The body as a JSON object of {@code type}.
    *
    * @throws ApiException 400 for another content type than JSON or a body {@link ApiJson#read}
-   *     refuses, 413 for a body over {@link #MAX_BODY} bytes
+   *     refuses
    */
-  <T> T readJson(Class<T> type) throws IOException {
+  <T> T readJson(Class<T> type) {
     checkContentType();
-    return ApiJson.read(readBody(), type);
+    return ApiJson.read(RequestBodies.body(request), type);
   }
 
   private void checkContentType() {
@@ -93,92 +98,90 @@ final class ApiExchange {
     String[] parts = contentType.split(";", -1);
     if (!parts[0].trim().toLowerCase(Locale.ROOT).equals(JSON)) {
       throw ApiException.badRequest(
-          "Content-Type must be application/json, was \"" + contentType + "\"");
+          "Content-Type must be application/json, was \""
+              + UntrustedText.escape(contentType)
+              + "\"");
     }
     for (int i = 1; i < parts.length; i++) {
       String[] parameter = parts[i].split("=", 2);
       if (parameter.length == 2 && parameter[0].trim().equalsIgnoreCase("charset")) {
         String charset = parameter[1].trim().replace("\"", "");
         if (!charset.equalsIgnoreCase("utf-8") && !charset.equalsIgnoreCase("utf8")) {
-          throw ApiException.badRequest("charset must be utf-8, was \"" + charset + "\"");
+          throw ApiException.badRequest(
+              "charset must be utf-8, was \"" + UntrustedText.escape(charset) + "\"");
         }
       }
     }
   }
 
-  private byte[] readBody() throws IOException {
-    String length = header("Content-Length");
-    if (length != null && declaredLength(length) > MAX_BODY) {
-      throw tooLarge(); // answered before reading any of it
-    }
-    // Chunked bodies have no length up front: read one byte past the limit to know.
-    byte[] body = exchange.getRequestBody().readNBytes(MAX_BODY + 1);
-    if (body.length > MAX_BODY) {
-      throw tooLarge();
-    }
-    return body;
-  }
-
-  private static long declaredLength(String length) {
-    try {
-      return Long.parseLong(length.trim());
-    } catch (NumberFormatException e) {
-      throw ApiException.badRequest("invalid Content-Length \"" + length + "\"");
-    }
-  }
-
-  private static ApiException tooLarge() {
-    return new ApiException(413, "request body too large: the limit is " + MAX_BODY + " bytes");
-  }
-
+  /**
+   * Answers with {@code body} as JSON and a newline, written as it is made (a large status is never
+   * held whole in memory).
+   *
+   * @throws IOException when the client goes away meanwhile
+   */
   void sendJson(int status, Object body) throws IOException {
-    byte[] json = ApiJson.write(body);
-    byte[] line = new byte[json.length + 1];
-    System.arraycopy(json, 0, line, 0, json.length);
-    line[json.length] = '\n';
-    send(status, JSON, line);
+    response.setStatus(status);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, JSON);
+    if (!method().equals("HEAD")) {
+      try (OutputStream out = Content.Sink.asOutputStream(response)) {
+        ApiJson.write(body, out);
+      }
+    }
+    succeed();
   }
 
-  void sendNoContent() throws IOException {
-    exchange.sendResponseHeaders(204, -1);
+  void sendNoContent() {
+    response.setStatus(204);
+    succeed();
   }
 
-  /** Answers with a plain-text message and a newline, as Go's {@code http.Error} does. */
-  void sendError(int status, String message) throws IOException {
+  /**
+   * Answers with one line of plain text, as Go's {@code http.Error} does: control characters
+   * escaped, cut to {@value #MAX_ERROR_LENGTH} characters.
+   */
+  void sendError(int status, String message) {
+    if (completed) {
+      return;
+    }
+    completed = true;
+    sendError(response, status, message, callback, method().equals("HEAD"));
+  }
+
+  /** Writes an error line and completes {@code callback}: for answers before an exchange. */
+  static void sendError(
+      Response response, int status, String message, Callback callback, boolean head) {
+    response.setStatus(status);
     if (status == 401) {
-      exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"melange-server\"");
+      response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"melange-server\"");
     }
-    exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
-    send(status, TEXT, (message + "\n").getBytes(StandardCharsets.UTF_8));
-    if (status == 413) {
-      discardBody();
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, TEXT);
+    response.getHeaders().put("X-Content-Type-Options", "nosniff");
+    if (head) {
+      callback.succeeded();
+      return;
     }
+    String line = UntrustedText.escape(message, MAX_ERROR_LENGTH) + "\n";
+    response.write(true, ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8)), callback);
   }
 
   /** Whether an answer has been started, after which no other can be sent. */
   boolean answered() {
-    return exchange.getResponseCode() != -1;
+    return completed || response.isCommitted();
   }
 
-  private void send(int status, String contentType, byte[] body) throws IOException {
-    exchange.getResponseHeaders().set("Content-Type", contentType);
-    if (method().equals("HEAD")) {
-      exchange.sendResponseHeaders(status, -1);
-      return;
+  /** Ends the exchange without an answer, or cuts the one under way: the client went away. */
+  void fail(Throwable failure) {
+    if (!completed) {
+      completed = true;
+      callback.failed(failure);
     }
-    exchange.sendResponseHeaders(status, body.length);
-    OutputStream out = exchange.getResponseBody();
-    out.write(body);
-    out.flush(); // on the wire now, before a 413 reads what the client still sends
   }
 
-  private void discardBody() throws IOException {
-    InputStream in = exchange.getRequestBody();
-    byte[] buffer = new byte[8192];
-    int discarded = 0;
-    int n;
-    while (discarded < MAX_DISCARD && (n = in.read(buffer)) >= 0) {
-      discarded += n;
+  private void succeed() {
+    if (!completed) {
+      completed = true;
+      callback.succeeded();
     }
   }
 
@@ -186,7 +189,7 @@ final class ApiExchange {
     try {
       return URLDecoder.decode(text, StandardCharsets.UTF_8);
     } catch (IllegalArgumentException e) {
-      throw ApiException.badRequest("invalid query: " + e.getMessage());
+      throw ApiException.badRequest("invalid query: " + UntrustedText.escape(e.getMessage()));
     }
   }
 }

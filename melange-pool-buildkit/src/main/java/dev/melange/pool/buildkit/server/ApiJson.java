@@ -1,17 +1,20 @@
 package dev.melange.pool.buildkit.server;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.cfg.EnumFeature;
@@ -19,11 +22,11 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import dev.melange.pool.BackendStatus;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -35,7 +38,10 @@ import java.time.temporal.ChronoField;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The API's JSON. Reading is as strict as Go's {@code encoding/json} with unknown fields
@@ -65,8 +71,29 @@ final class ApiJson {
           .toFormatter(Locale.ROOT)
           .withZone(ZoneOffset.UTC);
 
+  /** How deep a request's JSON may nest: bodies are two levels deep (an add's labels). */
+  static final int MAX_NESTING_DEPTH = 16;
+
+  /** The longest string a request's JSON may hold, in characters. */
+  static final int MAX_STRING_LENGTH = 65_536;
+
+  /** The longest field name a request's JSON may hold, in characters. */
+  static final int MAX_NAME_LENGTH = 1_024;
+
+  /** The longest number a request's JSON may hold, in characters: any int fits. */
+  static final int MAX_NUMBER_LENGTH = 20;
+
   private static final ObjectMapper MAPPER =
-      JsonMapper.builder()
+      JsonMapper.builder(
+              JsonFactory.builder()
+                  .streamReadConstraints(
+                      StreamReadConstraints.builder()
+                          .maxNestingDepth(MAX_NESTING_DEPTH)
+                          .maxStringLength(MAX_STRING_LENGTH)
+                          .maxNameLength(MAX_NAME_LENGTH)
+                          .maxNumberLength(MAX_NUMBER_LENGTH)
+                          .build())
+                  .build())
           .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
           .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
           .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
@@ -79,6 +106,7 @@ final class ApiJson {
                       .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
                       .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
           .enable(EnumFeature.WRITE_ENUMS_TO_LOWERCASE)
+          .addMixIn(BackendStatus.class, StatusNeverFailed.class)
           .addModule(
               new SimpleModule("melange-server")
                   .addSerializer(
@@ -86,6 +114,12 @@ final class ApiJson {
                   .addSerializer(
                       Duration.class, new TextSerializer<>(Duration.class, ApiJson::goDuration)))
           .build();
+
+  /** Clauses of Jackson's messages that speak of Jackson rather than of the body: cut there. */
+  private static final Pattern JACKSON_DETAIL =
+      Pattern.compile(
+          "\\R| at \\[Source| \\(start marker at| \\(not recognized as one since|: enable `"
+              + "|, from `| \\(through reference chain");
 
   private ApiJson() {}
 
@@ -115,26 +149,20 @@ final class ApiJson {
     }
   }
 
-  /** Writes a response body. */
-  static byte[] write(Object value) {
-    try {
-      return MAPPER.writeValueAsBytes(value);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot write " + value.getClass().getSimpleName(), e);
-    }
-  }
-
   /**
-   * A backend's status: every component of {@link BackendStatus}, by its name, in its order, so a
-   * component added to the record appears here unchanged. {@code lastFailure} is Go's zero time
-   * when there has been none, as melange-server writes it; other absent values are {@code null}.
+   * Writes {@code value} and a newline to {@code out} as it goes (no copy of the whole answer is
+   * made), then closes {@code out}. A backend's status has every component of {@link
+   * BackendStatus}, by its name, in its order, so a component added to the record appears
+   * unchanged; {@code lastFailure} is Go's zero time when there has been none, as melange-server
+   * writes it; other absent values are {@code null}.
+   *
+   * @throws IOException when {@code out} fails (the client went away)
    */
-  static ObjectNode status(BackendStatus status) {
-    ObjectNode node = MAPPER.valueToTree(status);
-    if (status.lastFailure() == null) {
-      node.put("lastFailure", NEVER);
+  static void write(Object value, OutputStream out) throws IOException {
+    try (JsonGenerator json = MAPPER.createGenerator(out)) {
+      MAPPER.writeValue(json, value);
+      json.writeRaw('\n');
     }
-    return node;
   }
 
   static String rfc3339(Instant instant) {
@@ -172,22 +200,59 @@ final class ApiJson {
     return BigDecimal.valueOf(value, scale).stripTrailingZeros().toPlainString();
   }
 
+  /** What is wrong with a body, in a line of our own words: no Jackson settings or sources. */
   private static String describe(JacksonException e) {
+    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+      if (cause instanceof StreamConstraintsException limit) {
+        return limitExceeded(limit);
+      }
+    }
     if (e instanceof UnrecognizedPropertyException unknown) {
-      return "unknown field \"" + unknown.getPropertyName() + "\"";
+      return "unknown field \"" + UntrustedText.escape(unknown.getPropertyName()) + "\"";
     }
     if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
-      String field = fieldPath(mapping);
+      String field = UntrustedText.escape(fieldPath(mapping));
       if (mapping instanceof MismatchedInputException mismatch
           && mismatch.getTargetType() != null) {
         return "field \"" + field + "\" must be " + kind(mismatch.getTargetType());
       }
-      return "field \"" + field + "\": " + e.getOriginalMessage();
+      return "field \"" + field + "\": " + ownWords(e.getOriginalMessage());
     }
     JsonLocation at = e.getLocation();
-    return at == null
-        ? e.getOriginalMessage()
-        : e.getOriginalMessage() + " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+    String what = ownWords(e.getOriginalMessage());
+    return at == null || at.getLineNr() < 0
+        ? what
+        : what + " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+  }
+
+  /** The first clause of a Jackson message, without its hints at Jackson's settings. */
+  private static String ownWords(@Nullable String message) {
+    if (message == null || message.isBlank()) {
+      return "malformed JSON";
+    }
+    Matcher detail = JACKSON_DETAIL.matcher(message);
+    String first = detail.find() ? message.substring(0, detail.start()) : message;
+    if (first.contains("`") || first.contains("com.fasterxml") || first.isBlank()) {
+      return "malformed JSON"; // a Java type or a setting named: nothing a client can act on
+    }
+    return UntrustedText.escape(first.strip(), 200);
+  }
+
+  private static String limitExceeded(JacksonException e) {
+    String message = String.valueOf(e.getOriginalMessage());
+    if (message.startsWith("Document nesting depth")) {
+      return "JSON nested deeper than " + MAX_NESTING_DEPTH + " levels";
+    }
+    if (message.startsWith("String value length")) {
+      return "a string longer than " + MAX_STRING_LENGTH + " characters";
+    }
+    if (message.startsWith("Name length")) {
+      return "a field name longer than " + MAX_NAME_LENGTH + " characters";
+    }
+    if (message.startsWith("Number value length") || message.startsWith("Number length")) {
+      return "a number longer than " + MAX_NUMBER_LENGTH + " characters";
+    }
+    return "the JSON exceeds the server's limits";
   }
 
   private static String fieldPath(JsonMappingException e) {
@@ -209,6 +274,28 @@ final class ApiJson {
       return "an object of strings";
     }
     return "a " + type.getSimpleName();
+  }
+
+  /** Writes {@code lastFailure} as Go's zero time when it is null. */
+  private abstract static class StatusNeverFailed {
+    @SuppressWarnings("UnusedMethod") // read by Jackson, as a mix-in of BackendStatus
+    @JsonSerialize(nullsUsing = NeverSerializer.class)
+    abstract @Nullable Instant lastFailure();
+  }
+
+  /** Writes {@link #NEVER} in place of null. */
+  private static final class NeverSerializer extends StdSerializer<Object> {
+    private static final long serialVersionUID = 1L;
+
+    NeverSerializer() {
+      super(Object.class);
+    }
+
+    @Override
+    public void serialize(@Nullable Object value, JsonGenerator out, SerializerProvider provider)
+        throws IOException {
+      out.writeString(NEVER);
+    }
   }
 
   /** Writes a value as the text a function makes of it. */

@@ -1,7 +1,5 @@
 package dev.melange.pool.buildkit.server;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
 import dev.melange.pool.Backend;
 import dev.melange.pool.BackendNotFoundException;
 import dev.melange.pool.BackendPool;
@@ -18,17 +16,24 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.regex.Pattern;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The routes of melange-server's backend API over one pool. No route waits on the pool: a drain is
- * answered once it has started.
+ * The routes of melange-server's backend API over one pool, each request with its body already
+ * read. No route waits on the pool: a drain is answered once it has started. Routes block only to
+ * write their answer, on the server's threads or on the caller's executor.
  */
-final class ApiRoutes implements HttpHandler {
+final class ApiRoutes extends Handler.Abstract {
   static final String BACKENDS = "/api/v1/backends";
   static final String STATUS = BACKENDS + "/status";
   static final String CORDON = BACKENDS + "/cordon";
@@ -39,30 +44,58 @@ final class ApiRoutes implements HttpHandler {
 
   private final BackendPool pool;
   private final @Nullable BearerToken token;
+  private final @Nullable Executor executor;
+  private final Consumer<Throwable> fatal;
 
   /**
    * @param token what the mutating routes require; null lets them through (loopback only)
+   * @param executor where routes run; null for the server's own threads
+   * @param fatal told of an {@link Error} thrown while serving, after which the server stops
    */
-  ApiRoutes(BackendPool pool, @Nullable BearerToken token) {
+  ApiRoutes(
+      BackendPool pool,
+      @Nullable BearerToken token,
+      @Nullable Executor executor,
+      Consumer<Throwable> fatal) {
+    super(InvocationType.BLOCKING);
     this.pool = pool;
     this.token = token;
+    this.executor = executor;
+    this.fatal = fatal;
   }
 
   @Override
-  public void handle(HttpExchange httpExchange) {
-    ApiExchange exchange = new ApiExchange(httpExchange);
+  public boolean handle(Request request, Response response, Callback callback) {
+    ApiExchange exchange = new ApiExchange(request, response, callback);
+    if (executor == null) {
+      serve(exchange);
+      return true;
+    }
+    try {
+      executor.execute(() -> serve(exchange));
+    } catch (RejectedExecutionException e) {
+      log.warn("the executor refused a request: {}", e.toString());
+      exchange.sendError(503, "server busy: too many requests at once, try again later");
+    }
+    return true;
+  }
+
+  private void serve(ApiExchange exchange) {
     try {
       route(exchange);
     } catch (ApiException e) {
       answerError(exchange, e.status(), e.getMessage());
     } catch (IOException e) {
-      // The client went away mid-request; nobody is left to answer.
-      log.debug("{} {}: {}", exchange.method(), exchange.path(), e.toString());
+      // The client went away mid-answer; nobody is left to answer.
+      log.debug("{} {}: {}", exchange.method(), printable(exchange.path()), e.toString());
+      exchange.fail(e);
     } catch (RuntimeException e) {
-      log.error("{} {} failed", exchange.method(), exchange.path(), e);
+      log.error("{} {} failed", exchange.method(), printable(exchange.path()), e);
       answerError(exchange, 500, "internal error");
-    } finally {
-      httpExchange.close();
+    } catch (Error e) {
+      exchange.fail(e);
+      fatal.accept(e);
+      throw e;
     }
   }
 
@@ -78,7 +111,7 @@ final class ApiRoutes implements HttpHandler {
       }
       case STATUS -> {
         exchange.requireMethod("GET");
-        exchange.sendJson(200, new Backends(pool.status().stream().map(ApiJson::status).toList()));
+        exchange.sendJson(200, new Backends(pool.status()));
       }
       case CORDON -> changeAdminState(exchange, pool::cordon, "cordoned");
       case UNCORDON -> changeAdminState(exchange, pool::uncordon, "uncordoned");
@@ -109,7 +142,7 @@ final class ApiRoutes implements HttpHandler {
       // Backend's own checks (maxJobs, labels), a probe refusing the address, a closed pool.
       throw ApiException.from(400, e);
     }
-    log.info("added backend {} ({})", backend.addr(), backend.arch());
+    log.info("added backend {} ({})", printable(backend.addr()), printable(backend.arch()));
     exchange.sendJson(201, BackendJson.of(backend));
   }
 
@@ -123,7 +156,7 @@ final class ApiRoutes implements HttpHandler {
     } catch (PoolException e) {
       throw ApiException.from(400, e); // cannot remove the last backend
     }
-    log.info("removed backend {}", addr);
+    log.info("removed backend {}", printable(addr));
     exchange.sendNoContent();
   }
 
@@ -145,16 +178,16 @@ final class ApiRoutes implements HttpHandler {
   private void drain(ApiExchange exchange) throws IOException {
     String pattern = operatorPattern(exchange);
     // The pool's future tells the backends only once all are gone; the answer names them now,
-    // from the backends just before the drain (a backend added meanwhile drains unnamed).
-    List<Backend> before = pool.backends();
+    // as the pool's own matcher finds them just before the drain (a backend added meanwhile
+    // drains unnamed).
+    List<Backend> matched;
     CompletableFuture<List<Backend>> drained;
     try {
+      matched = pool.backendsMatching(pattern);
       drained = pool.drain(pattern);
     } catch (PoolException e) {
       throw refused(e);
     }
-    Pattern glob = glob(pattern);
-    List<Backend> matched = before.stream().filter(b -> glob.matcher(b.addr()).matches()).toList();
     log.info("draining {}", addrs(matched));
     CompletableFuture<?> unused =
         drained.whenComplete(
@@ -162,7 +195,8 @@ final class ApiRoutes implements HttpHandler {
               if (failure == null) {
                 log.info("drained {}", addrs(gone));
               } else {
-                log.warn("drain of {} ended early: {}", addrs(matched), failure.toString());
+                log.warn(
+                    "drain of {} ended early: {}", addrs(matched), printable(failure.toString()));
               }
             });
     exchange.sendJson(202, new Backends(BackendJson.of(matched)));
@@ -198,7 +232,8 @@ final class ApiRoutes implements HttpHandler {
       labels.forEach(
           (key, value) -> {
             if (value == null) {
-              throw ApiException.invalidBody("field \"labels." + key + "\" must be a string");
+              throw ApiException.invalidBody(
+                  "field \"labels." + UntrustedText.escape(key) + "\" must be a string");
             }
             checked.put(key, value);
           });
@@ -206,36 +241,26 @@ final class ApiRoutes implements HttpHandler {
     return checked;
   }
 
+  /** The addresses, escaped, for a log line (as many as there are: the pool has them all). */
   private static List<String> addrs(List<Backend> backends) {
-    return backends.stream().map(Backend::addr).toList();
+    return backends.stream().map(backend -> printable(backend.addr())).toList();
   }
 
-  /** The pool's address glob as a regex: {@code *} any run of characters, {@code ?} any one. */
-  static Pattern glob(String pattern) {
-    StringBuilder regex = new StringBuilder();
-    int literalFrom = 0;
-    for (int i = 0; i < pattern.length(); i++) {
-      char c = pattern.charAt(i);
-      if (c == '*' || c == '?') {
-        regex
-            .append(Pattern.quote(pattern.substring(literalFrom, i)))
-            .append(c == '*' ? ".*" : ".");
-        literalFrom = i + 1;
-      }
-    }
-    regex.append(Pattern.quote(pattern.substring(literalFrom)));
-    return Pattern.compile(regex.toString(), Pattern.DOTALL);
+  /** Request or pool text as a log line may carry it. */
+  private static String printable(String text) {
+    return UntrustedText.escape(text);
   }
 
   private static void answerError(ApiExchange exchange, int status, String message) {
     if (exchange.answered()) {
-      log.debug("{} {}: {} after the answer started", exchange.method(), exchange.path(), message);
+      log.debug(
+          "{} {}: {} after the answer started",
+          exchange.method(),
+          printable(exchange.path()),
+          printable(message));
+      exchange.fail(new IOException("answer cut off: " + status));
       return;
     }
-    try {
-      exchange.sendError(status, message);
-    } catch (IOException e) {
-      log.debug("{} {}: cannot answer {}: {}", exchange.method(), exchange.path(), status, e);
-    }
+    exchange.sendError(status, message);
   }
 }

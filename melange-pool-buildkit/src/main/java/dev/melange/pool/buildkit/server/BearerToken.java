@@ -1,11 +1,8 @@
 package dev.melange.pool.buildkit.server;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
 /** The token the mutating routes require, as {@code Authorization: Bearer <token>}. */
@@ -19,38 +16,44 @@ final class BearerToken {
   }
 
   /**
-   * Reads the token from a file, trimmed of surrounding whitespace (a trailing newline, say).
+   * Reads the token from a file, as {@link TokenFile#read} does.
    *
    * @throws IllegalArgumentException naming the file when it cannot be read or holds no token
    */
   static BearerToken read(Path file) {
-    String token;
-    try {
-      token = Files.readString(file, StandardCharsets.UTF_8).trim();
-    } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read token file " + file + ": " + e, e);
-    }
-    if (token.isEmpty()) {
-      throw new IllegalArgumentException("token file " + file + " is empty");
-    }
-    return new BearerToken(token.getBytes(StandardCharsets.UTF_8));
+    return new BearerToken(TokenFile.read(file));
   }
 
   /**
-   * Lets the request through when it carries the token; compares in constant time, so the answer's
-   * timing tells nothing about how much of a guess was right.
+   * Lets the request through when it carries the token; compares the bytes the header carried (a
+   * token of UTF-8 text arrives as its UTF-8 bytes) in constant time, so the answer's timing tells
+   * nothing about how much of a guess was right.
    *
+   * @param authorization the header as the server decoded it: one char per byte received
    * @throws ApiException 401 when the header is missing, is not a bearer token, or is wrong
    */
   void check(@Nullable String authorization) {
     if (authorization == null
-        || authorization.length() < SCHEME.length()
-        || !authorization.substring(0, SCHEME.length()).toLowerCase(Locale.ROOT).equals(SCHEME)) {
+        || !authorization.regionMatches(true, 0, SCHEME, 0, SCHEME.length())) {
       throw new ApiException(401, "unauthorized: send Authorization: Bearer <token>");
     }
-    byte[] given = authorization.substring(SCHEME.length()).trim().getBytes(StandardCharsets.UTF_8);
-    if (!MessageDigest.isEqual(expected, given)) {
+    String token = authorization.substring(SCHEME.length()).trim();
+    if (!MessageDigest.isEqual(expected, headerBytes(token))) {
       throw new ApiException(401, "unauthorized: wrong bearer token");
     }
+  }
+
+  /**
+   * The bytes of a header value. HTTP/1.1 headers are bytes; the server hands them over as one
+   * ISO-8859-1 char per byte, so that encoding gives them back exactly. A char beyond U+00FF cannot
+   * have come from the wire that way and stands for itself in UTF-8.
+   */
+  private static byte[] headerBytes(String value) {
+    for (int i = 0; i < value.length(); i++) {
+      if (value.charAt(i) > 0xff) {
+        return value.getBytes(StandardCharsets.UTF_8);
+      }
+    }
+    return value.getBytes(StandardCharsets.ISO_8859_1);
   }
 }

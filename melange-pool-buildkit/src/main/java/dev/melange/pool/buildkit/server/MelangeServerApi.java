@@ -1,26 +1,33 @@
 package dev.melange.pool.buildkit.server;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.melange.pool.BackendPool;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.QoSHandler;
+import org.eclipse.jetty.util.component.LifeCycle;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * melange-server's backend API over a {@link BackendPool}, on the JDK's HTTP server: what {@code
- * melange remote backends} and scripts call to list, add and remove backends and to read their
- * status, plus cordon, uncordon and drain.
+ * melange-server's backend API over a {@link BackendPool}, on an embedded Jetty server of its own:
+ * what {@code melange remote backends} and scripts call to list, add and remove backends and to
+ * read their status, plus cordon, uncordon and drain.
  *
  * <table>
  *   <caption>Routes</caption>
@@ -41,8 +48,17 @@ import org.slf4j.LoggerFactory;
  *       <td>202 {@code {"backends":[...]}} once the drain has started; 404; 409</td></tr>
  * </table>
  *
- * <p>Errors are plain text and a newline ({@code text/plain; charset=utf-8}); other methods get 405
+ * <p>Errors are one line of plain text and a newline ({@code text/plain; charset=utf-8}), the
+ * server's own (a malformed request, a header over the limit) included; other methods get 405
  * {@code method not allowed}; bodies must be JSON objects of at most 64 KiB without unknown fields.
+ *
+ * <p>Hardened by default, each limit set on the {@link Builder} for this instance alone (nothing
+ * JVM-wide): a request's head must arrive within the read timeout of its connection's opening or
+ * previous answer, and its body within the read timeout of its head; a silent connection is closed
+ * after the idle timeout; connections, requests served at once and requests queued are bounded; the
+ * request line and headers together are bounded (414 for a longer URL, 431 for longer headers), and
+ * so is the body (413, before {@code 100 Continue}). Bodies are read without holding a thread, and
+ * answers are written as they are made.
  *
  * <p>Safe by default: it listens on {@code 127.0.0.1:8080}. With a token file, the mutating routes
  * (POST and DELETE) require {@code Authorization: Bearer <token>}; on any address but loopback a
@@ -57,11 +73,33 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>Thread-safe. Closing stops the HTTP server; the pool stays open unless {@link
- * Builder#closePoolOnClose} says otherwise.
+ * Builder#closePoolOnClose} says otherwise. A server that fails on its own (an {@link Error} such
+ * as {@link OutOfMemoryError} in its threads) stops, and says so through {@link #whenStopped()}.
  */
 public final class MelangeServerApi implements AutoCloseable {
   /** Where the server listens unless told otherwise: loopback only. */
   public static final String DEFAULT_LISTEN_ADDRESS = "127.0.0.1:8080";
+
+  /** How long a request's head, and then its body, may take to arrive, unless told otherwise. */
+  public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(10);
+
+  /** How long a connection may stay silent, read or answered, unless told otherwise. */
+  public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
+
+  /** How many connections are open at most, unless told otherwise. */
+  public static final int DEFAULT_MAX_CONNECTIONS = 256;
+
+  /** How many requests are served at once at most, unless told otherwise. */
+  public static final int DEFAULT_MAX_CONCURRENT_REQUESTS = 8;
+
+  /** How many requests wait for their turn at most, unless told otherwise (then 503). */
+  public static final int DEFAULT_MAX_QUEUED_REQUESTS = 64;
+
+  /** The most bytes of request line and headers together, unless told otherwise. */
+  public static final int DEFAULT_MAX_REQUEST_HEADER_SIZE = 8 * 1024;
+
+  /** The most bytes of a request body, unless told otherwise (then 413). */
+  public static final int DEFAULT_MAX_REQUEST_BODY_SIZE = 64 * 1024;
 
   private static final Logger log = LoggerFactory.getLogger(MelangeServerApi.class);
 
@@ -70,10 +108,18 @@ public final class MelangeServerApi implements AutoCloseable {
   private final @Nullable Path tokenFile;
   private final @Nullable Executor executor;
   private final boolean closePool;
+  private final Duration readTimeout;
+  private final Duration idleTimeout;
+  private final int maxConnections;
+  private final int maxConcurrentRequests;
+  private final int maxQueuedRequests;
+  private final int maxRequestHeaderSize;
+  private final int maxRequestBodySize;
 
+  private final CompletableFuture<Void> stopped = new CompletableFuture<>();
   private final Object lock = new Object();
-  private @Nullable HttpServer server; // guarded by lock
-  private @Nullable ExecutorService ownExecutor; // guarded by lock
+  private @Nullable Server server; // guarded by lock
+  private @Nullable InetSocketAddress boundAddress; // guarded by lock
   private boolean closed; // guarded by lock
 
   private MelangeServerApi(Builder builder) {
@@ -82,6 +128,13 @@ public final class MelangeServerApi implements AutoCloseable {
     this.tokenFile = builder.tokenFile;
     this.executor = builder.executor;
     this.closePool = builder.closePool;
+    this.readTimeout = builder.readTimeout;
+    this.idleTimeout = builder.idleTimeout;
+    this.maxConnections = builder.maxConnections;
+    this.maxConcurrentRequests = builder.maxConcurrentRequests;
+    this.maxQueuedRequests = builder.maxQueuedRequests;
+    this.maxRequestHeaderSize = builder.maxRequestHeaderSize;
+    this.maxRequestBodySize = builder.maxRequestBodySize;
   }
 
   /** A builder for the API over {@code pool}. */
@@ -95,7 +148,7 @@ public final class MelangeServerApi implements AutoCloseable {
    * @return this
    * @throws IllegalStateException when the address is not loopback and no token file is set (the
    *     mutating routes would be open to the network), or when started twice or after closing
-   * @throws IllegalArgumentException when the token file cannot be read or is empty
+   * @throws IllegalArgumentException when the token file cannot be read, is empty or is not text
    * @throws UncheckedIOException when the address cannot be bound (in use, not local)
    */
   public MelangeServerApi start() {
@@ -112,25 +165,65 @@ public final class MelangeServerApi implements AutoCloseable {
                 + " backends; pass --token-file (a file holding a secret) or listen on"
                 + " 127.0.0.1");
       }
-      HttpServer http;
+      Server http = jetty(token);
       try {
-        http = HttpServer.create(listenAddress, 0);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot listen on " + hostPort(listenAddress) + ": " + e, e);
+        http.start();
+      } catch (Exception e) {
+        stopQuietly(http);
+        if (e instanceof IOException io) {
+          throw new UncheckedIOException(
+              "cannot listen on " + hostPort(listenAddress) + ": " + cause(io), io);
+        }
+        throw new IllegalStateException(
+            "cannot start the server on " + hostPort(listenAddress) + ": " + e, e);
       }
-      http.createContext("/", new ApiRoutes(pool, token));
-      Executor handlers = executor;
-      if (handlers == null) {
-        ownExecutor = Executors.newFixedThreadPool(4, new HandlerThreads());
-        handlers = ownExecutor;
-      }
-      http.setExecutor(handlers);
-      http.start();
+      ServerConnector connector = (ServerConnector) http.getConnectors()[0];
       server = http;
+      boundAddress = new InetSocketAddress(listenAddress.getAddress(), connector.getLocalPort());
       log.info(
           "melange-server API listening on {}{}", uri(), token == null ? "" : " (token required)");
       return this;
     }
+  }
+
+  /** The Jetty server with every limit of this instance, not yet started. */
+  private Server jetty(@Nullable BearerToken token) {
+    ServerThreads threads = new ServerThreads(maxConcurrentRequests + 8, this::fail);
+    ScheduledExecutorScheduler scheduler =
+        new ScheduledExecutorScheduler("melange-server-timer", true);
+    Server http = new Server(threads, scheduler, null);
+    http.setStopTimeout(0);
+
+    HttpConfiguration config = new HttpConfiguration();
+    config.setRequestHeaderSize(maxRequestHeaderSize); // 414 or 431 beyond
+    config.setSendServerVersion(false);
+    config.setSendXPoweredBy(false);
+    ServerConnector connector = new ServerConnector(http, 1, 1, new HttpConnectionFactory(config));
+    InetAddress host = listenAddress.getAddress();
+    // Null binds the wildcard address of both IPv4 and IPv6, as Go does for ":8080".
+    connector.setHost(host.isAnyLocalAddress() ? null : host.getHostAddress());
+    connector.setPort(listenAddress.getPort());
+    connector.setIdleTimeout(idleTimeout.toMillis());
+    RequestDeadlines deadlines = new RequestDeadlines(scheduler, readTimeout);
+    connector.addBean(deadlines);
+    http.addConnector(connector);
+    http.addBean(new NetworkConnectionLimit(maxConnections, connector));
+
+    QoSHandler requestsAtOnce = new QoSHandler(new ApiRoutes(pool, token, executor, this::fail));
+    requestsAtOnce.setMaxRequestCount(maxConcurrentRequests);
+    requestsAtOnce.setMaxSuspendedRequestCount(maxQueuedRequests);
+    requestsAtOnce.setMaxSuspend(readTimeout);
+    http.setHandler(
+        new RequestBodies(requestsAtOnce, maxRequestBodySize, readTimeout, scheduler, deadlines));
+    http.setErrorHandler(new PlainTextErrors(maxRequestHeaderSize));
+    http.addEventListener(
+        new LifeCycle.Listener() {
+          @Override
+          public void lifeCycleFailure(LifeCycle event, Throwable cause) {
+            fail(cause);
+          }
+        });
+    return http;
   }
 
   /**
@@ -140,10 +233,10 @@ public final class MelangeServerApi implements AutoCloseable {
    */
   public InetSocketAddress address() {
     synchronized (lock) {
-      if (server == null) {
+      if (boundAddress == null) {
         throw new IllegalStateException("not started");
       }
-      return server.getAddress();
+      return boundAddress;
     }
   }
 
@@ -154,6 +247,16 @@ public final class MelangeServerApi implements AutoCloseable {
    */
   public URI uri() {
     return URI.create("http://" + hostPort(address()));
+  }
+
+  /**
+   * Completes when the server has stopped: normally once {@link #close()} is called, exceptionally
+   * with the cause when the server stopped on its own because its machinery failed (an {@link
+   * Error}, such as {@link OutOfMemoryError}, in one of its threads: the acceptor, the selector, a
+   * request). A host that runs the server as its main job should end, and say why, when it does.
+   */
+  public CompletionStage<Void> whenStopped() {
+    return stopped.minimalCompletionStage();
   }
 
   /**
@@ -168,16 +271,57 @@ public final class MelangeServerApi implements AutoCloseable {
       }
       closed = true;
       if (server != null) {
-        server.stop(0);
+        stopQuietly(server);
         log.info("melange-server API stopped");
       }
-      if (ownExecutor != null) {
-        ownExecutor.shutdown();
-      }
     }
+    stopped.complete(null);
     if (closePool) {
       pool.close();
     }
+  }
+
+  /** The server failed on its own: it stops, and {@link #whenStopped()} says why. */
+  private void fail(Throwable cause) {
+    if (!stopped.completeExceptionally(cause)) {
+      return;
+    }
+    try {
+      log.error("melange-server API failed, stopping: {}", cause.toString());
+      Thread stopper =
+          new Thread(
+              () -> {
+                Server failed;
+                synchronized (lock) {
+                  failed = server;
+                }
+                if (failed != null) {
+                  stopQuietly(failed);
+                }
+              },
+              "melange-server-stop");
+      stopper.setDaemon(true);
+      stopper.start();
+    } catch (Throwable unused) {
+      // Out of memory, likely: whenStopped() has told the host, which closes the server.
+    }
+  }
+
+  private static void stopQuietly(Server http) {
+    try {
+      http.stop();
+    } catch (Exception e) {
+      log.debug("stopping the HTTP server: {}", e.toString());
+    }
+  }
+
+  /** The root cause of a bind failure ("Address already in use"), not Jetty's wrapping. */
+  private static String cause(IOException e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.toString();
   }
 
   private static String hostPort(InetSocketAddress address) {
@@ -196,6 +340,13 @@ public final class MelangeServerApi implements AutoCloseable {
     private @Nullable Path tokenFile;
     private @Nullable Executor executor;
     private boolean closePool;
+    private Duration readTimeout = DEFAULT_READ_TIMEOUT;
+    private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+    private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+    private int maxConcurrentRequests = DEFAULT_MAX_CONCURRENT_REQUESTS;
+    private int maxQueuedRequests = DEFAULT_MAX_QUEUED_REQUESTS;
+    private int maxRequestHeaderSize = DEFAULT_MAX_REQUEST_HEADER_SIZE;
+    private int maxRequestBodySize = DEFAULT_MAX_REQUEST_BODY_SIZE;
 
     private Builder(BackendPool pool) {
       this.pool = Objects.requireNonNull(pool, "pool");
@@ -213,7 +364,11 @@ public final class MelangeServerApi implements AutoCloseable {
       return this;
     }
 
-    /** Where to listen. Default {@value MelangeServerApi#DEFAULT_LISTEN_ADDRESS}. */
+    /**
+     * Where to listen. Default {@value MelangeServerApi#DEFAULT_LISTEN_ADDRESS}.
+     *
+     * @throws IllegalArgumentException when the address is unresolved
+     */
     public Builder listenAddress(InetSocketAddress address) {
       if (address.isUnresolved()) {
         throw new IllegalArgumentException("listen address " + address + " is unresolved");
@@ -224,8 +379,9 @@ public final class MelangeServerApi implements AutoCloseable {
 
     /**
      * A file holding the token the mutating routes require as {@code Authorization: Bearer
-     * <token>}, read once at {@link #start()} and trimmed of surrounding whitespace. Required to
-     * listen on anything but loopback; on loopback it is optional, and required of clients when
+     * <token>}, read once at {@link #start()} as {@link TokenFile#read} reads it (UTF-8, a
+     * byte-order mark dropped, trimmed; an empty file or one that is not text is refused). Required
+     * to listen on anything but loopback; on loopback it is optional, and required of clients when
      * set.
      */
     public Builder tokenFile(@Nullable Path file) {
@@ -234,8 +390,9 @@ public final class MelangeServerApi implements AutoCloseable {
     }
 
     /**
-     * Runs the handlers; the caller keeps it and shuts it down. Default: four threads of the
-     * server's own, stopped on {@link #close()}.
+     * Runs the routes (reading the pool and writing the answer); the caller keeps it and shuts it
+     * down. A refused task is answered 503. Default: the server's own threads, stopped on {@link
+     * #close()}. Connections and bodies are read by the server's threads either way.
      */
     public Builder executor(@Nullable Executor executor) {
       this.executor = executor;
@@ -248,21 +405,109 @@ public final class MelangeServerApi implements AutoCloseable {
       return this;
     }
 
+    /**
+     * How long a request may take to arrive: its head (request line and headers) within this of its
+     * connection's opening or previous answer, else the connection is closed; then its body within
+     * this of its head, else 408 and the connection is closed. It also bounds how long a request
+     * waits for its turn among {@link #maxQueuedRequests} (then 503). Default 10 s.
+     *
+     * @throws IllegalArgumentException when not positive
+     */
+    public Builder readTimeout(Duration timeout) {
+      this.readTimeout = positive(timeout, "readTimeout");
+      return this;
+    }
+
+    /**
+     * How long a connection may stay silent while a request is read or answered (a client that does
+     * not read its answer) before it is closed; between requests, the {@link #readTimeout} closes
+     * it first. Default 30 s.
+     *
+     * @throws IllegalArgumentException when not positive
+     */
+    public Builder idleTimeout(Duration timeout) {
+      this.idleTimeout = positive(timeout, "idleTimeout");
+      return this;
+    }
+
+    /**
+     * The most connections open at once; beyond it, new ones wait in the operating system's backlog
+     * until one closes. Default 256.
+     *
+     * @throws IllegalArgumentException when not positive
+     */
+    public Builder maxConnections(int connections) {
+      this.maxConnections = positive(connections, "maxConnections");
+      return this;
+    }
+
+    /**
+     * The most requests served at once (their bodies read); others wait in a queue. Default 8.
+     *
+     * @throws IllegalArgumentException when not positive
+     */
+    public Builder maxConcurrentRequests(int requests) {
+      this.maxConcurrentRequests = positive(requests, "maxConcurrentRequests");
+      return this;
+    }
+
+    /**
+     * The most requests waiting for their turn; one more is answered 503 at once, and one that
+     * waits longer than the read timeout too. Default 64.
+     *
+     * @throws IllegalArgumentException when negative
+     */
+    public Builder maxQueuedRequests(int requests) {
+      if (requests < 0) {
+        throw new IllegalArgumentException("maxQueuedRequests must be >= 0, was " + requests);
+      }
+      this.maxQueuedRequests = requests;
+      return this;
+    }
+
+    /**
+     * The most bytes of a request's line and headers together: a longer URL is answered 414, longer
+     * headers 431. Default 8 KiB.
+     *
+     * @throws IllegalArgumentException when below 1 KiB
+     */
+    public Builder maxRequestHeaderSize(int bytes) {
+      if (bytes < 1024) {
+        throw new IllegalArgumentException("maxRequestHeaderSize must be >= 1024, was " + bytes);
+      }
+      this.maxRequestHeaderSize = bytes;
+      return this;
+    }
+
+    /**
+     * The most bytes of a request body: a larger one is answered 413, from its {@code
+     * Content-Length} before any of it is read (before {@code 100 Continue}), or as soon as a
+     * chunked body passes it. Default 64 KiB.
+     *
+     * @throws IllegalArgumentException when not positive
+     */
+    public Builder maxRequestBodySize(int bytes) {
+      this.maxRequestBodySize = positive(bytes, "maxRequestBodySize");
+      return this;
+    }
+
     /** The API, not yet listening: call {@link MelangeServerApi#start()}. */
     public MelangeServerApi build() {
       return new MelangeServerApi(this);
     }
-  }
 
-  /** Daemon threads, so a forgotten server does not keep the JVM alive. */
-  private static final class HandlerThreads implements ThreadFactory {
-    private final AtomicInteger count = new AtomicInteger();
+    private static int positive(int value, String name) {
+      if (value <= 0) {
+        throw new IllegalArgumentException(name + " must be > 0, was " + value);
+      }
+      return value;
+    }
 
-    @Override
-    public Thread newThread(Runnable task) {
-      Thread thread = new Thread(task, "melange-server-http-" + count.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
+    private static Duration positive(Duration value, String name) {
+      if (value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive, was " + value);
+      }
+      return value;
     }
   }
 }

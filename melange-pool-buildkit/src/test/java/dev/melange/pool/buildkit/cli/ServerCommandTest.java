@@ -2,15 +2,19 @@ package dev.melange.pool.buildkit.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.melange.pool.BackendPool;
 import dev.melange.pool.buildkit.cli.Cli.LineWriter;
 import dev.melange.pool.buildkit.cli.Cli.Run;
 import java.io.StringWriter;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -88,12 +92,17 @@ class ServerCommandTest {
     final Thread thread;
 
     RunningServer(String... args) {
+      this(UnaryOperator.identity(), args);
+    }
+
+    /** Serves the pool the command line builds as {@code pools} makes it. */
+    RunningServer(UnaryOperator<BackendPool> pools, String... args) {
       IFactory factory =
           new IFactory() {
             @Override
             public <K> K create(Class<K> type) throws Exception {
               return type == ServerCommand.class
-                  ? type.cast(new ServerCommand(hooks::add))
+                  ? type.cast(new ServerCommand(hooks::add, pools))
                   : CommandLine.defaultFactory().create(type);
             }
           };
@@ -159,6 +168,79 @@ class ServerCommandTest {
   }
 
   @Test
+  void aServerThatFailsOnItsOwnEndsTheCommandWithAnError() throws Exception {
+    // A pool whose status() runs out of memory, as 16 readers of a huge status once made it.
+    UnaryOperator<BackendPool> failingStatus =
+        real ->
+            (BackendPool)
+                Proxy.newProxyInstance(
+                    BackendPool.class.getClassLoader(),
+                    new Class<?>[] {BackendPool.class},
+                    (proxy, method, args) -> {
+                      if (method.getName().equals("status")) {
+                        throw new OutOfMemoryError("Java heap space (thrown by the test)");
+                      }
+                      try {
+                        return method.invoke(real, args);
+                      } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                      }
+                    });
+    RunningServer server =
+        new RunningServer(
+            failingStatus,
+            "server",
+            "--buildkit-addr",
+            "tcp://localhost:1234",
+            "--listen-addr",
+            "127.0.0.1:0");
+    String line = server.firstLine();
+    String url = line.substring("melange-pool server listening on ".length(), line.indexOf(" ("));
+
+    Run status = Cli.run("backends", "status", "--server", url);
+
+    assertThat(status.exitCode()).isEqualTo(1);
+    server.thread.join(TimeUnit.SECONDS.toMillis(60));
+    assertThat(server.thread.isAlive()).isFalse();
+    assertThat(server.result.get().exitCode()).isEqualTo(1);
+    assertThat(server.result.get().err())
+        .isEqualTo(
+            "Error: the HTTP server stopped: java.lang.OutOfMemoryError: Java heap space (thrown by"
+                + " the test)\n");
+    assertThat(Cli.run("backends", "list", "--server", url).err()).contains("connection refused");
+  }
+
+  @Test
+  void takesTheServersLimits() throws Exception {
+    RunningServer server =
+        new RunningServer(
+            "server",
+            "--buildkit-addr",
+            "tcp://localhost:1234",
+            "--listen-addr",
+            "127.0.0.1:0",
+            "--read-timeout",
+            "1m30s",
+            "--idle-timeout",
+            "500ms",
+            "--max-connections",
+            "3");
+    assertThat(server.firstLine()).startsWith("melange-pool server listening on ");
+    assertThat(server.stop().exitCode()).isZero();
+
+    Run badDuration =
+        Cli.run("server", "--buildkit-addr", "tcp://a:1", "--read-timeout", "10 seconds");
+    assertThat(badDuration.exitCode()).isEqualTo(2);
+    assertThat(badDuration.err())
+        .startsWith(
+            "Invalid value for option '--read-timeout': '10 seconds' is not a duration: write it as"
+                + " Go does, e.g. 10s, 500ms or 1m30s");
+    Run zero = Cli.run("server", "--buildkit-addr", "tcp://a:1", "--max-connections", "0");
+    assertThat(zero.exitCode()).isEqualTo(1);
+    assertThat(zero.err()).isEqualTo("Error: maxConnections must be > 0, was 0\n");
+  }
+
+  @Test
   void printsItsVersionAndHelp() {
     Run version = Cli.run("--version");
     assertThat(version.exitCode()).isZero();
@@ -166,6 +248,12 @@ class ServerCommandTest {
 
     Run help = Cli.run(CommandLine.defaultFactory(), new StringWriter(), "server", "--help");
     assertThat(help.exitCode()).isZero();
-    assertThat(help.out()).contains("--backends-config=FILE", "--listen-addr=HOST:PORT");
+    assertThat(help.out())
+        .contains(
+            "--backends-config=FILE",
+            "--listen-addr=HOST:PORT",
+            "--read-timeout=DURATION",
+            "--idle-timeout=DURATION",
+            "--max-connections=N");
   }
 }

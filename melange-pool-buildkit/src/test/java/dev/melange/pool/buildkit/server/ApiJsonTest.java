@@ -35,15 +35,4 @@ class ApiJsonTest {
     assertThat(ApiJson.rfc3339(Instant.parse("2024-01-15T10:30:00.000000001Z")))
         .isEqualTo("2024-01-15T10:30:00.000000001Z");
   }
-
-  @Test
-  void globsMatchAsThePoolsPatterns() {
-    assertThat(ApiRoutes.glob("tcp://buildkit-arm*").matcher("tcp://buildkit-arm:1234").matches())
-        .isTrue();
-    assertThat(ApiRoutes.glob("*:1234").matcher("tcp://host:1234").matches()).isTrue();
-    assertThat(ApiRoutes.glob("tcp://h?st:1").matcher("tcp://host:1").matches()).isTrue();
-    assertThat(ApiRoutes.glob("tcp://h.st:1").matcher("tcp://host:1").matches()).isFalse();
-    assertThat(ApiRoutes.glob("a(b)[c]+\\E").matcher("a(b)[c]+\\E").matches()).isTrue();
-    assertThat(ApiRoutes.glob("arm").matcher("tcp://arm").matches()).isFalse();
-  }
 }

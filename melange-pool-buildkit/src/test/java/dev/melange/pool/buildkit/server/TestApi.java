@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.melange.pool.Backend;
 import dev.melange.pool.BackendPool;
+import dev.melange.pool.BackendStatus;
 import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,7 +16,9 @@ import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /** A {@link MelangeServerApi} on 127.0.0.1 with a free port, and a client that talks to it. */
@@ -50,6 +55,24 @@ final class TestApi implements AutoCloseable {
                 2,
                 Map.of("tier", "high-memory", "memory", "64gi")))
         .build();
+  }
+
+  /** {@code real}, but for its {@code status()}, which {@code status} answers instead. */
+  static BackendPool withStatus(BackendPool real, Supplier<List<BackendStatus>> status) {
+    return (BackendPool)
+        Proxy.newProxyInstance(
+            BackendPool.class.getClassLoader(),
+            new Class<?>[] {BackendPool.class},
+            (proxy, method, args) -> {
+              if (method.getName().equals("status")) {
+                return status.get();
+              }
+              try {
+                return method.invoke(real, args);
+              } catch (InvocationTargetException e) {
+                throw e.getCause();
+              }
+            });
   }
 
   static TestApi start(BackendPool pool) {
@@ -107,8 +130,14 @@ final class TestApi implements AutoCloseable {
   }
 
   Reply send(HttpRequest.Builder request) throws IOException, InterruptedException {
-    HttpResponse<String> response =
-        HTTP.send(request.timeout(Duration.ofSeconds(30)).build(), BodyHandlers.ofString());
+    HttpRequest built = request.build();
+    if (built.timeout().isEmpty()) {
+      built =
+          HttpRequest.newBuilder(built, (name, value) -> true)
+              .timeout(Duration.ofSeconds(30))
+              .build();
+    }
+    HttpResponse<String> response = HTTP.send(built, BodyHandlers.ofString());
     return new Reply(
         response.statusCode(),
         response.headers().firstValue("Content-Type").orElse(""),

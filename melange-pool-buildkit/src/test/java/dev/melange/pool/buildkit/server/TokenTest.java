@@ -1,11 +1,14 @@
 package dev.melange.pool.buildkit.server;
 
+import static java.nio.charset.StandardCharsets.ISO_8859_1;
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 import dev.melange.pool.BackendPool;
 import dev.melange.pool.buildkit.server.TestApi.Reply;
+import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -113,6 +116,65 @@ class TokenTest {
       assertThatIllegalArgumentException()
           .isThrownBy(unreadable::start)
           .withMessageStartingWith("cannot read token file " + missing);
+    }
+  }
+
+  @Test
+  void aByteOrderMarkAndALineBreakAreNotPartOfTheToken() throws Exception {
+    Path token = Files.write(dir.resolve("token"), "\ufeffs3cret\r\n".getBytes(UTF_8));
+    try (TestApi server = TestApi.start(TestApi.guidePool(), options -> options.tokenFile(token))) {
+      assertThat(server.post(ADD, BODY, "Authorization", "Bearer s3cret").status()).isEqualTo(201);
+    }
+  }
+
+  /** Posts an add with an Authorization header of exactly these bytes after "Bearer ". */
+  private static int addWithTokenBytes(TestApi server, byte[] token) throws Exception {
+    ByteArrayOutputStream request = new ByteArrayOutputStream();
+    request.write(
+        ("POST /api/v1/backends HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                + "Content-Length: "
+                + BODY.length()
+                + "\r\nAuthorization: Bearer ")
+            .getBytes(ISO_8859_1));
+    request.write(token);
+    request.write(("\r\n\r\n" + BODY).getBytes(ISO_8859_1));
+    try (RawHttp client = new RawHttp(server.api.address().getPort())) {
+      return client.send(request.toByteArray()).read().status();
+    }
+  }
+
+  @Test
+  void aTokenBeyondAsciiIsComparedAsTheBytesTheHeaderCarries() throws Exception {
+    String secret = "s3cr\u00e9t-\u4ee4\u724c";
+    Path token = Files.write(dir.resolve("token"), (secret + "\n").getBytes(UTF_8));
+    try (TestApi server = TestApi.start(TestApi.guidePool(), options -> options.tokenFile(token))) {
+      // Latin-1 bytes of the same letters are another token.
+      assertThat(addWithTokenBytes(server, "s3cr\u00e9t".getBytes(ISO_8859_1))).isEqualTo(401);
+      assertThat(addWithTokenBytes(server, secret.getBytes(UTF_8))).isEqualTo(201);
+      assertThat(server.pool.backends()).hasSize(4);
+    }
+  }
+
+  @Test
+  void aTokenFileThatIsNotOneLineOfTextIsRefusedAtStart() throws Exception {
+    try (BackendPool pool = TestApi.guidePool()) {
+      for (Object[] bad :
+          new Object[][] {
+            {new byte[] {(byte) 0xff, (byte) 0xfe, 's', 0}, "is not UTF-8 text"},
+            {"s3c\tret".getBytes(UTF_8), "holds a control character (U+0009) at character 4"},
+            {"line1\nline2\n".getBytes(UTF_8), "holds a control character (U+000A) at character 6"},
+            {"s3cret\u0000".getBytes(UTF_8), "holds a control character (U+0000)"},
+            {"\ufeff\r\n".getBytes(UTF_8), "is empty"},
+            {new byte[5000], "is larger than 4096 bytes"},
+          }) {
+        Path file = Files.write(dir.resolve("token"), (byte[]) bad[0]);
+        MelangeServerApi api =
+            MelangeServerApi.builder(pool).listenAddress("127.0.0.1:0").tokenFile(file).build();
+        assertThatIllegalArgumentException()
+            .isThrownBy(api::start)
+            .withMessageStartingWith("token file " + file + " ")
+            .withMessageContaining((String) bad[1]);
+      }
     }
   }
 }
