@@ -5,7 +5,10 @@ import dev.melange.pool.BackendPool;
 import dev.melange.pool.BackendStatus;
 import dev.melange.pool.DaemonInfo;
 import dev.melange.pool.Health;
+import dev.melange.pool.Lease;
+import dev.melange.pool.NoBackendAvailableException;
 import dev.melange.pool.PoolEvent;
+import dev.melange.pool.Selector;
 import dev.melange.pool.buildkit.server.MelangeServerApi;
 import dev.melange.pool.examples.BuildPlan.Job;
 import dev.melange.pool.examples.Farm.Machine;
@@ -319,9 +322,13 @@ public final class BuildFarmDemo implements Callable<Integer> {
       dying.daemon().start();
       screen.say("START  amd64-1's daemon again, on the same port");
       if (events.await(mark, healthTo(dying.addr(), Health.HEALTHY), patience)) {
+        boolean closed = canary(pool, dying, patience);
         screen.say(
-            "       amd64-1 is healthy again; a trial build closes its circuit, slow start ramps"
-                + " up its slots");
+            closed
+                ? "       amd64-1 is healthy again; a trial build closes its circuit, slow start"
+                    + " ramps up its slots"
+                : "       amd64-1 is healthy again, but its trial builds failed: its circuit"
+                    + " stays open");
       } else {
         screen.say("       the pool did not see amd64-1 back within " + patience.toSeconds() + "s");
       }
@@ -333,6 +340,32 @@ public final class BuildFarmDemo implements Callable<Integer> {
     } finally {
       feeder.shutdownNow();
     }
+  }
+
+  /**
+   * What a build service does for a daemon that came back: a small canary build on it, as soon as
+   * its circuit lets a trial through (its {@code recoveryTimeout} after it opened; the acquire
+   * waits for that), so that the circuit closes now rather than by chance within the next wave.
+   * Tried up to three times; returns whether one succeeded.
+   */
+  private static boolean canary(BackendPool pool, Machine machine, Duration patience)
+      throws InterruptedException {
+    String arch = "x86_64";
+    Selector onIt = Selector.parse("host=" + machine.host());
+    for (int attempt = 0; attempt < 3; attempt++) {
+      try (Lease trial = pool.acquire(arch, onIt, patience)) {
+        try {
+          machine.daemon().build(arch, Duration.ofMillis(100));
+          trial.recordSuccess();
+          return true;
+        } catch (SimulatedBuildKitd.BuildFailedException e) {
+          trial.recordFailure(e);
+        }
+      } catch (NoBackendAvailableException e) {
+        return false;
+      }
+    }
+    return false;
   }
 
   /** Queues a wave's builds at a steady pace, as commits land, while the story goes on. */

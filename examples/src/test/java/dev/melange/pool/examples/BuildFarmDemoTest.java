@@ -13,6 +13,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -29,19 +30,23 @@ class BuildFarmDemoTest {
     String yaml = Files.readString(Path.of("backends.yaml"));
     Matcher port = Pattern.compile("tcp://127\\.0\\.0\\.1:\\d+").matcher(yaml);
     StringBuilder moved = new StringBuilder();
-    while (port.find()) {
-      port.appendReplacement(moved, "tcp://127.0.0.1:" + freePort());
+    // Each socket stays open until every port is chosen: a port closed at once may come again.
+    List<ServerSocket> held = new ArrayList<>();
+    try {
+      while (port.find()) {
+        ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        held.add(socket);
+        port.appendReplacement(moved, "tcp://127.0.0.1:" + socket.getLocalPort());
+      }
+    } finally {
+      for (ServerSocket socket : held) {
+        socket.close();
+      }
     }
     port.appendTail(moved);
     Path file = dir.resolve("backends.yaml");
     Files.writeString(file, moved);
     return file;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
   }
 
   @Test
@@ -120,6 +125,12 @@ class BuildFarmDemoTest {
         .contains("KILL", "DRAIN", "START", "WAVE 3")
         .contains("Summary", "p99 wait", "affinity:", "Events, in order")
         .contains("Every build accounted for: ");
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
   }
 
   @Test
