@@ -39,6 +39,11 @@ public final class DisplayText {
         || (c >= '\u2066' && c <= '\u2069');
   }
 
+  /** Whether the code point {@code c} is a control character in the sense above. */
+  public static boolean isControl(int c) {
+    return c <= Character.MAX_VALUE && isControl((char) c);
+  }
+
   /** The index of the first control character in {@code text}, or -1 when there is none. */
   public static int firstControl(String text) {
     for (int i = 0; i < text.length(); i++) {
@@ -88,6 +93,9 @@ public final class DisplayText {
     StringBuilder out = new StringBuilder(Math.min(text.length(), max) + 16);
     for (int i = 0; i < text.length(); i++) {
       if (out.length() >= max) {
+        if (Character.isHighSurrogate(out.charAt(out.length() - 1))) {
+          out.setLength(out.length() - 1); // never half a pair
+        }
         return out.append("... (").append(text.length()).append(" characters)").toString();
       }
       char c = text.charAt(i);

@@ -1,6 +1,7 @@
 package dev.melange.pool.core;
 
 import dev.melange.pool.HealthCheck;
+import dev.melange.pool.internal.DisplayText;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -301,7 +302,7 @@ final class HealthCheckReader {
 
   private @Nullable String path(Node node, String at) {
     String path = values.text(node, at);
-    if (path != null && path.chars().anyMatch(c -> YamlValueReader.isControl((char) c))) {
+    if (path != null && DisplayText.firstControl(path) >= 0) {
       problems.add(
           node,
           at,

@@ -1,6 +1,7 @@
 package dev.melange.pool.core;
 
 import dev.melange.pool.Tls;
+import dev.melange.pool.internal.DisplayText;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -150,6 +151,6 @@ final class TlsReader {
   private static final int MAX_SHOWN_PATH = 512;
 
   private static boolean hasControl(String text) {
-    return text.chars().anyMatch(c -> YamlValueReader.isControl((char) c));
+    return DisplayText.firstControl(text) >= 0;
   }
 }

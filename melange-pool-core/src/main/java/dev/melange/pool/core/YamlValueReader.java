@@ -1,5 +1,6 @@
 package dev.melange.pool.core;
 
+import dev.melange.pool.internal.DisplayText;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -311,62 +312,17 @@ final class YamlValueReader {
   }
 
   /**
-   * Text fit for a message, which may end up in a log or a terminal: control characters (C0, DEL,
-   * C1, the bidi controls, the line and paragraph separators), lone surrogates, backslashes and
-   * double quotes escaped as in a Java string literal ({@code \n}, {@code \u001b}), and cut after
-   * {@link #MAX_SHOWN_LENGTH} characters, since a key or a value may be megabytes long. The same
-   * characters as {@code Backend} refuses, shown the same way.
+   * Text fit for a message, which may end up in a log or a terminal: as {@link DisplayText#shown}
+   * shows it (control characters escaped, as {@code Backend} refuses them), cut after {@link
+   * #MAX_SHOWN_LENGTH} characters, since a key or a value may be megabytes long.
    */
   static String shown(String text) {
-    return shown(text, MAX_SHOWN_LENGTH);
+    return DisplayText.shown(text, MAX_SHOWN_LENGTH);
   }
 
   /** {@link #shown(String)}, cut after {@code max} characters. */
   static String shown(String text, int max) {
-    StringBuilder out = new StringBuilder(Math.min(text.length(), max) + 8);
-    for (int i = 0; i < text.length(); i++) {
-      if (out.length() >= max) {
-        return out.append("...").toString();
-      }
-      char c = text.charAt(i);
-      switch (c) {
-        case '\n' -> out.append("\\n");
-        case '\r' -> out.append("\\r");
-        case '\t' -> out.append("\\t");
-        case '\\' -> out.append("\\\\");
-        case '"' -> out.append("\\\"");
-        default -> {
-          if (isControl(c) || isLoneSurrogate(text, i)) {
-            out.append(String.format("\\u%04x", (int) c));
-          } else {
-            out.append(c);
-          }
-        }
-      }
-    }
-    return out.toString();
-  }
-
-  /** A control character as {@code Backend} refuses them (see {@link #shown}). */
-  static boolean isControl(char c) {
-    return c < 0x20
-        || (c >= 0x7F && c <= 0x9F)
-        || c == '\u061C'
-        || c == '\u200E'
-        || c == '\u200F'
-        || (c >= '\u2028' && c <= '\u202E')
-        || (c >= '\u2066' && c <= '\u2069');
-  }
-
-  private static boolean isLoneSurrogate(String text, int i) {
-    char c = text.charAt(i);
-    if (Character.isHighSurrogate(c)) {
-      return i + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(i + 1));
-    }
-    if (Character.isLowSurrogate(c)) {
-      return i == 0 || !Character.isHighSurrogate(text.charAt(i - 1));
-    }
-    return false;
+    return DisplayText.shown(text, max);
   }
 
   private static String stripLeadingZeros(String digits) {

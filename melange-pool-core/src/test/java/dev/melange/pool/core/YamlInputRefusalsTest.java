@@ -123,7 +123,7 @@ class YamlInputRefusalsTest {
         .containsExactly(
             "backends.yaml:5:7: backends[0].labels."
                 + "k".repeat(60)
-                + "...: label key must be at most 128 characters, was 129: \""
+                + "... (129 characters): label key must be at most 128 characters, was 129: \""
                 + longKey
                 + "\"",
             "backends.yaml:6:13: backends[0].labels.tier: label value of \"tier\" must be at most 256"

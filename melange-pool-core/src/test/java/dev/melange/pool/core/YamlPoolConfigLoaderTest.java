@@ -811,12 +811,16 @@ class YamlPoolConfigLoaderTest {
         .containsExactly(
             "backends.yaml:4:24: affinity.loadFactor: must be finite, was "
                 + digits.substring(0, 60)
-                + "...");
+                + "... ("
+                + digits.length()
+                + " characters)");
     assertThat(hex)
         .containsExactly(
             "backends.yaml:4:24: affinity.loadFactor: must be finite, was 0x"
                 + digits.substring(0, 58)
-                + "...");
+                + "... ("
+                + (digits.length() + 2)
+                + " characters)");
   }
 
   @Test

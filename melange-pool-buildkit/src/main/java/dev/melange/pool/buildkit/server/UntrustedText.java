@@ -1,5 +1,6 @@
 package dev.melange.pool.buildkit.server;
 
+import dev.melange.pool.internal.DisplayText;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -28,9 +29,9 @@ public final class UntrustedText {
   }
 
   /**
-   * The text with its unsafe characters escaped, cut after {@code limit} characters (code points)
-   * with a note of how many more there were: {@code aaa... (59900 more characters)}. Null is {@code
-   * null}.
+   * The text with its unsafe characters escaped (as {@code DisplayText} does it for the whole
+   * project), cut after {@code limit} characters with a note of its length: {@code aaa... (60000
+   * characters)}. Null is {@code null}.
    *
    * @throws IllegalArgumentException when {@code limit} is negative
    */
@@ -38,49 +39,12 @@ public final class UntrustedText {
     if (limit < 0) {
       throw new IllegalArgumentException("limit must be >= 0, was " + limit);
     }
-    if (text == null) {
-      return "null";
-    }
-    StringBuilder out = new StringBuilder(Math.min(text.length(), limit) + 16);
-    int kept = 0;
-    int i = 0;
-    while (i < text.length() && kept < limit) {
-      int c = Character.codePointAt(text, i);
-      i += Character.charCount(c);
-      kept++;
-      appendEscaped(out, c);
-    }
-    if (i < text.length()) {
-      long more = text.toString().codePoints().skip(kept).count();
-      out.append("... (").append(more).append(more == 1 ? " more character)" : " more characters)");
-    }
-    return out.toString();
+    return DisplayText.shownUnquoted(String.valueOf(text), limit);
   }
 
-  /** Whether {@code c} would be escaped: a control, bidi or separator character. */
+  /** Whether the code point {@code c} would be escaped: a control, bidi or separator character. */
   public static boolean isUnsafe(int c) {
-    return c < 0x20
-        || (c >= 0x7f && c <= 0x9f)
-        || c == 0x061c
-        || c == 0x200e
-        || c == 0x200f
-        || (c >= 0x202a && c <= 0x202e)
-        || (c >= 0x2066 && c <= 0x2069)
-        || c == 0x2028
-        || c == 0x2029
+    return DisplayText.isControl(c)
         || (c >= Character.MIN_SURROGATE && c <= Character.MAX_SURROGATE);
-  }
-
-  private static void appendEscaped(StringBuilder out, int c) {
-    if (!isUnsafe(c)) {
-      out.appendCodePoint(c);
-      return;
-    }
-    switch (c) {
-      case '\n' -> out.append("\\n");
-      case '\r' -> out.append("\\r");
-      case '\t' -> out.append("\\t");
-      default -> out.append(String.format("\\u%04x", c));
-    }
   }
 }

@@ -138,7 +138,7 @@ class HostileServerTest {
           .startsWith(
               "Error: removing backend: unexpected status 409: conflict\\u001b[2J\\nremoved backend"
                   + " tcp://x:1!!!")
-          .endsWith(" more characters)\n");
+          .endsWith(" characters)\n");
       assertThat(run.err().lines()).hasSize(1);
       assertThat(run.err().length()).isLessThan(500);
     }

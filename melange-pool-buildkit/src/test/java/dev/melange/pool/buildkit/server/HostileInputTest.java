@@ -64,7 +64,7 @@ class HostileInputTest {
         assertThat(reply.status()).isEqualTo(404);
         assertThat(reply.body())
             .startsWith("no backend matches \"")
-            .contains("more characters)")
+            .contains(" characters)")
             .endsWith("\n");
         assertThat(reply.body().length()).isLessThan(300);
       }
