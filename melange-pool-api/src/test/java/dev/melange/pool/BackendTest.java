@@ -288,6 +288,31 @@ class BackendTest {
   }
 
   @Test
+  void invisibleCharactersAndLoneSurrogatesAreRefusedToo() {
+    // They make "tier=standard\u200b" look like "tier=standard", which no selector then matches.
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> Backend.of(ADDR, "x86_64\u200b"))
+        .withMessage("arch must not contain control characters, was \"x86_64\\u200b\"");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> Backend.of(ADDR, "x86\ud800_64"))
+        .withMessage("arch must not contain control characters, was \"x86\\ud800_64\"");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> Backend.of(ADDR, "x86_64").withLabels(Map.of("\ufefftier", "standard")))
+        .withMessage("label key must not contain control characters, was \"\\ufefftier\"");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> Backend.of(ADDR, "x86_64").withLabels(Map.of("tier", "standard\u2060")))
+        .withMessage(
+            "label value of \"tier\" must not contain control characters, was \"standard\\u2060\"");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> Backend.of("tcp://a\u200b:1234", "x86_64"))
+        .withMessageContaining("control characters");
+    // Letters beyond the BMP are text, not controls.
+    assertThat(
+            Backend.of(ADDR, "x86_64").withLabels(Map.of("team", "\ud83d\ude80 rocket")).labels())
+        .containsEntry("team", "\ud83d\ude80 rocket");
+  }
+
+  @Test
   void anArchLongerThanTheLimitIsRefused() {
     assertThat(Backend.of(ADDR, "a".repeat(Backend.MAX_ARCH_LENGTH)).arch()).hasSize(64);
     assertThatIllegalArgumentException()

@@ -9,14 +9,15 @@ import dev.melange.pool.Backend;
  * 60 KB value buries everything else. Ordinary text (printable, short) is shown exactly as given,
  * so messages about it read as before.
  *
- * <p>Refused as control characters, wherever the API refuses them: C0 ({@code U+0000}–{@code
- * U+001F}, NUL, newline and ESC among them), DEL, C1 ({@code U+0080}–{@code U+009F}), the bidi
- * controls ({@code U+061C}, {@code U+200E}, {@code U+200F}, {@code U+202A}–{@code U+202E}, {@code
- * U+2066}–{@code U+2069}) and the Unicode line and paragraph separators ({@code U+2028}, {@code
- * U+2029}), which some log viewers break lines at.
+ * <p>Refused as control characters, wherever the API refuses them, and escaped wherever it shows
+ * text: every code point of the Unicode categories Cc (C0 such as NUL, newline and ESC; DEL; C1),
+ * Cf (format characters: the bidi controls {@code U+061C}, {@code U+200E}, {@code U+200F}, {@code
+ * U+202A}–{@code U+202E}, {@code U+2066}–{@code U+2069}, and the invisible ones such as the zero
+ * width space {@code U+200B}, the word joiner {@code U+2060} and the byte order mark {@code
+ * U+FEFF}, which make {@code tier=standard\u200b} look like {@code tier=standard}), Zl and Zp (the
+ * line and paragraph separators, which some log viewers break lines at), and lone surrogates.
  *
- * <p>Not part of the API: the module does not export this package (it is public for the API's and
- * the SPI's packages to share it).
+ * <p>Not part of the API: the module exports this package only to melange-pool's own modules.
  */
 public final class DisplayText {
 
@@ -28,28 +29,30 @@ public final class DisplayText {
 
   private DisplayText() {}
 
-  /** Whether {@code c} is a control character in the sense above. */
-  public static boolean isControl(char c) {
-    return c < 0x20
-        || (c >= 0x7F && c <= 0x9F)
-        || c == '\u061C'
-        || c == '\u200E'
-        || c == '\u200F'
-        || (c >= '\u2028' && c <= '\u202E')
-        || (c >= '\u2066' && c <= '\u2069');
-  }
-
-  /** Whether the code point {@code c} is a control character in the sense above. */
+  /**
+   * Whether the code point {@code c} is a control character in the sense above (a lone surrogate,
+   * met as a code point of its own, is one).
+   */
   public static boolean isControl(int c) {
-    return c <= Character.MAX_VALUE && isControl((char) c);
+    return switch (Character.getType(c)) {
+      case Character.CONTROL,
+          Character.FORMAT,
+          Character.LINE_SEPARATOR,
+          Character.PARAGRAPH_SEPARATOR,
+          Character.SURROGATE ->
+          true;
+      default -> false;
+    };
   }
 
   /** The index of the first control character in {@code text}, or -1 when there is none. */
   public static int firstControl(String text) {
-    for (int i = 0; i < text.length(); i++) {
-      if (isControl(text.charAt(i))) {
+    for (int i = 0; i < text.length(); ) {
+      int c = text.codePointAt(i);
+      if (isControl(c)) {
         return i;
       }
+      i += Character.charCount(c);
     }
     return -1;
   }
@@ -83,7 +86,7 @@ public final class DisplayText {
    * {@code max} characters. Text without control characters that fits comes back as it is.
    */
   public static String shownUnquoted(String text, int max) {
-    if (text.length() <= max && firstControl(text) < 0 && !hasLoneSurrogate(text)) {
+    if (text.length() <= max && firstControl(text) < 0) {
       return text;
     }
     return shown(text, max, false);
@@ -91,14 +94,12 @@ public final class DisplayText {
 
   private static String shown(String text, int max, boolean quotesEscaped) {
     StringBuilder out = new StringBuilder(Math.min(text.length(), max) + 16);
-    for (int i = 0; i < text.length(); i++) {
+    for (int i = 0; i < text.length(); ) {
       if (out.length() >= max) {
-        if (Character.isHighSurrogate(out.charAt(out.length() - 1))) {
-          out.setLength(out.length() - 1); // never half a pair
-        }
         return out.append("... (").append(text.length()).append(" characters)").toString();
       }
-      char c = text.charAt(i);
+      int c = text.codePointAt(i);
+      i += Character.charCount(c);
       switch (c) {
         case '\n' -> out.append("\\n");
         case '\r' -> out.append("\\r");
@@ -108,10 +109,15 @@ public final class DisplayText {
         case '\\' -> out.append(quotesEscaped ? "\\\\" : "\\");
         case '"' -> out.append(quotesEscaped ? "\\\"" : "\"");
         default -> {
-          if (isControl(c) || isLoneSurrogate(text, i)) {
-            out.append(String.format("\\u%04x", (int) c));
+          if (!isControl(c)) {
+            out.appendCodePoint(c);
+          } else if (Character.isBmpCodePoint(c)) {
+            out.append(String.format("\\u%04x", c));
           } else {
-            out.append(c);
+            out.append(
+                String.format(
+                    "\\u%04x\\u%04x",
+                    (int) Character.highSurrogate(c), (int) Character.lowSurrogate(c)));
           }
         }
       }
@@ -122,25 +128,5 @@ public final class DisplayText {
   /** {@link #shown} in double quotes. */
   public static String quoted(String text) {
     return '"' + shown(text) + '"';
-  }
-
-  private static boolean hasLoneSurrogate(String text) {
-    for (int i = 0; i < text.length(); i++) {
-      if (isLoneSurrogate(text, i)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static boolean isLoneSurrogate(String text, int i) {
-    char c = text.charAt(i);
-    if (Character.isHighSurrogate(c)) {
-      return i + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(i + 1));
-    }
-    if (Character.isLowSurrogate(c)) {
-      return i == 0 || !Character.isHighSurrogate(text.charAt(i - 1));
-    }
-    return false;
   }
 }
