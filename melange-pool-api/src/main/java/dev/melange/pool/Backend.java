@@ -153,22 +153,25 @@ public record Backend(
 
   /**
    * The canonical form of an address, the one a {@code Backend} holds: checked as the constructor
-   * checks it, with its scheme, and the host of a network address ({@code tcp}, {@code http},
-   * {@code https}, {@code ssh}, a bare {@code host:port}), in lower case; the rest (a port, a unix
-   * socket's path, a container's name) as written. Two addresses name the same backend exactly when
-   * their canonical forms are equal, so {@code tcp://x1:1234} and {@code TCP://X1:1234} cannot both
-   * be in a pool, and the pool finds a backend by either ({@link BackendPool#remove}, the builder's
-   * per-backend settings).
+   * checks it, and written one way for one daemon: the scheme, and the host of a network address
+   * ({@code tcp}, {@code http}, {@code https}, {@code ssh}), in lower case; a bare {@code
+   * host:port} as {@code tcp://host:port}; an IPv6 address as RFC 5952 writes it ({@code [::1]}),
+   * an IPv4-mapped one as its IPv4 address; no default port ({@code http://h} for {@code
+   * http://h:80}, likewise 443 for https and 22 for ssh); a unix socket's path without {@code //},
+   * {@code /./} or {@code dir/..}; the rest (a port, a path's letters, a container's name) as
+   * written. Two addresses name the same backend exactly when their canonical forms are equal, so
+   * {@code tcp://x1:1234}, {@code TCP://X1:1234} and {@code x1:1234} cannot both be in a pool, and
+   * the pool finds a backend by any of them ({@link BackendPool#remove}, the builder's per-backend
+   * settings).
    *
-   * <p>The forms: {@code host:port} (read as tcp, as melange-server does); {@code
-   * tcp://host[:port]} (without a port, one must come from elsewhere, such as a health check's
-   * {@code port}); {@code unix:///absolute/path}; {@code http://} and {@code
-   * https://[user@]host[:port][/path]}; BuildKit's connection helpers {@code
-   * docker-container://name}, {@code podman-container://name}, {@code nerdctl-container://name},
-   * {@code kube-pod://name} (each with an optional {@code ?key=value&...}) and {@code
-   * ssh://[user@]host[:port][/socket]}. A host is a DNS name (letters, digits, {@code -} and {@code
-   * _}), an IPv4 address, or an IPv6 address in brackets ({@code [::1]:1234}); a port is 1 to
-   * 65535.
+   * <p>The forms: {@code host:port} (tcp, as melange-server reads it); {@code tcp://host[:port]}
+   * (without a port, one must come from elsewhere, such as a health check's {@code port}); {@code
+   * unix:///absolute/path}; {@code http://} and {@code https://[user@]host[:port][/path]};
+   * BuildKit's connection helpers {@code docker-container://name}, {@code podman-container://name},
+   * {@code nerdctl-container://name}, {@code kube-pod://name} (each with an optional {@code
+   * ?key=value&...}) and {@code ssh://[user@]host[:port][/socket]}. A host is a DNS name (letters,
+   * digits, {@code -} and {@code _}), an IPv4 address, or an IPv6 address in brackets ({@code
+   * [::1]:1234}); a port is 1 to 65535.
    *
    * @throws IllegalArgumentException {@code addr "<addr>": <problem>} for an address of another
    *     form (an unknown scheme, no host, a port out of range, a relative unix path, white space in

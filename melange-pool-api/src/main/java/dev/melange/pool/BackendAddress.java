@@ -1,14 +1,18 @@
 package dev.melange.pool;
 
 import dev.melange.pool.internal.DisplayText;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 
 /**
- * Checks a backend's address and puts it in canonical form: the scheme, and the host of the schemes
- * that name a network host, in lower case; everything else as written. Two addresses name the same
- * backend exactly when their canonical forms are equal, so {@code tcp://x1:1234} and {@code
- * TCP://X1:1234} cannot both be in one pool.
+ * Checks a backend's address and puts it in canonical form ({@link Backend#canonicalAddr} says
+ * which): one spelling per daemon, so that {@code tcp://x1:1234}, {@code TCP://X1:1234} and {@code
+ * x1:1234} cannot all be in one pool.
  *
  * <p>The forms, those of melange-server and BuildKit ({@code buildctl --addr}) and of the {@code
  * tcp} and {@code http} health checks:
@@ -84,7 +88,7 @@ final class BackendAddress {
       if (addr.indexOf('/') >= 0) {
         throw bad("no scheme (" + EXPECTED + ")");
       }
-      return hostAndPort(addr, true);
+      return "tcp://" + hostAndPort(addr, true); // what it means: one backend, however written
     }
     String scheme = addr.substring(0, separator).toLowerCase(Locale.ROOT);
     String rest = addr.substring(separator + 3);
@@ -97,7 +101,7 @@ final class BackendAddress {
         + switch (scheme) {
           case "tcp" -> hostAndPort(rest, false);
           case "unix" -> unixPath(rest);
-          case "http", "https", "ssh" -> url(rest, scheme);
+          case "http", "https", "ssh" -> withoutDefaultPort(url(rest, scheme), scheme);
           default -> helperTarget(rest, scheme);
         };
   }
@@ -115,12 +119,47 @@ final class BackendAddress {
     return canonical;
   }
 
-  /** {@code unix:///path}: an absolute path to a socket. */
+  /**
+   * {@code unix:///path}: an absolute path to a socket, canonical: {@code //}, {@code /./} and
+   * {@code dir/..} taken out as the kernel reads them (links are not followed: the file need not
+   * exist yet).
+   */
   private String unixPath(String path) {
     if (!path.startsWith("/") || path.length() < 2) {
       throw bad("a unix socket needs an absolute path (unix:///path)");
     }
-    return path;
+    Deque<String> names = new ArrayDeque<>();
+    for (String name : path.split("/")) {
+      if (name.equals("..")) {
+        names.pollLast();
+      } else if (!name.isEmpty() && !name.equals(".")) {
+        names.addLast(name);
+      }
+    }
+    if (names.isEmpty()) {
+      throw bad("a unix socket needs a path to a file, not /");
+    }
+    return "/" + String.join("/", names);
+  }
+
+  /**
+   * An http(s) or ssh address without the scheme's default port: {@code http://h:80} is {@code
+   * http://h}.
+   */
+  private static String withoutDefaultPort(String canonicalRest, String scheme) {
+    String port =
+        switch (scheme) {
+          case "http" -> ":80";
+          case "https" -> ":443";
+          default -> ":22";
+        };
+    int end = indexOfAny(canonicalRest, "/?#");
+    String authority = end < 0 ? canonicalRest : canonicalRest.substring(0, end);
+    if (authority.endsWith(port)) {
+      return authority.substring(0, authority.length() - port.length())
+          + canonicalRest.substring(authority.length());
+    }
+    return canonicalRest;
   }
 
   /** {@code [user@]host[:port][/path or ?query]} of http, https and ssh. */
@@ -194,15 +233,7 @@ final class BackendAddress {
       if (!isIpv6(host)) {
         throw bad("[" + DisplayText.shown(host) + "] is not an IPv6 address");
       }
-      int percent = host.indexOf('%');
-      host =
-          percent < 0
-              ? "[" + host.toLowerCase(Locale.ROOT) + "]"
-              // An interface's name, after %, is case-sensitive.
-              : "["
-                  + host.substring(0, percent).toLowerCase(Locale.ROOT)
-                  + host.substring(percent)
-                  + "]";
+      host = canonicalIpv6(host);
     } else {
       int colon = authority.lastIndexOf(':');
       if (colon >= 0 && authority.indexOf(':') != colon) {
@@ -229,6 +260,63 @@ final class BackendAddress {
       throw bad("port must be from 1 to 65535, was \"" + DisplayText.shown(port) + "\"");
     }
     return host + ":" + port;
+  }
+
+  /**
+   * An IPv6 address as RFC 5952 writes it ({@code [::1]} for {@code [0:0:0:0:0:0:0:1]} or {@code
+   * [::0001]}), or, for an IPv4-mapped one ({@code [::ffff:127.0.0.1]}), its IPv4 address without
+   * brackets: one spelling per address. A zone ({@code %eth0}) is kept as written.
+   *
+   * @param text an address {@link #isIpv6} accepts, without brackets
+   */
+  private static String canonicalIpv6(String text) {
+    int percent = text.indexOf('%');
+    String zone = percent < 0 ? "" : text.substring(percent);
+    InetAddress parsed;
+    try {
+      // A literal: parsed, never looked up.
+      parsed = InetAddress.getByName(percent < 0 ? text : text.substring(0, percent));
+    } catch (UnknownHostException cannotHappen) {
+      throw new IllegalStateException("an IPv6 literal that the JDK does not parse: " + text);
+    }
+    if (parsed instanceof Inet4Address && zone.isEmpty()) {
+      return parsed.getHostAddress();
+    }
+    if (parsed instanceof Inet4Address) {
+      return "[::ffff:" + parsed.getHostAddress() + zone + "]";
+    }
+    byte[] bytes = parsed.getAddress();
+    int[] groups = new int[8];
+    for (int i = 0; i < 8; i++) {
+      groups[i] = (bytes[2 * i] & 0xff) << 8 | (bytes[2 * i + 1] & 0xff);
+    }
+    // The longest run of two or more zero groups (the first of equals) becomes "::".
+    int bestStart = -1;
+    int bestLength = 1;
+    for (int i = 0; i < 8; ) {
+      int j = i;
+      while (j < 8 && groups[j] == 0) {
+        j++;
+      }
+      if (j - i > bestLength) {
+        bestStart = i;
+        bestLength = j - i;
+      }
+      i = j == i ? i + 1 : j;
+    }
+    StringBuilder out = new StringBuilder("[");
+    for (int i = 0; i < 8; i++) {
+      if (i == bestStart) {
+        out.append("::");
+        i += bestLength - 1;
+        continue;
+      }
+      if (out.length() > 1 && out.charAt(out.length() - 1) != ':') {
+        out.append(':');
+      }
+      out.append(Integer.toHexString(groups[i]));
+    }
+    return out.append(zone).append(']').toString();
   }
 
   private static boolean hasPort(String authority) {

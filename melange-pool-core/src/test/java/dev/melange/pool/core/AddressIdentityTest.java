@@ -33,6 +33,39 @@ class AddressIdentityTest {
         .hasMessage("backend already exists: tcp://x1:1234");
   }
 
+  /**
+   * Spellings that are one daemon beyond case (found by the outside review): a bare host:port is
+   * tcp, IPv6 has one written form (and an IPv4-mapped address is the IPv4 one), a scheme's default
+   * port is the port, and a unix path is the path the kernel reads.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource(
+      delimiter = '|',
+      value = {
+        "victim:1234 | tcp://victim:1234 | tcp://victim:1234",
+        "tcp://[0:0:0:0:0:0:0:1]:1234 | tcp://[::1]:1234 | tcp://[::1]:1234",
+        "tcp://[::0001]:1234 | tcp://[::1]:1234 | tcp://[::1]:1234",
+        "tcp://[2001:DB8:0:0:1:0:0:1]:1 | tcp://[2001:db8::1:0:0:1]:1 | tcp://[2001:db8::1:0:0:1]:1",
+        "tcp://[::ffff:127.0.0.1]:1234 | tcp://127.0.0.1:1234 | tcp://127.0.0.1:1234",
+        "[::ffff:7f00:1]:1234 | 127.0.0.1:1234 | tcp://127.0.0.1:1234",
+        "http://victim:80 | http://victim | http://victim",
+        "https://victim:443/x | https://victim/x | https://victim/x",
+        "ssh://u@h:22 | ssh://u@h | ssh://u@h",
+        "unix:///run//b.sock | unix:///run/./b.sock | unix:///run/b.sock",
+        "unix:///run/x/../b.sock | unix:///run/b.sock | unix:///run/b.sock"
+      })
+  void oneDaemonHasOneAddressHoweverItIsWritten(String one, String other, String canonical) {
+    assertThat(Backend.canonicalAddr(one)).isEqualTo(canonical);
+    assertThat(Backend.canonicalAddr(other)).isEqualTo(canonical);
+    BackendPool.Builder builder =
+        BackendPool.builder()
+            .backend(Backend.of(one, "x86_64"))
+            .backend(Backend.of(other, "aarch64"));
+    assertThatThrownBy(builder::build)
+        .isInstanceOf(DuplicateBackendException.class)
+        .hasMessage("backend already exists: " + canonical);
+  }
+
   @Test
   void addRefusesAnotherSpellingOfABackendInThePool() {
     try (BackendPool pool =
