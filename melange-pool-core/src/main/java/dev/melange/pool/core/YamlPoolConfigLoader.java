@@ -1,10 +1,10 @@
 package dev.melange.pool.core;
 
 import dev.melange.pool.PoolConfigException;
-import java.io.FilterReader;
 import java.io.IOException;
-import java.io.Reader;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -37,8 +37,8 @@ import org.snakeyaml.engine.v2.schema.CoreSchema;
  */
 final class YamlPoolConfigLoader {
 
-  /** 4 MiB of text: a pool of thousands of backends fits; anything larger is a mistake or worse. */
-  static final int MAX_CODE_POINTS = 4 * 1024 * 1024;
+  /** 4 MiB: a pool of thousands of backends fits; anything larger is a mistake or worse. */
+  static final int MAX_BYTES = 4 * 1024 * 1024;
 
   /**
    * Aliases of mappings and sequences allowed in one file. Anchors have a use here (labels shared
@@ -64,15 +64,14 @@ final class YamlPoolConfigLoader {
    * @throws PoolConfigException on any problem with the file, with every problem found
    */
   static PoolSettings load(Path path, Collection<String> probeTypes) {
-    // Before reading: a change made while the file is read is then a change to the watch.
-    Object stamp = ConfigWatch.stamp(path);
-    Optional<Node> root = compose(path);
+    ConfigFileRead.Content content = read(path);
+    Optional<Node> root = compose(path.toString(), content.bytes());
     List<String> types = new ArrayList<>(HealthService.knownTypes());
     probeTypes.stream().filter(type -> !types.contains(type)).sorted().forEach(types::add);
     PoolSettings settings =
         new PoolSettingsReader(path.toString(), types)
             .read(root.orElse(null))
-            .withSource(path, stamp);
+            .withSource(path, content.stamp());
     try {
       return settings.withEnvironment();
     } catch (IllegalArgumentException e) {
@@ -82,30 +81,60 @@ final class YamlPoolConfigLoader {
   }
 
   /**
-   * The document's root node, empty for an empty file.
+   * The file's bytes, and its stamp for the watch taken just before they were read (so a change
+   * made while the file is read is a change to the watch), within a deadline ({@link
+   * ConfigFileRead}).
    *
-   * @throws PoolConfigException when the file cannot be read or is not well-formed YAML
+   * @throws PoolConfigException when the file cannot be read, is not a regular file, is larger than
+   *     {@link #MAX_BYTES}, or does not answer in time
    */
-  private static Optional<Node> compose(Path path) {
+  private static ConfigFileRead.Content read(Path path) {
     String file = path.toString();
     if (Files.isDirectory(path)) {
       throw fileProblem(file, "cannot read: is a directory", null);
     }
     if (Files.exists(path) && !Files.isRegularFile(path)) {
-      // A FIFO (or a device) would block the reader until a writer comes, or never end.
+      // A FIFO (or a device) would block the reader until a writer comes, or never end. (One
+      // swapped in after this look blocks the reading thread only, until the deadline.)
       throw fileProblem(file, "cannot read: not a regular file (a pipe or a device?)", null);
     }
-    // Strict UTF-8: a malformed byte is an error, not a silent replacement character.
-    try (Reader reader = new LimitedReader(Files.newBufferedReader(path, StandardCharsets.UTF_8))) {
-      return new Compose(settings(file)).composeReader(reader);
+    ConfigFileRead.Content content;
+    try {
+      content = ConfigFileRead.read(path, MAX_BYTES);
     } catch (NoSuchFileException e) {
       throw fileProblem(file, "cannot read: no such file", e);
-    } catch (TooLargeException e) {
-      throw fileProblem(file, "cannot read: larger than the 4 MiB limit", e);
     } catch (AccessDeniedException e) {
       throw fileProblem(file, "cannot read: permission denied", e);
     } catch (IOException e) {
       throw fileProblem(file, "cannot read: " + e.getMessage(), e);
+    }
+    if (content.bytes().length > MAX_BYTES) {
+      throw fileProblem(file, "cannot read: larger than the 4 MiB limit", null);
+    }
+    return content;
+  }
+
+  /**
+   * The document's root node, empty for an empty file.
+   *
+   * @throws PoolConfigException when the bytes are not UTF-8 or not well-formed YAML
+   */
+  private static Optional<Node> compose(String file, byte[] bytes) {
+    String text;
+    try {
+      // Strict UTF-8: a malformed byte is an error, not a silent replacement character.
+      text =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(bytes))
+              .toString();
+    } catch (CharacterCodingException e) {
+      throw fileProblem(file, "cannot read: not valid UTF-8", e);
+    }
+    try {
+      return new Compose(settings(file)).composeString(text);
     } catch (MarkedYamlEngineException e) {
       throw syntaxError(file, e);
     } catch (YamlEngineException e) {
@@ -127,7 +156,7 @@ final class YamlPoolConfigLoader {
         .setLabel(label)
         .setSchema(new CoreSchema())
         .setUseMarks(true)
-        .setCodePointLimit(MAX_CODE_POINTS)
+        .setCodePointLimit(MAX_BYTES)
         .setMaxAliasesForCollections(MAX_COLLECTION_ALIASES)
         .setAllowRecursiveKeys(false)
         .build();
@@ -154,9 +183,6 @@ final class YamlPoolConfigLoader {
   private static PoolConfigException engineError(String file, YamlEngineException e) {
     String message = String.valueOf(e.getMessage());
     Throwable cause = e.getCause();
-    if (cause instanceof TooLargeException) {
-      return fileProblem(file, "cannot read: larger than the 4 MiB limit", e);
-    }
     if (cause instanceof CharacterCodingException) {
       return fileProblem(file, "cannot read: not valid UTF-8", e);
     }
@@ -188,43 +214,6 @@ final class YamlPoolConfigLoader {
       return fileProblem(file, "cannot read: larger than the 4 MiB limit", e);
     }
     return fileProblem(file, "invalid YAML: " + message, e);
-  }
-
-  /**
-   * Stops reading past {@link #MAX_CODE_POINTS} characters. The engine's own code point limit is
-   * only checked between tokens, so on its own it lets a single endless comment or scalar through,
-   * and the scanner is slow on those; this cuts such a file off as soon as it is too large.
-   */
-  private static final class LimitedReader extends FilterReader {
-    private long read;
-
-    LimitedReader(Reader in) {
-      super(in);
-    }
-
-    @Override
-    public int read(char[] buffer, int offset, int length) throws IOException {
-      int count = super.read(buffer, offset, length);
-      read += Math.max(count, 0);
-      if (read > MAX_CODE_POINTS) {
-        throw new TooLargeException();
-      }
-      return count;
-    }
-
-    @Override
-    public int read() throws IOException {
-      char[] one = new char[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0];
-    }
-  }
-
-  private static final class TooLargeException extends IOException {
-    private static final long serialVersionUID = 1L;
-
-    TooLargeException() {
-      super("larger than the limit");
-    }
   }
 
   private static PoolConfigException fileProblem(

@@ -547,7 +547,7 @@ class YamlPoolConfigLoaderTest {
   @Test
   void fileLargerThanTheLimitIsRefused() throws IOException {
     String line = "# a comment line, repeated until the file is too large\n";
-    String huge = ONE_BACKEND + line.repeat(YamlPoolConfigLoader.MAX_CODE_POINTS / line.length());
+    String huge = ONE_BACKEND + line.repeat(YamlPoolConfigLoader.MAX_BYTES / line.length());
 
     assertThat(problems(refused(huge)))
         .containsExactly("backends.yaml: cannot read: larger than the 4 MiB limit");
@@ -556,7 +556,7 @@ class YamlPoolConfigLoaderTest {
   @Test
   void singleEndlessTokenIsCutOffAtTheLimit() throws IOException {
     // The engine checks its own limit between tokens only, so this one needs the loader's.
-    String huge = ONE_BACKEND + "# " + "x".repeat(YamlPoolConfigLoader.MAX_CODE_POINTS) + "\n";
+    String huge = ONE_BACKEND + "# " + "x".repeat(YamlPoolConfigLoader.MAX_BYTES) + "\n";
 
     assertThat(problems(refused(huge)))
         .containsExactly("backends.yaml: cannot read: larger than the 4 MiB limit");
