@@ -86,6 +86,12 @@ public record HealthCheck(
    */
   public static final Duration MIN_TIMEOUT = Duration.ofMillis(10);
 
+  /**
+   * The longest interval and timeout, a day: a check that rare checks nothing, and durations near
+   * the largest a {@link Duration} holds overflowed the scheduler's arithmetic into a probe loop.
+   */
+  public static final Duration MAX_INTERVAL = Duration.ofDays(1);
+
   /** The default jitter: up to 20% of the interval. */
   public static final double DEFAULT_JITTER = 20;
 
@@ -101,8 +107,8 @@ public record HealthCheck(
    * Checks every setting.
    *
    * @throws IllegalArgumentException naming the setting and its value: among others {@code interval
-   *     must be >= 100ms, was <d>} and {@code timeout must be >= 10ms, was <d>}, and a type or path
-   *     with control characters
+   *     must be >= 100ms, was <d>}, {@code timeout must be >= 10ms, was <d>}, either above {@link
+   *     #MAX_INTERVAL}, and a type or path with control characters
    */
   public HealthCheck {
     Objects.requireNonNull(type, "type");
@@ -115,8 +121,10 @@ public record HealthCheck(
         "type must not contain control characters, was " + DisplayText.quoted(type));
     require(!interval.isNegative() && !interval.isZero(), "interval must be > 0, was " + interval);
     require(interval.compareTo(MIN_INTERVAL) >= 0, "interval must be >= 100ms, was " + interval);
+    require(interval.compareTo(MAX_INTERVAL) <= 0, "interval must be <= 24h, was " + interval);
     require(!timeout.isNegative() && !timeout.isZero(), "timeout must be > 0, was " + timeout);
     require(timeout.compareTo(MIN_TIMEOUT) >= 0, "timeout must be >= 10ms, was " + timeout);
+    require(timeout.compareTo(MAX_INTERVAL) <= 0, "timeout must be <= 24h, was " + timeout);
     require(
         jitter >= 0 && jitter <= 100, "jitter must be a percentage from 0 to 100, was " + jitter);
     jitter += 0.0; // -0.0 is 0: equal checks are one check

@@ -294,6 +294,15 @@ class HealthCheckTest {
         .withMessage("interval must be >= 100ms, was PT0.099S");
     assertThat(check.withInterval(HealthCheck.MIN_INTERVAL).interval())
         .isEqualTo(Duration.ofMillis(100));
+    // Near the largest Duration, interval plus jitter overflowed into a probe loop.
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> check.withInterval(Duration.ofHours(2_562_047)))
+        .withMessage("interval must be <= 24h, was PT2562047H");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> check.withTimeout(Duration.ofHours(25)))
+        .withMessage("timeout must be <= 24h, was PT25H");
+    assertThat(check.withInterval(HealthCheck.MAX_INTERVAL).interval())
+        .isEqualTo(Duration.ofDays(1));
   }
 
   @Test

@@ -332,7 +332,8 @@ final class HealthCheckReader {
 
   /**
    * A duration of at least {@code min} ({@link HealthCheck#MIN_INTERVAL}, {@link
-   * HealthCheck#MIN_TIMEOUT}); null when it is not, which is reported.
+   * HealthCheck#MIN_TIMEOUT}) and at most {@link HealthCheck#MAX_INTERVAL}; null when it is not,
+   * which is reported.
    */
   private @Nullable Duration boundedDuration(Node node, String path, Duration min) {
     Duration value = values.duration(node, path);
@@ -343,6 +344,16 @@ final class HealthCheckReader {
     if (value != null && value.compareTo(min) < 0) {
       problems.add(
           node, path, "must be >= " + GoDuration.format(min) + ", was " + GoDuration.format(value));
+      return null;
+    }
+    if (value != null && value.compareTo(HealthCheck.MAX_INTERVAL) > 0) {
+      problems.add(
+          node,
+          path,
+          "must be <= "
+              + GoDuration.format(HealthCheck.MAX_INTERVAL)
+              + ", was "
+              + GoDuration.format(value));
       return null;
     }
     return value;

@@ -258,6 +258,16 @@ class YamlInputRefusalsTest {
             "backends.yaml:4:28: backends[0].healthCheck.timeout: must be >= 10ms, was 9ms",
             "backends.yaml:6:13: healthCheck.interval: must be >= 100ms, was 1ns",
             "backends.yaml:7:12: healthCheck.timeout: must be >= 10ms, was 1ns");
+    assertThat(
+            problems(
+                """
+                backends:
+                  - {addr: tcp://a:1, arch: x86_64}
+                healthCheck: {interval: 2562047h, timeout: 25h}
+                """))
+        .containsExactly(
+            "backends.yaml:3:25: healthCheck.interval: must be <= 24h0m0s, was 2562047h0m0s",
+            "backends.yaml:3:44: healthCheck.timeout: must be <= 24h0m0s, was 25h0m0s");
   }
 
   @Test
