@@ -780,10 +780,11 @@ final class LocalBackendPool implements BackendPool {
           ? "out of rate-limit tokens"
           : "circuit-open";
     }
-    if (health == Health.UNHEALTHY) {
-      return "unhealthy"; // failing open, but held out (its circuit admits it: it was full)
+    if (slot.active() >= slot.limit()) {
+      return "at capacity"; // healthy, or unhealthy while the pool fails open to it: full
     }
-    return "at capacity";
+    // Room, and a circuit that admits: unhealthy, while a healthy candidate kept fail-open off.
+    return health == Health.UNHEALTHY ? "unhealthy" : "at capacity";
   }
 
   NoBackendAvailableException closedException() {

@@ -427,6 +427,28 @@ class Issue16CoreTest {
     }
   }
 
+  /** NO_CAPACITY while failing open: unhealthy backends that are full are held out by capacity. */
+  @Test
+  void noCapacityWhileFailingOpenSaysTheBackendsAreFull() throws Exception {
+    try (BackendPool pool = poolOf("a", "b").build()) {
+      pool.setHealth("*", dev.melange.pool.HealthOverride.UNHEALTHY);
+      List<Lease> leases = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        leases.add(pool.tryAcquire(ARCH, Selector.any()).orElseThrow()); // failing open
+      }
+      assertThat(noCapacityMessage(pool))
+          .isEqualTo(
+              "no available backend: all backends are at capacity or circuit-open"
+                  + " (arch x86_64, waited 1ms)");
+      pool.cordon("tcp://b:1");
+      assertThat(noCapacityMessage(pool))
+          .isEqualTo(
+              "no available backend: of 2 backends, 1 at capacity, 1 cordoned"
+                  + " (arch x86_64, waited 1ms)");
+      leases.forEach(Lease::close);
+    }
+  }
+
   /**
    * 3: an acquireAsync whose timeout ran out while the timer could not run its task (held busy
    * here, as a blocking file read once held it) gets no lease when a slot frees: its caller may
