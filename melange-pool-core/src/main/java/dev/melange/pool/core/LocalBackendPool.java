@@ -1314,6 +1314,12 @@ final class LocalBackendPool implements BackendPool {
         (slot, subscription) ->
             follow(slot, settings.healthCheckOf(slot.backend), subscription.orElse(null), true));
     for (Slot slot : reload.replaced) {
+      if (slot.adminState() == AdminState.CORDONED
+          || reloadDrains.get(slot) == AdminState.CORDONED) {
+        // Replaced (another arch): the same address, still held out by its operator.
+        cordonedWhenDropped.add(slot.backend.addr());
+      }
+      reloadDrains.remove(slot);
       // Retired before the topology without it is published, as remove() does.
       retire(slot);
       if (events.active() && !drains.containsKey(slot)) {

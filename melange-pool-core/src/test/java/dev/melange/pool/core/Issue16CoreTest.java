@@ -126,6 +126,17 @@ class Issue16CoreTest {
       assertThat(PoolStatus.of(pool, "tcp://a:1").adminState()).isEqualTo(AdminState.CORDONED);
       assertThat(pool.tryAcquire(ARCH, Selector.parse("name=a"))).isEmpty();
 
+      // Listed again with another arch (so replaced): still the operator's cordoned address.
+      pool.reload(
+          BackendPool.builder()
+              .acquireTimeout(Duration.ZERO)
+              .backend(new Backend("tcp://a:1", "aarch64", 2, Map.of("name", "a")))
+              .backend(backend("b")));
+      assertThat(PoolStatus.of(pool, "tcp://a:1").arch()).isEqualTo("aarch64");
+      assertThat(PoolStatus.of(pool, "tcp://a:1").adminState()).isEqualTo(AdminState.CORDONED);
+      pool.reload(poolOf("a", "b"));
+      assertThat(PoolStatus.of(pool, "tcp://a:1").adminState()).isEqualTo(AdminState.CORDONED);
+
       // An operator's uncordon ends it; dropped and listed again, it comes back ready.
       pool.uncordon("tcp://a:1");
       pool.reload(poolOf("b"));
