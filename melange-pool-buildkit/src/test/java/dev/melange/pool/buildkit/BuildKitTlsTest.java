@@ -2,11 +2,13 @@ package dev.melange.pool.buildkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.melange.pool.Backend;
 import dev.melange.pool.BackendPool;
 import dev.melange.pool.Health;
 import dev.melange.pool.HealthCheck;
+import dev.melange.pool.PoolConfigException;
 import dev.melange.pool.Tls;
 import dev.melange.pool.spi.HealthProbe;
 import java.io.IOException;
@@ -218,6 +220,28 @@ class BuildKitTlsTest {
         .withMessageStartingWith(
             "buildkit backend \"tcp://buildkitd:1234\": tls: grpc cannot read ca " + ca + ": ")
         .withMessageContaining("No certificate data found");
+  }
+
+  @Test
+  void pemThatGrpcCannotParseIsReportedAtItsBackendInTheFile() throws Exception {
+    Files.writeString(dir.resolve("garbage-ca.pem"), "not a certificate\n");
+    Path file =
+        Files.writeString(
+            dir.resolve("backends.yaml"),
+            "healthCheck: {type: buildkit}\n"
+                + "backends:\n"
+                + "  - addr: tcp://a:1234\n"
+                + "    arch: x86_64\n"
+                + "  - addr: tcp://b:1234\n"
+                + "    arch: x86_64\n"
+                + "    tls: {ca: garbage-ca.pem}\n");
+    assertThatThrownBy(() -> BackendPool.fromYaml(file).close())
+        .isInstanceOf(PoolConfigException.class)
+        .hasMessageStartingWith(
+            file
+                + ":5:5: backends[1]: buildkit backend \"tcp://b:1234\": tls: grpc cannot read ca "
+                + dir.resolve("garbage-ca.pem"))
+        .satisfies(e -> assertThat(((PoolConfigException) e).line()).isEqualTo(5));
   }
 
   @Test

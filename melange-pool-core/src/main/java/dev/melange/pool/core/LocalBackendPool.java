@@ -204,14 +204,22 @@ final class LocalBackendPool implements BackendPool {
     // (daemonObserved) must wait for the topology rather than find none.
     synchronized (topologyLock) {
       try {
-        for (Backend backend : settings.backends()) {
+        List<Backend> backends = settings.backends();
+        for (int i = 0; i < backends.size(); i++) {
+          Backend backend = backends.get(i);
           if (!addrs.add(backend.addr())) {
             throw new DuplicateBackendException(backend.addr());
           }
           Slot slot = newSlot(backend, defaultMaxJobs, config, config.breakers());
           slots.add(slot);
           HealthCheck check = settings.healthCheckOf(backend);
-          follow(slot, check, subscribe(slot, check, null, config.probes()), false);
+          HealthService.Subscription subscription;
+          try {
+            subscription = subscribe(slot, check, null, config.probes());
+          } catch (IllegalArgumentException refusal) {
+            throw refusedBackend(settings, i, refusal);
+          }
+          follow(slot, check, subscription, false);
         }
       } catch (RuntimeException | Error e) {
         // Nothing can close a pool that was never built: let go of what it started.
@@ -1229,8 +1237,11 @@ final class LocalBackendPool implements BackendPool {
     for (Slot slot : topology.slots) {
       current.put(slot.backend.addr(), slot);
     }
+    List<Backend> backends = settings.backends();
+    int index = 0;
     try {
-      for (Backend backend : settings.backends()) {
+      for (; index < backends.size(); index++) {
+        Backend backend = backends.get(index);
         Slot old = current.remove(backend.addr());
         HealthCheck check = settings.healthCheckOf(backend);
         if (old != null
@@ -1255,6 +1266,9 @@ final class LocalBackendPool implements BackendPool {
         reload.added.put(slot, Optional.ofNullable(subscribe(slot, check, null, next.probes())));
         reload.ordered.add(slot);
       }
+    } catch (IllegalArgumentException refusal) {
+      reload.abandon();
+      throw refusedBackend(settings, index, refusal);
     } catch (RuntimeException | Error e) {
       reload.abandon();
       throw e;
@@ -1604,6 +1618,39 @@ final class LocalBackendPool implements BackendPool {
     }
     return HealthService.SHARED.subscribe(
         slot.backend, check, factory, seed, new HealthFollower(this, slot));
+  }
+
+  /**
+   * A probe's refusal of the backend at {@code index} (its TLS files unusable, say): for settings
+   * from a file, a {@link PoolConfigException} located at that backend's entry, as the loader
+   * reports; from code, the refusal itself.
+   */
+  private static RuntimeException refusedBackend(
+      PoolSettings settings, int index, IllegalArgumentException refusal) {
+    Path source = settings.source();
+    if (source == null) {
+      return refusal;
+    }
+    String path = "backends[" + index + "]";
+    String where = settings.locations().get(path);
+    int line = 0;
+    int column = 0;
+    if (where != null) {
+      String[] parts = where.split(":", -1);
+      line = Integer.parseInt(parts[0]);
+      column = Integer.parseInt(parts[1]);
+    }
+    return new PoolConfigException(
+        List.of(
+            source
+                + (where == null ? "" : ":" + where)
+                + ": "
+                + path
+                + ": "
+                + refusal.getMessage()),
+        line,
+        column,
+        refusal);
   }
 
   /** Stops following the slot's health check, if any: its probe stops when no pool needs it. */

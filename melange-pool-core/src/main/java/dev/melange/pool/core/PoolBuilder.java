@@ -66,6 +66,9 @@ final class PoolBuilder implements BackendPool.Builder {
   private @Nullable Path source;
   private @Nullable Object sourceStamp;
 
+  /** Where the settings are in {@code source}, for problems found when the pool is built. */
+  private Map<String, String> locations = Map.of();
+
   /** A builder preloaded with a whole configuration, as the YAML loader makes it. */
   static PoolBuilder from(PoolSettings settings) {
     PoolBuilder builder = new PoolBuilder();
@@ -89,6 +92,7 @@ final class PoolBuilder implements BackendPool.Builder {
     builder.watch = settings.watch();
     builder.source = settings.source();
     builder.sourceStamp = settings.sourceStamp();
+    builder.locations = settings.locations();
     return builder
         .defaultMaxJobs(settings.defaultMaxJobs())
         .failureThreshold(settings.failureThreshold())
@@ -360,7 +364,7 @@ final class PoolBuilder implements BackendPool.Builder {
             watch,
             source,
             sourceStamp,
-            Map.of(),
+            locations,
             priorityAging);
     return new PoolConfig(settings.withEnvironment(), ticker, customStrategy, breakers, probes);
   }

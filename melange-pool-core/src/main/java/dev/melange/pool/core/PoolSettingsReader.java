@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
+import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
@@ -106,6 +107,9 @@ final class PoolSettingsReader {
   /** Each backend's own circuit breaker policy, by address. */
   private final Map<String, CircuitBreakerPolicy> circuitBreakers = new HashMap<>();
 
+  /** Where each backend's entry is, as {@code line:column}, by {@code backends[i]}. */
+  private final Map<String, String> backendLocations = new HashMap<>();
+
   PoolSettingsReader(String file) {
     this(file, HealthService.knownTypes());
   }
@@ -196,7 +200,7 @@ final class PoolSettingsReader {
         watch != null && watch,
         null,
         null,
-        locations(fields),
+        locations(fields, backendLocations),
         priorityAging);
   }
 
@@ -220,7 +224,9 @@ final class PoolSettingsReader {
     List<Backend> backends = new ArrayList<>();
     List<Node> items = sequence.getValue();
     for (int i = 0; i < items.size(); i++) {
-      Backend backend = backend(items.get(i), "backends[" + i + "]");
+      String path = "backends[" + i + "]";
+      items.get(i).getStartMark().ifPresent(mark -> backendLocations.put(path, location(mark)));
+      Backend backend = backend(items.get(i), path);
       if (backend != null) {
         backends.add(backend);
       }
@@ -492,16 +498,20 @@ final class PoolSettingsReader {
     return value;
   }
 
-  /** Where each top-level value is, as {@code line:column}. */
-  private static Map<String, String> locations(Map<String, Node> fields) {
-    Map<String, String> locations = new HashMap<>();
+  /**
+   * Where each top-level value is, and each backend ({@code backends[i]}, for problems found when
+   * the pool is built: a probe that refuses a backend), as {@code line:column}.
+   */
+  private static Map<String, String> locations(
+      Map<String, Node> fields, Map<String, String> backends) {
+    Map<String, String> locations = new HashMap<>(backends);
     fields.forEach(
-        (key, node) ->
-            node.getStartMark()
-                .ifPresent(
-                    mark ->
-                        locations.put(key, (mark.getLine() + 1) + ":" + (mark.getColumn() + 1))));
+        (key, node) -> node.getStartMark().ifPresent(mark -> locations.put(key, location(mark))));
     return locations;
+  }
+
+  private static String location(Mark mark) {
+    return (mark.getLine() + 1) + ":" + (mark.getColumn() + 1);
   }
 
   private static int line(Node node) {
