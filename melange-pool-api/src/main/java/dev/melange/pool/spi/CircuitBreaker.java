@@ -73,7 +73,8 @@ public interface CircuitBreaker {
     OPEN,
     /**
      * Trial leases probe whether the backend recovered: from the first trial taken (when the
-     * listener hears {@code OPEN -> HALF_OPEN}) until the circuit closes or opens again.
+     * listener hears {@code OPEN -> HALF_OPEN}) until the circuit closes or opens again, also while
+     * no trial is out (one ended with no outcome).
      */
     HALF_OPEN
   }
@@ -101,8 +102,9 @@ public interface CircuitBreaker {
     /**
      * The circuit went from one state to another. Called by the thread that made the change, once
      * per change; must be quick and must not throw. (The default breaker reports a half-open
-     * circuit when a trial is taken; a trial that ends with no outcome frees the trial without a
-     * change of state, and the next trial reports {@code OPEN -> HALF_OPEN} again.)
+     * circuit when its first trial is taken; a trial that ends with no outcome frees its place
+     * without a change of state: the circuit stays half-open, and the next trial is not reported
+     * again.)
      */
     void onStateChange(State from, State to);
   }

@@ -15,8 +15,10 @@ import java.util.OptionalLong;
  * with no outcome frees the trial for the next caller.
  *
  * <p>Implementation notes for maintainers. The state is one {@code long}, {@link #word}, changed
- * only by compare-and-set: bits 0–31 hold the <em>epoch</em>, bits 32–61 count consecutive failures
- * (saturating), bit 62 says a trial lease is out, bit 63 that the circuit is open. So the word is
+ * only by compare-and-set: bits 0–31 hold the <em>epoch</em>, bits 32–60 count consecutive failures
+ * (saturating), bit 61 says the open circuit has half-opened (a trial was taken in this epoch: it
+ * stays half-open, as its listener heard, though a trial that ends with no outcome frees its
+ * place), bit 62 says a trial lease is out, bit 63 that the circuit is open. So the word is
  * non-negative exactly when the circuit is closed, and equals the epoch exactly when it is closed
  * with no failures counted: the common path is one volatile read and one comparison, with no
  * pointer to chase. A success while closed with no failures counted writes nothing. Nothing is
@@ -44,8 +46,9 @@ import java.util.OptionalLong;
 final class ConsecutiveFailuresCircuitBreaker implements CircuitBreaker {
   private static final long EPOCH = 0xFFFF_FFFFL;
   private static final int FAILURES_SHIFT = 32;
-  private static final long MAX_FAILURES = (1L << 30) - 1;
+  private static final long MAX_FAILURES = (1L << 29) - 1;
   private static final long FAILURES = MAX_FAILURES << FAILURES_SHIFT;
+  private static final long HALF_OPENED = 1L << 61;
   private static final long TRIAL = 1L << 62;
   private static final long OPEN = 1L << 63;
 
@@ -142,8 +145,10 @@ final class ConsecutiveFailuresCircuitBreaker implements CircuitBreaker {
       if ((w & TRIAL) != 0 || !recoveryElapsed(w)) {
         return REFUSED;
       }
-      if (WORD.compareAndSet(this, w, w | TRIAL)) {
-        listener.onStateChange(State.OPEN, State.HALF_OPEN);
+      if (WORD.compareAndSet(this, w, w | TRIAL | HALF_OPENED)) {
+        if ((w & HALF_OPENED) == 0) {
+          listener.onStateChange(State.OPEN, State.HALF_OPEN);
+        }
         return epoch(w) << 1 | TRIAL_PERMIT;
       }
     }
@@ -238,7 +243,7 @@ final class ConsecutiveFailuresCircuitBreaker implements CircuitBreaker {
     Opening open = opening;
     long remaining =
         open.epoch == epoch(w) ? recoveryNanos - (ticker.read() - open.nanos) : recoveryNanos;
-    if ((w & TRIAL) != 0) {
+    if ((w & (TRIAL | HALF_OPENED)) != 0) {
       return new Snapshot(State.HALF_OPEN, failures, lastFailure, 0);
     }
     // Open until the trial is taken (when the listener hears OPEN -> HALF_OPEN), even once the

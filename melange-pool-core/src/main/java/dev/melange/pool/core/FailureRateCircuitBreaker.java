@@ -19,7 +19,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * <p>Implementation notes. The state is one {@code long}, changed by compare-and-set, as in {@link
  * ConsecutiveFailuresCircuitBreaker}: bits 0–31 the epoch (every transition between closed and open
  * starts a new one), 32–41 trials taken, 42–51 trials succeeded, 52–59 re-opens in a row
- * (saturating), bit 63 open. Closed, the word is the epoch: non-negative, and nothing else set.
+ * (saturating), bit 60 half-opened (a trial was taken in this epoch: it stays half-open, as its
+ * listener heard, though trials that end with no outcome free their places), bit 63 open. Closed,
+ * the word is the epoch: non-negative, and nothing else set.
  *
  * <p>Each epoch begins with a {@link Phase}, published by the thread whose compare-and-set began
  * it, right after it (and only over an older phase, so a delayed writer never hides a newer one):
@@ -65,6 +67,7 @@ final class FailureRateCircuitBreaker implements CircuitBreaker, MeasuredCircuit
   private static final int SUCCESSES_SHIFT = 42;
   private static final int REOPENS_SHIFT = 52;
   private static final long MAX_REOPENS = 0xFFL;
+  private static final long HALF_OPENED = 1L << 60;
   private static final long OPEN = 1L << 63;
 
   private static final long TRIAL_PERMIT = 1L;
@@ -221,8 +224,8 @@ final class FailureRateCircuitBreaker implements CircuitBreaker, MeasuredCircuit
       }
       // Drawn after this spell's phase was seen (waitElapsed) and before the compare-and-set.
       long ticket = (long) TICKETS.getAndAdd(this, 1L);
-      if (WORD.compareAndSet(this, w, w + (1L << TRIALS_SHIFT))) {
-        if (trials(w) == 0 && successes(w) == 0) {
+      if (WORD.compareAndSet(this, w, (w + (1L << TRIALS_SHIFT)) | HALF_OPENED)) {
+        if ((w & HALF_OPENED) == 0) {
           listener.onStateChange(State.OPEN, State.HALF_OPEN);
         }
         return ticket << 1 | TRIAL_PERMIT;
@@ -533,7 +536,7 @@ final class FailureRateCircuitBreaker implements CircuitBreaker, MeasuredCircuit
     if (w >= 0) {
       return new Snapshot(State.CLOSED, failures, lastFailure, 0);
     }
-    if (trials(w) > 0 || successes(w) > 0) {
+    if ((w & HALF_OPENED) != 0) {
       return new Snapshot(State.HALF_OPEN, failures, lastFailure, 0);
     }
     // Open until a trial is taken (when the listener hears OPEN -> HALF_OPEN), even once the wait

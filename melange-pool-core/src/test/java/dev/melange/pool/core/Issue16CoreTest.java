@@ -287,12 +287,18 @@ class Issue16CoreTest {
         assertThat(circuit(pool)).as(policy.toString()).isEqualTo(State.OPEN);
         Lease trial = pool.tryAcquire(ARCH, Selector.any()).orElseThrow();
         assertThat(circuit(pool)).as(policy.toString()).isEqualTo(State.HALF_OPEN);
+        if (!(policy instanceof CircuitBreakerPolicy.Failsafe)) {
+          // Failsafe cannot give a trial back: it records it as a failure (README).
+          trial.close(); // no outcome: the trial's place is free, the circuit still half-open
+          assertThat(circuit(pool)).as(policy.toString()).isEqualTo(State.HALF_OPEN);
+          trial = pool.tryAcquire(ARCH, Selector.any()).orElseThrow();
+        }
         trial.recordSuccess();
         Eventually.until(
             "events told", () -> told.contains("CircuitClosed"), () -> policy + " " + told);
-        assertThat(told)
+        assertThat(told.stream().filter(event -> event.startsWith("Circuit")))
             .as(policy.toString())
-            .containsSubsequence("CircuitOpened", "CircuitHalfOpened", "CircuitClosed");
+            .containsExactly("CircuitOpened", "CircuitHalfOpened", "CircuitClosed");
         subscription.close();
       }
     }
