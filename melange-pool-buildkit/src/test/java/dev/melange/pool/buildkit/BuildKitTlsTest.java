@@ -228,13 +228,15 @@ class BuildKitTlsTest {
     Path file =
         Files.writeString(
             dir.resolve("backends.yaml"),
-            "healthCheck: {type: buildkit}\n"
-                + "backends:\n"
-                + "  - addr: tcp://a:1234\n"
-                + "    arch: x86_64\n"
-                + "  - addr: tcp://b:1234\n"
-                + "    arch: x86_64\n"
-                + "    tls: {ca: garbage-ca.pem}\n");
+            """
+            healthCheck: {type: buildkit}
+            backends:
+              - addr: tcp://a:1234
+                arch: x86_64
+              - addr: tcp://b:1234
+                arch: x86_64
+                tls: {ca: garbage-ca.pem}
+            """);
     assertThatThrownBy(() -> BackendPool.fromYaml(file).close())
         .isInstanceOf(PoolConfigException.class)
         .hasMessageStartingWith(

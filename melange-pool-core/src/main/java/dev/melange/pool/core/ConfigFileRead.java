@@ -52,7 +52,24 @@ final class ConfigFileRead {
           });
 
   /** What was read: the bytes (at most the limit plus one), and the stamp taken before. */
-  record Content(byte[] bytes, @Nullable Object stamp) {}
+  static final class Content {
+    private final byte[] bytes;
+    private final @Nullable Object stamp;
+
+    Content(byte[] bytes, @Nullable Object stamp) {
+      this.bytes = bytes;
+      this.stamp = stamp;
+    }
+
+    /** The bytes read; the caller's own (nobody else holds them). */
+    byte[] bytes() {
+      return bytes;
+    }
+
+    @Nullable Object stamp() {
+      return stamp;
+    }
+  }
 
   private ConfigFileRead() {}
 
