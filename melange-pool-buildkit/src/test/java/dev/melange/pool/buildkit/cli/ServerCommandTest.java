@@ -1,6 +1,7 @@
 package dev.melange.pool.buildkit.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.melange.pool.BackendPool;
 import dev.melange.pool.buildkit.cli.Cli.LineWriter;
@@ -66,6 +67,27 @@ class ServerCommandTest {
     assertThat(run.exitCode()).isEqualTo(1);
     assertThat(run.err())
         .isEqualTo("Error: listen address \"8080\": expected host:port, e.g. 127.0.0.1:8080\n");
+  }
+
+  @Test
+  void aTokenFileThatIsADeviceIsAnErrorNotAStackTrace() {
+    assumeTrue(Files.exists(Path.of("/dev/zero")), "no /dev/zero here");
+
+    Run run =
+        Cli.run(
+            "server",
+            "--buildkit-addr",
+            "tcp://a:1234",
+            "--listen-addr",
+            "127.0.0.1:0",
+            "--token-file",
+            "/dev/zero");
+
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.out()).isEmpty();
+    assertThat(run.err())
+        .isEqualTo(
+            "Error: token file /dev/zero is not a regular file (a device, a pipe or a socket)\n");
   }
 
   @Test
