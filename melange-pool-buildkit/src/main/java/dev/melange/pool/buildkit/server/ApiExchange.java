@@ -189,7 +189,11 @@ final class ApiExchange {
     try {
       return URLDecoder.decode(text, StandardCharsets.UTF_8);
     } catch (IllegalArgumentException e) {
-      throw ApiException.badRequest("invalid query: " + UntrustedText.escape(e.getMessage()));
+      // The decoder's own message names itself and the index; the client needs the part.
+      throw ApiException.badRequest(
+          "invalid query: \""
+              + UntrustedText.escape(text, 60)
+              + "\" holds a % that is not followed by two hex digits");
     }
   }
 }
