@@ -63,6 +63,11 @@ import org.slf4j.LoggerFactory;
  * <p>Safe by default: it listens on {@code 127.0.0.1:8080}. With a token file, the mutating routes
  * (POST and DELETE) require {@code Authorization: Bearer <token>}; on any address but loopback a
  * token file is required, and without one the server refuses to start. Reading routes stay open.
+ * What a web page could make a browser send is refused on every route: on a loopback address, a
+ * request whose {@code Host} is not a loopback name ({@code localhost}, {@code 127.x.y.z}, {@code
+ * [::1]}) gets 421 (DNS rebinding); anywhere, a POST or DELETE from another origin ({@code
+ * Sec-Fetch-Site} other than {@code same-origin} or {@code none}, else an {@code Origin} that is
+ * not the {@code Host}) gets 403. Clients that are not browsers send neither header.
  *
  * <pre>{@code
  * try (BackendPool pool = BackendPool.fromYaml(Path.of("backends.yaml"));
@@ -213,8 +218,11 @@ public final class MelangeServerApi implements AutoCloseable {
     requestsAtOnce.setMaxRequestCount(maxConcurrentRequests);
     requestsAtOnce.setMaxSuspendedRequestCount(maxQueuedRequests);
     requestsAtOnce.setMaxSuspend(readTimeout);
+    // Refused before they wait for their turn: a web page's requests, and DNS rebinding.
+    CrossOriginRequests fromHere =
+        new CrossOriginRequests(requestsAtOnce, listenAddress.getAddress().isLoopbackAddress());
     http.setHandler(
-        new RequestBodies(requestsAtOnce, maxRequestBodySize, readTimeout, scheduler, deadlines));
+        new RequestBodies(fromHere, maxRequestBodySize, readTimeout, scheduler, deadlines));
     http.setErrorHandler(new PlainTextErrors(maxRequestHeaderSize));
     http.addEventListener(
         new LifeCycle.Listener() {

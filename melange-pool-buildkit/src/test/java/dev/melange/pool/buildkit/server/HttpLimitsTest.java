@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 class HttpLimitsTest {
   private static final String LIST = "/api/v1/backends";
   private static final String ADD_HEAD =
-      "POST /api/v1/backends HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n";
+      "POST /api/v1/backends HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
   private static final String ADD_BODY = "{\"addr\":\"tcp://new:1\",\"arch\":\"x86_64\"}";
 
   private static void assertPlainTextLine(Answer answer, int status, String line) {
@@ -135,7 +135,9 @@ class HttpLimitsTest {
       int port = server.api.address().getPort();
       try (RawHttp client = new RawHttp(port)) {
         client.send(
-            "GET /api/v1/backends HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(9000) + "\r\n\r\n");
+            "GET /api/v1/backends HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: "
+                + "a".repeat(9000)
+                + "\r\n\r\n");
         assertPlainTextLine(
             client.read(),
             431,
@@ -143,7 +145,8 @@ class HttpLimitsTest {
                 + " bytes");
       }
       try (RawHttp client = new RawHttp(port)) {
-        client.send("GET /api/v1/backends?" + "a".repeat(9000) + " HTTP/1.1\r\nHost: x\r\n\r\n");
+        client.send(
+            "GET /api/v1/backends?" + "a".repeat(9000) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
         assertPlainTextLine(
             client.read(),
             414,
@@ -204,13 +207,13 @@ class HttpLimitsTest {
       for (String request :
           List.of(
               "GARBAGE\r\n\r\n",
-              "GET /api/v1/backends HTTP/9.9\r\nHost: x\r\n\r\n",
-              "GET /api/v1/backends HTTP/1.1\r\nHost: x\r\nX-Bad: a\u0000b\r\n\r\n",
+              "GET /api/v1/backends HTTP/9.9\r\nHost: 127.0.0.1\r\n\r\n",
+              "GET /api/v1/backends HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Bad: a\u0000b\r\n\r\n",
               ADD_HEAD + "Content-Length: abc\r\n\r\n",
               ADD_HEAD + "Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello",
               "GET /api/v1/backends HTTP/1.1\r\n\r\n",
-              "GET /%zz HTTP/1.1\r\nHost: x\r\n\r\n",
-              "GET /api/v1/backends/..%2f..%2fetc HTTP/1.1\r\nHost: x\r\n\r\n")) {
+              "GET /%zz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+              "GET /api/v1/backends/..%2f..%2fetc HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")) {
         try (RawHttp client = new RawHttp(port)) {
           Answer answer = client.send(request).read();
           assertThat(answer.status()).as(request).isBetween(400, 505);

@@ -179,7 +179,7 @@ class TokenTest {
   private static int addWithTokenBytes(TestApi server, byte[] token) throws Exception {
     ByteArrayOutputStream request = new ByteArrayOutputStream();
     request.write(
-        ("POST /api/v1/backends HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        ("POST /api/v1/backends HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                 + "Content-Length: "
                 + BODY.length()
                 + "\r\nAuthorization: Bearer ")
