@@ -58,7 +58,8 @@ import org.slf4j.LoggerFactory;
  * after the idle timeout; connections, requests served at once and requests queued are bounded; the
  * request line and headers together are bounded (414 for a longer URL, 431 for longer headers), and
  * so is the body (413, before {@code 100 Continue}). Bodies are read without holding a thread, and
- * answers are written as they are made.
+ * answers are written as they are made, each within the write timeout of its start, else its
+ * connection is closed. Backends added through the API are bounded too (409 beyond).
  *
  * <p>Safe by default: it listens on {@code 127.0.0.1:8080}. With a token file, the mutating routes
  * (POST and DELETE) require {@code Authorization: Bearer <token>}; on any address but loopback a
@@ -88,6 +89,9 @@ public final class MelangeServerApi implements AutoCloseable {
   /** How long a request's head, and then its body, may take to arrive, unless told otherwise. */
   public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(10);
 
+  /** How long writing one answer may take, unless told otherwise. */
+  public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(10);
+
   /** How long a connection may stay silent, read or answered, unless told otherwise. */
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
 
@@ -106,6 +110,13 @@ public final class MelangeServerApi implements AutoCloseable {
   /** The most bytes of a request body, unless told otherwise (then 413). */
   public static final int DEFAULT_MAX_REQUEST_BODY_SIZE = 64 * 1024;
 
+  /**
+   * The most backends the pool may hold for {@code POST /api/v1/backends} to add one, unless told
+   * otherwise (then 409). A status of this many backends with the most labels each stays under the
+   * 16 MiB the {@code backends} commands read.
+   */
+  public static final int DEFAULT_MAX_BACKENDS = 512;
+
   private static final Logger log = LoggerFactory.getLogger(MelangeServerApi.class);
 
   private final BackendPool pool;
@@ -114,12 +125,14 @@ public final class MelangeServerApi implements AutoCloseable {
   private final @Nullable Executor executor;
   private final boolean closePool;
   private final Duration readTimeout;
+  private final Duration writeTimeout;
   private final Duration idleTimeout;
   private final int maxConnections;
   private final int maxConcurrentRequests;
   private final int maxQueuedRequests;
   private final int maxRequestHeaderSize;
   private final int maxRequestBodySize;
+  private final int maxBackends;
 
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
   private final Object lock = new Object();
@@ -134,12 +147,14 @@ public final class MelangeServerApi implements AutoCloseable {
     this.executor = builder.executor;
     this.closePool = builder.closePool;
     this.readTimeout = builder.readTimeout;
+    this.writeTimeout = builder.writeTimeout;
     this.idleTimeout = builder.idleTimeout;
     this.maxConnections = builder.maxConnections;
     this.maxConcurrentRequests = builder.maxConcurrentRequests;
     this.maxQueuedRequests = builder.maxQueuedRequests;
     this.maxRequestHeaderSize = builder.maxRequestHeaderSize;
     this.maxRequestBodySize = builder.maxRequestBodySize;
+    this.maxBackends = builder.maxBackends;
   }
 
   /** A builder for the API over {@code pool}. */
@@ -214,7 +229,15 @@ public final class MelangeServerApi implements AutoCloseable {
     http.addConnector(connector);
     http.addBean(new NetworkConnectionLimit(maxConnections, connector));
 
-    QoSHandler requestsAtOnce = new QoSHandler(new ApiRoutes(pool, token, executor, this::fail));
+    ApiRoutes routes =
+        new ApiRoutes(
+            pool,
+            token,
+            executor,
+            this::fail,
+            new AnswerDeadlines(scheduler, writeTimeout),
+            maxBackends);
+    QoSHandler requestsAtOnce = new QoSHandler(routes);
     requestsAtOnce.setMaxRequestCount(maxConcurrentRequests);
     requestsAtOnce.setMaxSuspendedRequestCount(maxQueuedRequests);
     requestsAtOnce.setMaxSuspend(readTimeout);
@@ -349,12 +372,14 @@ public final class MelangeServerApi implements AutoCloseable {
     private @Nullable Executor executor;
     private boolean closePool;
     private Duration readTimeout = DEFAULT_READ_TIMEOUT;
+    private Duration writeTimeout = DEFAULT_WRITE_TIMEOUT;
     private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
     private int maxConnections = DEFAULT_MAX_CONNECTIONS;
     private int maxConcurrentRequests = DEFAULT_MAX_CONCURRENT_REQUESTS;
     private int maxQueuedRequests = DEFAULT_MAX_QUEUED_REQUESTS;
     private int maxRequestHeaderSize = DEFAULT_MAX_REQUEST_HEADER_SIZE;
     private int maxRequestBodySize = DEFAULT_MAX_REQUEST_BODY_SIZE;
+    private int maxBackends = DEFAULT_MAX_BACKENDS;
 
     private Builder(BackendPool pool) {
       this.pool = Objects.requireNonNull(pool, "pool");
@@ -427,9 +452,21 @@ public final class MelangeServerApi implements AutoCloseable {
     }
 
     /**
+     * How long writing one answer may take, from its first byte to its last: a client that does not
+     * read its answer (or reads it too slowly) has its connection closed then, which frees the
+     * thread and the turn among {@link #maxConcurrentRequests} its answer held. Default 10 s.
+     *
+     * @throws IllegalArgumentException when not positive
+     */
+    public Builder writeTimeout(Duration timeout) {
+      this.writeTimeout = positive(timeout, "writeTimeout");
+      return this;
+    }
+
+    /**
      * How long a connection may stay silent while a request is read or answered (a client that does
      * not read its answer) before it is closed; between requests, the {@link #readTimeout} closes
-     * it first. Default 30 s.
+     * it first, and an answer's writing ends at the {@link #writeTimeout}. Default 30 s.
      *
      * @throws IllegalArgumentException when not positive
      */
@@ -496,6 +533,18 @@ public final class MelangeServerApi implements AutoCloseable {
      */
     public Builder maxRequestBodySize(int bytes) {
       this.maxRequestBodySize = positive(bytes, "maxRequestBodySize");
+      return this;
+    }
+
+    /**
+     * The most backends the pool may hold for {@code POST /api/v1/backends} to add one: beyond it,
+     * an add is answered 409 {@code cannot add backend: the pool holds N backends, this server's
+     * limit is M}. Backends from the pool's file or the host's code are not refused. Default 512.
+     *
+     * @throws IllegalArgumentException when not positive
+     */
+    public Builder maxBackends(int backends) {
+      this.maxBackends = positive(backends, "maxBackends");
       return this;
     }
 
