@@ -155,7 +155,8 @@ final class ApiRoutes extends Handler.Abstract {
               409,
               "cannot add backend: the pool holds "
                   + backends
-                  + " backends, this server's limit is "
+                  + (backends == 1 ? " backend" : " backends")
+                  + ", this server's limit is "
                   + maxBackends);
         }
         pool.add(backend);

@@ -259,7 +259,7 @@ class ServerCommandTest {
     assertThat(add.err())
         .isEqualTo(
             "Error: adding backend: unexpected status 409: cannot add backend: the pool holds 1"
-                + " backends, this server's limit is 1\n");
+                + " backend, this server's limit is 1\n");
     assertThat(server.stop().exitCode()).isZero();
 
     Run badDuration =
