@@ -154,7 +154,23 @@ final class MelangeServerClient {
   }
 
   /** An answer: its status and its body, whole. */
-  private record Answer(int status, byte[] body) {}
+  private static final class Answer {
+    private final int status;
+    private final byte[] body;
+
+    Answer(int status, byte[] body) {
+      this.status = status;
+      this.body = body;
+    }
+
+    int status() {
+      return status;
+    }
+
+    byte[] body() {
+      return body;
+    }
+  }
 
   /**
    * One exchange on a client of its own, stopped after it: a command makes one call, and nothing of
@@ -203,10 +219,10 @@ final class MelangeServerClient {
       // The request's own timeout ends the exchange; this one is for a client that fails to.
       return answer.get(timeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      request.abort(e);
+      CompletableFuture<Boolean> unused = request.abort(e);
       throw didNotAnswer(doing);
     } catch (InterruptedException e) {
-      request.abort(e);
+      CompletableFuture<Boolean> unused = request.abort(e);
       throw e;
     } catch (ExecutionException e) {
       throw failed(doing, e.getCause());
@@ -393,14 +409,14 @@ final class MelangeServerClient {
     @Override
     public synchronized void onHeaders(Response response) {
       if (response.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH) > max) {
-        response.abort(new AnswerTooLargeException());
+        CompletableFuture<Boolean> unused = response.abort(new AnswerTooLargeException());
       }
     }
 
     @Override
     public synchronized void onContent(Response response, ByteBuffer content) {
       if (content.remaining() > max - bytes.size()) {
-        response.abort(new AnswerTooLargeException());
+        CompletableFuture<Boolean> unused = response.abort(new AnswerTooLargeException());
         return;
       }
       byte[] chunk = new byte[content.remaining()];

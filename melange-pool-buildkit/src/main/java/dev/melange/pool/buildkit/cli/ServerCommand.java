@@ -98,7 +98,7 @@ final class ServerCommand implements Callable<Integer> {
   @Option(
       names = "--write-timeout",
       paramLabel = "DURATION",
-      defaultValue = "10s",
+      defaultValue = "5s",
       converter = GoDurationConverter.class,
       description = {
         "how long writing one answer may take (default: ${DEFAULT-VALUE});",

@@ -102,31 +102,36 @@ public final class JsonProblems {
       }
       return "the JSON ends early";
     }
-    Matcher match = QUOTED_TOKEN.matcher(message);
-    if (match.find()) {
-      return "unrecognized value " + quoted(match.group(1));
+    Matcher token = QUOTED_TOKEN.matcher(message);
+    if (token.find()) {
+      return "unrecognized value " + quoted(token.group(1));
     }
-    if ((match = DUPLICATE.matcher(message)).find()) {
-      return "duplicate field " + quoted(match.group(1));
+    Matcher duplicate = DUPLICATE.matcher(message);
+    if (duplicate.find()) {
+      return "duplicate field " + quoted(duplicate.group(1));
     }
-    if ((match = CHARACTER.matcher(message)).find()) {
-      return "unexpected character " + character(Integer.parseInt(match.group(1)));
+    Matcher character = CHARACTER.matcher(message);
+    if (character.find()) {
+      return "unexpected character " + character(Integer.parseInt(character.group(1)));
     }
-    if ((match = CONTROL.matcher(message)).find()) {
+    Matcher control = CONTROL.matcher(message);
+    if (control.find()) {
       return String.format(
           Locale.ROOT,
-          match.group(1) == null
+          control.group(1) == null
               ? "a control character (U+%04X) outside a string"
               : "an unescaped control character (U+%04X) in a string",
-          Integer.parseInt(match.group(2)));
+          Integer.parseInt(control.group(2)));
     }
-    if ((match = ESCAPE.matcher(message)).find()) {
+    Matcher escape = ESCAPE.matcher(message);
+    if (escape.find()) {
       return "an unknown escape \\"
-          + UntrustedText.escape(Character.toString(Integer.parseInt(match.group(1))))
+          + UntrustedText.escape(Character.toString(Integer.parseInt(escape.group(1))))
           + " in a string";
     }
-    if ((match = CLOSE_MARKER.matcher(message)).find()) {
-      return "unexpected '" + match.group(1) + "' closing what was not opened";
+    Matcher close = CLOSE_MARKER.matcher(message);
+    if (close.find()) {
+      return "unexpected '" + close.group(1) + "' closing what was not opened";
     }
     if (message.startsWith("Invalid numeric value: Leading zeroes")) {
       return "a number with a leading zero";

@@ -89,8 +89,12 @@ public final class MelangeServerApi implements AutoCloseable {
   /** How long a request's head, and then its body, may take to arrive, unless told otherwise. */
   public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(10);
 
-  /** How long writing one answer may take, unless told otherwise. */
-  public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(10);
+  /**
+   * How long writing one answer may take, unless told otherwise: shorter than the read timeout,
+   * which bounds a request's wait for its turn, so that a request queued behind answers nobody
+   * reads gets its turn before it gives up.
+   */
+  public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(5);
 
   /** How long a connection may stay silent, read or answered, unless told otherwise. */
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
@@ -454,7 +458,8 @@ public final class MelangeServerApi implements AutoCloseable {
     /**
      * How long writing one answer may take, from its first byte to its last: a client that does not
      * read its answer (or reads it too slowly) has its connection closed then, which frees the
-     * thread and the turn among {@link #maxConcurrentRequests} its answer held. Default 10 s.
+     * thread and the turn among {@link #maxConcurrentRequests} its answer held. Default 5 s: keep
+     * it below the {@link #readTimeout}, which bounds how long a request waits for its turn.
      *
      * @throws IllegalArgumentException when not positive
      */
