@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>{@code GET /api/v1/backends[?arch=X]}</td><td></td>
  *       <td>200 {@code {"backends":[{addr,arch,labels,maxJobs}],"architectures":[...]}}</td></tr>
  *   <tr><td>{@code POST /api/v1/backends}</td><td>{@code {addr,arch,labels?,maxJobs?}}</td>
- *       <td>201 the backend; 400; 409 {@code backend already exists: <addr>}</td></tr>
+ *       <td>201 the backend; 400; 409 {@code backend already exists: <addr>}, or the pool holds
+ *       {@link Builder#maxBackends} backends</td></tr>
  *   <tr><td>{@code DELETE /api/v1/backends}</td><td>{@code {addr}}</td>
  *       <td>204; 400 {@code cannot remove the last backend}; 404 {@code backend not found:
  *       <addr>}</td></tr>
