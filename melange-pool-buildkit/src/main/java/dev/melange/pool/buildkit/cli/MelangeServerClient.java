@@ -1,34 +1,42 @@
 package dev.melange.pool.buildkit.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.melange.pool.buildkit.server.JsonProblems;
 import dev.melange.pool.buildkit.server.TokenFile;
 import dev.melange.pool.buildkit.server.UntrustedText;
 import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpRequest.BodyPublishers;
-import java.net.http.HttpResponse;
-import java.net.http.HttpResponse.BodySubscriber;
-import java.net.http.HttpTimeoutException;
+import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLException;
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.HttpResponseException;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.http.HttpException;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -36,9 +44,15 @@ import org.jspecify.annotations.Nullable;
  * plain-text message in the error ({@code unexpected status 409: backend already exists: <addr>}).
  *
  * <p>It trusts the server with nothing: each exchange, the answer's last byte included, has one
- * deadline (30 seconds), an answer has a size limit (16 MiB), an answer of the wrong shape is an
- * error naming what is wrong, and the server's text in an error is escaped and cut short. The token
- * file is read only for the calls that change the pool, so listing needs none.
+ * deadline (30 seconds), an answer has a size limit (64 KiB of headers, 16 MiB of body), an answer
+ * of the wrong shape is an error naming what is wrong, and the server's text in an error is escaped
+ * and cut short. The token file is read only for the calls that change the pool, so listing needs
+ * none.
+ *
+ * <p>The token goes on the wire as the bytes the server compares: the UTF-8 bytes of the file's
+ * token, whatever they are. Jetty's client writes each char of a header value as one byte, so the
+ * header carries the token's bytes as ISO-8859-1 chars (the JDK's client writes headers as US-ASCII
+ * and would send a {@code ?} for each byte beyond it).
  */
 final class MelangeServerClient {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -49,6 +63,12 @@ final class MelangeServerClient {
   /** The largest answer read: a status of hundreds of backends with many labels fits. */
   static final int MAX_ANSWER = 16 * 1024 * 1024;
 
+  /** The most bytes of an answer's status line and headers. */
+  static final int MAX_HEADERS = 64 * 1024;
+
+  /** How long connecting may take, within the exchange's deadline. */
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
   /** How much of an error answer is shown. */
   private static final int MAX_ERROR_SHOWN = 300;
 
@@ -56,13 +76,12 @@ final class MelangeServerClient {
   private final @Nullable Path tokenFile;
   private final Duration timeout;
   private final int maxAnswer;
-  private final HttpClient http;
 
   /**
    * @param server the server's base URL, e.g. {@code http://localhost:8080}
    * @param tokenFile a file holding the bearer token the mutating routes need, or null; read only
    *     by those calls
-   * @throws CliException when the URL is not http(s)
+   * @throws CliException when the URL is not http(s) or its port is out of range
    */
   MelangeServerClient(String server, @Nullable Path tokenFile) throws CliException {
     this(server, tokenFile, TIMEOUT, MAX_ANSWER);
@@ -74,11 +93,6 @@ final class MelangeServerClient {
     this.tokenFile = tokenFile;
     this.timeout = timeout;
     this.maxAnswer = maxAnswer;
-    this.http =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10))
-            .build();
   }
 
   private static URI baseUri(String server) throws CliException {
@@ -95,6 +109,13 @@ final class MelangeServerClient {
               + UntrustedText.escape(server)
               + ": expected an http:// or https:// URL, e.g. http://localhost:8080");
     }
+    if (uri.getPort() == 0 || uri.getPort() > 65_535) {
+      throw new CliException(
+          "--server "
+              + UntrustedText.escape(server)
+              + ": the port must be from 1 to 65535, was "
+              + uri.getPort());
+    }
     return uri;
   }
 
@@ -105,7 +126,7 @@ final class MelangeServerClient {
             ? ""
             : "?arch=" + URLEncoder.encode(arch, StandardCharsets.UTF_8);
     String doing = "listing backends";
-    JsonNode list = json(send(request("/api/v1/backends" + query).GET(), 200, doing), doing);
+    JsonNode list = json(send("GET", "/api/v1/backends" + query, null, 200, doing), doing);
     ServerAnswers.requireBackendList(list, doing, server);
     return list;
   }
@@ -113,8 +134,7 @@ final class MelangeServerClient {
   /** {@code POST /api/v1/backends}: the backend as the server added it. */
   JsonNode addBackend(ObjectNode backend) throws CliException, InterruptedException {
     String doing = "adding backend";
-    JsonNode added =
-        json(send(withBody(request("/api/v1/backends"), "POST", backend), 201, doing), doing);
+    JsonNode added = json(send("POST", "/api/v1/backends", backend, 201, doing), doing);
     ServerAnswers.requireBackend(added, doing, server);
     return added;
   }
@@ -122,40 +142,15 @@ final class MelangeServerClient {
   /** {@code DELETE /api/v1/backends}. */
   void removeBackend(String addr) throws CliException, InterruptedException {
     ObjectNode body = JSON.createObjectNode().put("addr", addr);
-    send(withBody(request("/api/v1/backends"), "DELETE", body), 204, "removing backend");
+    send("DELETE", "/api/v1/backends", body, 204, "removing backend");
   }
 
   /** {@code GET /api/v1/backends/status}: one status per backend, their shape checked. */
   JsonNode status() throws CliException, InterruptedException {
     String doing = "getting backend status";
-    JsonNode status = json(send(request("/api/v1/backends/status").GET(), 200, doing), doing);
+    JsonNode status = json(send("GET", "/api/v1/backends/status", null, 200, doing), doing);
     ServerAnswers.requireStatus(status, doing, server);
     return status;
-  }
-
-  private HttpRequest.Builder request(String path) {
-    return HttpRequest.newBuilder(URI.create(server + path)).timeout(timeout);
-  }
-
-  private HttpRequest.Builder withBody(HttpRequest.Builder request, String method, JsonNode body)
-      throws CliException {
-    try {
-      request.method(method, BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
-    } catch (JsonProcessingException e) {
-      throw new CliException("cannot write the request: " + e.getOriginalMessage());
-    }
-    request.header("Content-Type", "application/json");
-    if (tokenFile != null) {
-      byte[] token;
-      try {
-        token = TokenFile.read(tokenFile);
-      } catch (IllegalArgumentException e) {
-        throw new CliException(String.valueOf(e.getMessage()));
-      }
-      // The header carries the token's UTF-8 bytes as they are: one char per byte on the wire.
-      request.header("Authorization", "Bearer " + new String(token, StandardCharsets.ISO_8859_1));
-    }
-    return request;
   }
 
   /** An answer: its status and its body, whole. */
@@ -177,33 +172,116 @@ final class MelangeServerClient {
     }
   }
 
-  private Answer send(HttpRequest.Builder request, int expected, String doing)
+  /**
+   * One exchange on a client of its own, stopped after it: a command makes one call, and nothing of
+   * the client outlives it.
+   */
+  private Answer send(
+      String method, String path, @Nullable JsonNode body, int expected, String doing)
       throws CliException, InterruptedException {
-    CompletableFuture<HttpResponse<byte[]>> exchange =
-        http.sendAsync(request.build(), info -> new BoundedBody(maxAnswer));
-    HttpResponse<byte[]> response;
+    byte[] content = body == null ? null : bytes(body);
+    byte[] token = content == null ? null : token();
+    HttpClient http = startClient();
     try {
-      response = exchange.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      Request request =
+          http.newRequest(URI.create(server + path))
+              .method(method)
+              .timeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      if (content != null) {
+        request.body(new BytesRequestContent("application/json", content));
+      }
+      if (token != null) {
+        // One char per byte: Jetty writes each char of a header value as that byte.
+        String value = "Bearer " + new String(token, StandardCharsets.ISO_8859_1);
+        request.headers(headers -> headers.put(HttpHeader.AUTHORIZATION, value));
+      }
+      BoundedAnswer listener = new BoundedAnswer(maxAnswer);
+      request.send(listener);
+      Answer answer = await(request, listener.answer, doing);
+      if (answer.status() != expected) {
+        String text = new String(answer.body(), StandardCharsets.UTF_8).strip();
+        throw new CliException(
+            doing
+                + ": unexpected status "
+                + answer.status()
+                + ": "
+                + UntrustedText.escape(text, MAX_ERROR_SHOWN));
+      }
+      return answer;
+    } finally {
+      stop(http);
+    }
+  }
+
+  private Answer await(Request request, CompletableFuture<Answer> answer, String doing)
+      throws CliException, InterruptedException {
+    try {
+      // The request's own timeout ends the exchange; this one is for a client that fails to.
+      return answer.get(timeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      exchange.cancel(true);
+      CompletableFuture<Boolean> unused = request.abort(e);
       throw didNotAnswer(doing);
     } catch (InterruptedException e) {
-      exchange.cancel(true);
+      CompletableFuture<Boolean> unused = request.abort(e);
       throw e;
     } catch (ExecutionException e) {
       throw failed(doing, e.getCause());
     }
-    Answer answer = new Answer(response.statusCode(), response.body());
-    if (answer.status() != expected) {
-      String text = new String(answer.body(), StandardCharsets.UTF_8).strip();
-      throw new CliException(
-          doing
-              + ": unexpected status "
-              + answer.status()
-              + ": "
-              + UntrustedText.escape(text, MAX_ERROR_SHOWN));
+  }
+
+  private byte[] bytes(JsonNode body) throws CliException {
+    try {
+      return JSON.writeValueAsBytes(body);
+    } catch (JacksonException e) {
+      throw new CliException("cannot write the request: " + JsonProblems.describe(e));
     }
-    return answer;
+  }
+
+  private byte @Nullable [] token() throws CliException {
+    if (tokenFile == null) {
+      return null;
+    }
+    try {
+      return TokenFile.read(tokenFile);
+    } catch (IllegalArgumentException e) {
+      throw new CliException(String.valueOf(e.getMessage()));
+    }
+  }
+
+  /**
+   * A started client that follows no redirect, asks for no compression and names no user agent, on
+   * daemon threads.
+   */
+  private static HttpClient startClient() throws CliException {
+    QueuedThreadPool threads = new QueuedThreadPool(8, 1);
+    threads.setName("melange-pool-client");
+    threads.setDaemon(true);
+    HttpClient http = new HttpClient();
+    http.setExecutor(threads);
+    http.setScheduler(new ScheduledExecutorScheduler("melange-pool-client-timer", true));
+    http.setConnectTimeout(CONNECT_TIMEOUT.toMillis());
+    http.setFollowRedirects(false);
+    http.setUserAgentField(null);
+    http.setMaxResponseHeadersSize(MAX_HEADERS);
+    try {
+      http.start();
+    } catch (Exception e) {
+      stop(http);
+      throw new CliException(
+          "cannot start the HTTP client: " + UntrustedText.escape(e.getMessage()));
+    }
+    // Started, the client has installed its decoders (and would ask for gzip): none, so that
+    // what is read is what came, within the size limit.
+    http.getContentDecoderFactories().clear();
+    return http;
+  }
+
+  private static void stop(HttpClient http) {
+    try {
+      http.stop();
+    } catch (Exception e) {
+      // Nothing is left to do with it: the command ends.
+    }
   }
 
   private CliException didNotAnswer(String doing) {
@@ -211,28 +289,67 @@ final class MelangeServerClient {
         doing + ": " + server + " did not answer within " + timeout.toSeconds() + "s");
   }
 
+  /** A failed exchange, said in our words: never an exception's name. */
   private CliException failed(String doing, @Nullable Throwable failure) {
-    Throwable cause = failure;
-    for (Throwable inner = failure; inner != null; inner = inner.getCause()) {
-      if (inner instanceof AnswerTooLargeException
-          || inner instanceof ConnectException
-          || inner instanceof HttpTimeoutException) {
-        cause = inner;
-        break;
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof AnswerTooLargeException) {
+        return new CliException(
+            doing + ": " + server + " sent an answer larger than " + maxAnswer + " bytes");
+      }
+      if (cause instanceof TimeoutException) {
+        return didNotAnswer(doing);
+      }
+      if (cause instanceof ConnectException) {
+        return new CliException(doing + ": cannot connect to " + server + ": connection refused");
+      }
+      if (cause instanceof SocketTimeoutException) {
+        return new CliException(
+            doing
+                + ": cannot connect to "
+                + server
+                + ": no answer within "
+                + CONNECT_TIMEOUT.toSeconds()
+                + "s");
+      }
+      if (cause instanceof UnknownHostException) {
+        return new CliException(
+            doing
+                + ": cannot connect to "
+                + server
+                + ": unknown host "
+                + UntrustedText.escape(server.getHost()));
+      }
+      if (cause instanceof SSLException) {
+        return new CliException(
+            doing + ": " + server + ": TLS failed: " + UntrustedText.escape(cause.getMessage()));
+      }
+      if (cause instanceof HttpResponseException) {
+        // Jetty's parser refused the answer: too many header bytes, or not HTTP at all.
+        return cause.getCause() instanceof HttpException http
+                && String.valueOf(http.getReason()).toLowerCase(Locale.ROOT).contains("too large")
+            ? new CliException(
+                doing + ": " + server + " sent headers larger than " + MAX_HEADERS + " bytes")
+            : new CliException(
+                doing + ": " + server + " answered with something other than an HTTP/1.1 answer");
+      }
+      if (cause instanceof EOFException || cause instanceof ClosedChannelException) {
+        return new CliException(doing + ": " + server + " closed the connection before answering");
       }
     }
-    if (cause instanceof ConnectException) {
-      return new CliException(doing + ": cannot connect to " + server + ": connection refused");
+    Throwable root = failure;
+    while (root != null && root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
     }
-    if (cause instanceof HttpTimeoutException) {
-      return didNotAnswer(doing);
-    }
-    if (cause instanceof AnswerTooLargeException) {
-      return new CliException(
-          doing + ": " + server + " sent an answer larger than " + maxAnswer + " bytes");
-    }
+    // The JDK's I/O messages are the system's words ("Connection reset"); Jetty's describe its
+    // own objects, which tell an operator nothing.
+    String message =
+        root != null && root.getClass().getName().startsWith("java.") ? root.getMessage() : null;
     return new CliException(
-        doing + ": " + server + ": " + UntrustedText.escape(String.valueOf(cause)));
+        doing
+            + ": "
+            + server
+            + ": the exchange failed"
+            + (message == null || message.isBlank() ? "" : ": " + UntrustedText.escape(message)));
   }
 
   private JsonNode json(Answer answer, String doing) throws CliException {
@@ -247,15 +364,22 @@ final class MelangeServerClient {
     }
     try {
       return JSON.readTree(answer.body());
-    } catch (IOException e) {
-      String what = e instanceof JsonProcessingException json ? json.getOriginalMessage() : null;
+    } catch (StreamConstraintsException e) {
+      throw new CliException(
+          doing
+              + ": "
+              + server
+              + " answered with JSON beyond the command's limits: "
+              + JsonProblems.describe(e));
+    } catch (JacksonException e) {
       throw new CliException(
           doing
               + ": "
               + server
               + " answered with something other than JSON: "
-              + UntrustedText.escape(
-                  what == null ? e.toString() : what.lines().findFirst().orElse("")));
+              + JsonProblems.describe(e));
+    } catch (IOException e) {
+      throw new CliException(doing + ": " + server + " answered with something other than JSON");
     }
   }
 
@@ -268,57 +392,45 @@ final class MelangeServerClient {
     }
   }
 
-  /** Collects an answer's body up to a size, and fails the exchange beyond it. */
-  private static final class BoundedBody implements BodySubscriber<byte[]> {
+  /**
+   * Collects an answer's body up to a size, and aborts the exchange beyond it (from its {@code
+   * Content-Length} before any of it is read). Jetty calls one exchange's listener methods one at a
+   * time; the lock makes what {@code onComplete} reads plainly visible.
+   */
+  private static final class BoundedAnswer implements Response.Listener {
     private final int max;
     private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    private final CompletableFuture<byte[]> body = new CompletableFuture<>();
-    private Flow.@Nullable Subscription subscription;
-    private boolean tooLarge;
+    final CompletableFuture<Answer> answer = new CompletableFuture<>();
 
-    BoundedBody(int max) {
+    BoundedAnswer(int max) {
       this.max = max;
     }
 
     @Override
-    public CompletionStage<byte[]> getBody() {
-      return body;
+    public synchronized void onHeaders(Response response) {
+      if (response.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH) > max) {
+        CompletableFuture<Boolean> unused = response.abort(new AnswerTooLargeException());
+      }
     }
 
     @Override
-    public void onSubscribe(Flow.Subscription subscription) {
-      this.subscription = subscription;
-      subscription.request(Long.MAX_VALUE);
-    }
-
-    @Override
-    public void onNext(List<ByteBuffer> buffers) {
-      if (tooLarge) {
+    public synchronized void onContent(Response response, ByteBuffer content) {
+      if (content.remaining() > max - bytes.size()) {
+        CompletableFuture<Boolean> unused = response.abort(new AnswerTooLargeException());
         return;
       }
-      for (ByteBuffer buffer : buffers) {
-        if (buffer.remaining() > max - bytes.size()) {
-          tooLarge = true;
-          if (subscription != null) {
-            subscription.cancel();
-          }
-          body.completeExceptionally(new AnswerTooLargeException());
-          return;
-        }
-        byte[] chunk = new byte[buffer.remaining()];
-        buffer.get(chunk);
-        bytes.write(chunk, 0, chunk.length);
+      byte[] chunk = new byte[content.remaining()];
+      content.get(chunk);
+      bytes.write(chunk, 0, chunk.length);
+    }
+
+    @Override
+    public synchronized void onComplete(Result result) {
+      if (result.isFailed()) {
+        answer.completeExceptionally(result.getFailure());
+      } else {
+        answer.complete(new Answer(result.getResponse().getStatus(), bytes.toByteArray()));
       }
-    }
-
-    @Override
-    public void onError(Throwable failure) {
-      body.completeExceptionally(failure);
-    }
-
-    @Override
-    public void onComplete() {
-      body.complete(bytes.toByteArray());
     }
   }
 }

@@ -71,11 +71,16 @@ final class ServerCommand implements Callable<Integer> {
       })
   String listenAddr = MelangeServerApi.DEFAULT_LISTEN_ADDRESS;
 
+  // Descriptions are given line by line, each short enough not to be wrapped, so that a
+  // "(default: ...)" is never cut in two.
+
   @Option(
       names = "--token-file",
       paramLabel = "FILE",
-      description =
-          "file holding the bearer token that adding, removing, cordoning and draining need")
+      description = {
+        "file holding the bearer token that adding, removing,",
+        "cordoning and draining need"
+      })
   @Nullable Path tokenFile;
 
   @Option(
@@ -84,10 +89,22 @@ final class ServerCommand implements Callable<Integer> {
       defaultValue = "10s",
       converter = GoDurationConverter.class,
       description = {
-        "how long a request's head may take to arrive, and then its body (default:",
-        "${DEFAULT-VALUE}); a slower connection is closed, a slower body answered 408"
+        "how long a request's head, then its body, may take to arrive",
+        "(default: ${DEFAULT-VALUE}); a slower head closes the connection,",
+        "a slower body is answered 408"
       })
   Duration readTimeout = MelangeServerApi.DEFAULT_READ_TIMEOUT;
+
+  @Option(
+      names = "--write-timeout",
+      paramLabel = "DURATION",
+      defaultValue = "5s",
+      converter = GoDurationConverter.class,
+      description = {
+        "how long writing one answer may take (default: ${DEFAULT-VALUE});",
+        "a client that does not read it in time is cut off"
+      })
+  Duration writeTimeout = MelangeServerApi.DEFAULT_WRITE_TIMEOUT;
 
   @Option(
       names = "--idle-timeout",
@@ -103,6 +120,16 @@ final class ServerCommand implements Callable<Integer> {
       defaultValue = "256",
       description = "most connections open at once (default: ${DEFAULT-VALUE})")
   int maxConnections = MelangeServerApi.DEFAULT_MAX_CONNECTIONS;
+
+  @Option(
+      names = "--max-backends",
+      paramLabel = "N",
+      defaultValue = "512",
+      description = {
+        "most backends the pool may hold for the API to add one",
+        "(default: ${DEFAULT-VALUE}); the file's backends are not refused"
+      })
+  int maxBackends = MelangeServerApi.DEFAULT_MAX_BACKENDS;
 
   @Spec
   @SuppressWarnings("NullAway.Init")
@@ -143,8 +170,10 @@ final class ServerCommand implements Callable<Integer> {
               .listenAddress(listenAddr)
               .tokenFile(tokenFile)
               .readTimeout(readTimeout)
+              .writeTimeout(writeTimeout)
               .idleTimeout(idleTimeout)
               .maxConnections(maxConnections)
+              .maxBackends(maxBackends)
               .closePoolOnClose(true)
               .build()
               .start();

@@ -17,9 +17,12 @@ final class ServerConnection {
       names = "--token-file",
       paramLabel = "FILE",
       defaultValue = "${env:MELANGE_POOL_TOKEN_FILE}",
-      description =
-          "file holding the bearer token the server requires for changes; read only by add and"
-              + " remove (default: $MELANGE_POOL_TOKEN_FILE)")
+      description = {
+        // Line by line, so that "(default: ...)" is never wrapped in two.
+        "file holding the bearer token the server requires",
+        "for changes; read only by add and remove",
+        "(default: $MELANGE_POOL_TOKEN_FILE)"
+      })
   @Nullable Path tokenFile;
 
   MelangeServerClient client() throws CliException {

@@ -11,6 +11,7 @@ import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Scheduler;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -28,12 +29,15 @@ final class ApiExchange {
   private final Request request;
   private final Response response;
   private final Callback callback;
+  private final AnswerDeadlines answerDeadlines;
   private boolean completed;
 
-  ApiExchange(Request request, Response response, Callback callback) {
+  ApiExchange(
+      Request request, Response response, Callback callback, AnswerDeadlines answerDeadlines) {
     this.request = request;
     this.response = response;
     this.callback = callback;
+    this.answerDeadlines = answerDeadlines;
   }
 
   String method() {
@@ -116,16 +120,20 @@ final class ApiExchange {
 
   /**
    * Answers with {@code body} as JSON and a newline, written as it is made (a large status is never
-   * held whole in memory).
+   * held whole in memory), within the write timeout.
    *
-   * @throws IOException when the client goes away meanwhile
+   * @throws IOException when the client goes away meanwhile, or does not take the answer within the
+   *     write timeout (its connection is closed)
    */
   void sendJson(int status, Object body) throws IOException {
     response.setStatus(status);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, JSON);
     if (!method().equals("HEAD")) {
+      Scheduler.Task deadline = answerDeadlines.start(request);
       try (OutputStream out = Content.Sink.asOutputStream(response)) {
         ApiJson.write(body, out);
+      } finally {
+        deadline.cancel();
       }
     }
     succeed();
@@ -189,7 +197,11 @@ final class ApiExchange {
     try {
       return URLDecoder.decode(text, StandardCharsets.UTF_8);
     } catch (IllegalArgumentException e) {
-      throw ApiException.badRequest("invalid query: " + UntrustedText.escape(e.getMessage()));
+      // The decoder's own message names itself and the index; the client needs the part.
+      throw ApiException.badRequest(
+          "invalid query: \""
+              + UntrustedText.escape(text, 60)
+              + "\" holds a % that is not followed by two hex digits");
     }
   }
 }

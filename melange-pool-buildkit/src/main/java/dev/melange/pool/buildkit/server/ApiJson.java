@@ -3,14 +3,11 @@ package dev.melange.pool.buildkit.server;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializerProvider;
@@ -18,8 +15,6 @@ import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.cfg.EnumFeature;
-import com.fasterxml.jackson.databind.exc.MismatchedInputException;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
@@ -36,11 +31,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
 import java.time.temporal.ChronoField;
 import java.util.Locale;
-import java.util.Map;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -115,12 +106,6 @@ final class ApiJson {
                       Duration.class, new TextSerializer<>(Duration.class, ApiJson::goDuration)))
           .build();
 
-  /** Clauses of Jackson's messages that speak of Jackson rather than of the body: cut there. */
-  private static final Pattern JACKSON_DETAIL =
-      Pattern.compile(
-          "\\R| at \\[Source| \\(start marker at| \\(not recognized as one since|: enable `"
-              + "|, from `| \\(through reference chain");
-
   private ApiJson() {}
 
   /**
@@ -143,7 +128,7 @@ final class ApiJson {
       }
       return value;
     } catch (JacksonException e) {
-      throw ApiException.invalidBody(describe(e));
+      throw ApiException.invalidBody(JsonProblems.describe(e));
     } catch (IOException e) {
       throw new UncheckedIOException(e); // a byte array does not fail to read
     }
@@ -198,82 +183,6 @@ final class ApiJson {
   /** {@code value / 10^scale} without trailing zeros: {@code decimal(1500, 3)} is {@code 1.5}. */
   private static String decimal(long value, int scale) {
     return BigDecimal.valueOf(value, scale).stripTrailingZeros().toPlainString();
-  }
-
-  /** What is wrong with a body, in a line of our own words: no Jackson settings or sources. */
-  private static String describe(JacksonException e) {
-    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-      if (cause instanceof StreamConstraintsException limit) {
-        return limitExceeded(limit);
-      }
-    }
-    if (e instanceof UnrecognizedPropertyException unknown) {
-      return "unknown field \"" + UntrustedText.escape(unknown.getPropertyName()) + "\"";
-    }
-    if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
-      String field = UntrustedText.escape(fieldPath(mapping));
-      if (mapping instanceof MismatchedInputException mismatch
-          && mismatch.getTargetType() != null) {
-        return "field \"" + field + "\" must be " + kind(mismatch.getTargetType());
-      }
-      return "field \"" + field + "\": " + ownWords(e.getOriginalMessage());
-    }
-    JsonLocation at = e.getLocation();
-    String what = ownWords(e.getOriginalMessage());
-    return at == null || at.getLineNr() < 0
-        ? what
-        : what + " at line " + at.getLineNr() + ", column " + at.getColumnNr();
-  }
-
-  /** The first clause of a Jackson message, without its hints at Jackson's settings. */
-  private static String ownWords(@Nullable String message) {
-    if (message == null || message.isBlank()) {
-      return "malformed JSON";
-    }
-    Matcher detail = JACKSON_DETAIL.matcher(message);
-    String first = detail.find() ? message.substring(0, detail.start()) : message;
-    if (first.contains("`") || first.contains("com.fasterxml") || first.isBlank()) {
-      return "malformed JSON"; // a Java type or a setting named: nothing a client can act on
-    }
-    return UntrustedText.escape(first.strip(), 200);
-  }
-
-  private static String limitExceeded(JacksonException e) {
-    String message = String.valueOf(e.getOriginalMessage());
-    if (message.startsWith("Document nesting depth")) {
-      return "JSON nested deeper than " + MAX_NESTING_DEPTH + " levels";
-    }
-    if (message.startsWith("String value length")) {
-      return "a string longer than " + MAX_STRING_LENGTH + " characters";
-    }
-    if (message.startsWith("Name length")) {
-      return "a field name longer than " + MAX_NAME_LENGTH + " characters";
-    }
-    if (message.startsWith("Number value length") || message.startsWith("Number length")) {
-      return "a number longer than " + MAX_NUMBER_LENGTH + " characters";
-    }
-    return "the JSON exceeds the server's limits";
-  }
-
-  private static String fieldPath(JsonMappingException e) {
-    return e.getPath().stream()
-        .map(
-            step ->
-                step.getFieldName() != null ? step.getFieldName() : String.valueOf(step.getIndex()))
-        .collect(Collectors.joining("."));
-  }
-
-  private static String kind(Class<?> type) {
-    if (type == Integer.class || type == int.class) {
-      return "an integer";
-    }
-    if (type == String.class) {
-      return "a string";
-    }
-    if (Map.class.isAssignableFrom(type)) {
-      return "an object of strings";
-    }
-    return "a " + type.getSimpleName();
   }
 
   /** Writes {@code lastFailure} as Go's zero time when it is null. */

@@ -46,27 +46,38 @@ final class ApiRoutes extends Handler.Abstract {
   private final @Nullable BearerToken token;
   private final @Nullable Executor executor;
   private final Consumer<Throwable> fatal;
+  private final AnswerDeadlines answerDeadlines;
+  private final int maxBackends;
+
+  /** Held across an add's count and the add, so that adds at once cannot pass the limit. */
+  private final Object adding = new Object();
 
   /**
    * @param token what the mutating routes require; null lets them through (loopback only)
    * @param executor where routes run; null for the server's own threads
    * @param fatal told of an {@link Error} thrown while serving, after which the server stops
+   * @param answerDeadlines how long writing an answer may take
+   * @param maxBackends the most backends the pool may hold for an add to be accepted
    */
   ApiRoutes(
       BackendPool pool,
       @Nullable BearerToken token,
       @Nullable Executor executor,
-      Consumer<Throwable> fatal) {
+      Consumer<Throwable> fatal,
+      AnswerDeadlines answerDeadlines,
+      int maxBackends) {
     super(InvocationType.BLOCKING);
     this.pool = pool;
     this.token = token;
     this.executor = executor;
     this.fatal = fatal;
+    this.answerDeadlines = answerDeadlines;
+    this.maxBackends = maxBackends;
   }
 
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
-    ApiExchange exchange = new ApiExchange(request, response, callback);
+    ApiExchange exchange = new ApiExchange(request, response, callback, answerDeadlines);
     if (executor == null) {
       serve(exchange);
       return true;
@@ -135,7 +146,21 @@ final class ApiRoutes extends Handler.Abstract {
     Backend backend;
     try {
       backend = new Backend(addr, arch, body.maxJobs() == null ? 0 : body.maxJobs(), labels);
-      pool.add(backend);
+      synchronized (adding) {
+        int backends = pool.backends().size();
+        if (backends >= maxBackends) {
+          // Each backend costs memory and status bytes; past this, adding is the operator's
+          // file's business, not the network's.
+          throw new ApiException(
+              409,
+              "cannot add backend: the pool holds "
+                  + backends
+                  + (backends == 1 ? " backend" : " backends")
+                  + ", this server's limit is "
+                  + maxBackends);
+        }
+        pool.add(backend);
+      }
     } catch (DuplicateBackendException e) {
       throw ApiException.from(409, e);
     } catch (IllegalArgumentException | PoolException e) {

@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>{@code GET /api/v1/backends[?arch=X]}</td><td></td>
  *       <td>200 {@code {"backends":[{addr,arch,labels,maxJobs}],"architectures":[...]}}</td></tr>
  *   <tr><td>{@code POST /api/v1/backends}</td><td>{@code {addr,arch,labels?,maxJobs?}}</td>
- *       <td>201 the backend; 400; 409 {@code backend already exists: <addr>}</td></tr>
+ *       <td>201 the backend; 400; 409 {@code backend already exists: <addr>}, or the pool holds
+ *       {@link Builder#maxBackends} backends</td></tr>
  *   <tr><td>{@code DELETE /api/v1/backends}</td><td>{@code {addr}}</td>
  *       <td>204; 400 {@code cannot remove the last backend}; 404 {@code backend not found:
  *       <addr>}</td></tr>
@@ -58,11 +59,17 @@ import org.slf4j.LoggerFactory;
  * after the idle timeout; connections, requests served at once and requests queued are bounded; the
  * request line and headers together are bounded (414 for a longer URL, 431 for longer headers), and
  * so is the body (413, before {@code 100 Continue}). Bodies are read without holding a thread, and
- * answers are written as they are made.
+ * answers are written as they are made, each within the write timeout of its start, else its
+ * connection is closed. Backends added through the API are bounded too (409 beyond).
  *
  * <p>Safe by default: it listens on {@code 127.0.0.1:8080}. With a token file, the mutating routes
  * (POST and DELETE) require {@code Authorization: Bearer <token>}; on any address but loopback a
  * token file is required, and without one the server refuses to start. Reading routes stay open.
+ * What a web page could make a browser send is refused on every route: on a loopback address, a
+ * request whose {@code Host} is not a loopback name ({@code localhost}, {@code 127.x.y.z}, {@code
+ * [::1]}) gets 421 (DNS rebinding); anywhere, a POST or DELETE from another origin ({@code
+ * Sec-Fetch-Site} other than {@code same-origin} or {@code none}, else an {@code Origin} that is
+ * not the {@code Host}) gets 403. Clients that are not browsers send neither header.
  *
  * <pre>{@code
  * try (BackendPool pool = BackendPool.fromYaml(Path.of("backends.yaml"));
@@ -83,6 +90,13 @@ public final class MelangeServerApi implements AutoCloseable {
   /** How long a request's head, and then its body, may take to arrive, unless told otherwise. */
   public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(10);
 
+  /**
+   * How long writing one answer may take, unless told otherwise: shorter than the read timeout,
+   * which bounds a request's wait for its turn, so that a request queued behind answers nobody
+   * reads gets its turn before it gives up.
+   */
+  public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(5);
+
   /** How long a connection may stay silent, read or answered, unless told otherwise. */
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
 
@@ -101,6 +115,13 @@ public final class MelangeServerApi implements AutoCloseable {
   /** The most bytes of a request body, unless told otherwise (then 413). */
   public static final int DEFAULT_MAX_REQUEST_BODY_SIZE = 64 * 1024;
 
+  /**
+   * The most backends the pool may hold for {@code POST /api/v1/backends} to add one, unless told
+   * otherwise (then 409). A status of this many backends with the most labels each stays under the
+   * 16 MiB the {@code backends} commands read.
+   */
+  public static final int DEFAULT_MAX_BACKENDS = 512;
+
   private static final Logger log = LoggerFactory.getLogger(MelangeServerApi.class);
 
   private final BackendPool pool;
@@ -109,12 +130,14 @@ public final class MelangeServerApi implements AutoCloseable {
   private final @Nullable Executor executor;
   private final boolean closePool;
   private final Duration readTimeout;
+  private final Duration writeTimeout;
   private final Duration idleTimeout;
   private final int maxConnections;
   private final int maxConcurrentRequests;
   private final int maxQueuedRequests;
   private final int maxRequestHeaderSize;
   private final int maxRequestBodySize;
+  private final int maxBackends;
 
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
   private final Object lock = new Object();
@@ -129,12 +152,14 @@ public final class MelangeServerApi implements AutoCloseable {
     this.executor = builder.executor;
     this.closePool = builder.closePool;
     this.readTimeout = builder.readTimeout;
+    this.writeTimeout = builder.writeTimeout;
     this.idleTimeout = builder.idleTimeout;
     this.maxConnections = builder.maxConnections;
     this.maxConcurrentRequests = builder.maxConcurrentRequests;
     this.maxQueuedRequests = builder.maxQueuedRequests;
     this.maxRequestHeaderSize = builder.maxRequestHeaderSize;
     this.maxRequestBodySize = builder.maxRequestBodySize;
+    this.maxBackends = builder.maxBackends;
   }
 
   /** A builder for the API over {@code pool}. */
@@ -209,12 +234,23 @@ public final class MelangeServerApi implements AutoCloseable {
     http.addConnector(connector);
     http.addBean(new NetworkConnectionLimit(maxConnections, connector));
 
-    QoSHandler requestsAtOnce = new QoSHandler(new ApiRoutes(pool, token, executor, this::fail));
+    ApiRoutes routes =
+        new ApiRoutes(
+            pool,
+            token,
+            executor,
+            this::fail,
+            new AnswerDeadlines(scheduler, writeTimeout),
+            maxBackends);
+    QoSHandler requestsAtOnce = new QoSHandler(routes);
     requestsAtOnce.setMaxRequestCount(maxConcurrentRequests);
     requestsAtOnce.setMaxSuspendedRequestCount(maxQueuedRequests);
     requestsAtOnce.setMaxSuspend(readTimeout);
+    // Refused before they wait for their turn: a web page's requests, and DNS rebinding.
+    CrossOriginRequests fromHere =
+        new CrossOriginRequests(requestsAtOnce, listenAddress.getAddress().isLoopbackAddress());
     http.setHandler(
-        new RequestBodies(requestsAtOnce, maxRequestBodySize, readTimeout, scheduler, deadlines));
+        new RequestBodies(fromHere, maxRequestBodySize, readTimeout, scheduler, deadlines));
     http.setErrorHandler(new PlainTextErrors(maxRequestHeaderSize));
     http.addEventListener(
         new LifeCycle.Listener() {
@@ -341,12 +377,14 @@ public final class MelangeServerApi implements AutoCloseable {
     private @Nullable Executor executor;
     private boolean closePool;
     private Duration readTimeout = DEFAULT_READ_TIMEOUT;
+    private Duration writeTimeout = DEFAULT_WRITE_TIMEOUT;
     private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
     private int maxConnections = DEFAULT_MAX_CONNECTIONS;
     private int maxConcurrentRequests = DEFAULT_MAX_CONCURRENT_REQUESTS;
     private int maxQueuedRequests = DEFAULT_MAX_QUEUED_REQUESTS;
     private int maxRequestHeaderSize = DEFAULT_MAX_REQUEST_HEADER_SIZE;
     private int maxRequestBodySize = DEFAULT_MAX_REQUEST_BODY_SIZE;
+    private int maxBackends = DEFAULT_MAX_BACKENDS;
 
     private Builder(BackendPool pool) {
       this.pool = Objects.requireNonNull(pool, "pool");
@@ -419,9 +457,22 @@ public final class MelangeServerApi implements AutoCloseable {
     }
 
     /**
+     * How long writing one answer may take, from its first byte to its last: a client that does not
+     * read its answer (or reads it too slowly) has its connection closed then, which frees the
+     * thread and the turn among {@link #maxConcurrentRequests} its answer held. Default 5 s: keep
+     * it below the {@link #readTimeout}, which bounds how long a request waits for its turn.
+     *
+     * @throws IllegalArgumentException when not positive
+     */
+    public Builder writeTimeout(Duration timeout) {
+      this.writeTimeout = positive(timeout, "writeTimeout");
+      return this;
+    }
+
+    /**
      * How long a connection may stay silent while a request is read or answered (a client that does
      * not read its answer) before it is closed; between requests, the {@link #readTimeout} closes
-     * it first. Default 30 s.
+     * it first, and an answer's writing ends at the {@link #writeTimeout}. Default 30 s.
      *
      * @throws IllegalArgumentException when not positive
      */
@@ -488,6 +539,18 @@ public final class MelangeServerApi implements AutoCloseable {
      */
     public Builder maxRequestBodySize(int bytes) {
       this.maxRequestBodySize = positive(bytes, "maxRequestBodySize");
+      return this;
+    }
+
+    /**
+     * The most backends the pool may hold for {@code POST /api/v1/backends} to add one: beyond it,
+     * an add is answered 409 {@code cannot add backend: the pool holds N backends, this server's
+     * limit is M}. Backends from the pool's file or the host's code are not refused. Default 512.
+     *
+     * @throws IllegalArgumentException when not positive
+     */
+    public Builder maxBackends(int backends) {
+      this.maxBackends = positive(backends, "maxBackends");
       return this;
     }
 

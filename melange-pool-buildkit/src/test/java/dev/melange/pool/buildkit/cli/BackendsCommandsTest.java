@@ -1,6 +1,8 @@
 package dev.melange.pool.buildkit.cli;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.melange.pool.Backend;
 import dev.melange.pool.BackendPool;
@@ -316,6 +318,57 @@ class BackendsCommandsTest {
               empty.toString());
       assertThat(emptyToken.err()).isEqualTo("Error: token file " + empty + " is empty\n");
     }
+  }
+
+  @Test
+  void aTokenBeyondAsciiReachesTheServerAsItsUtf8Bytes() throws Exception {
+    Path token =
+        Files.write(dir.resolve("token"), "t\u00f6k\u00e9n-\u4ee4\u724c\n".getBytes(UTF_8));
+    BackendPool pool = BackendPool.single("tcp://only:1234", null);
+    try (MelangeServerApi guarded = Cli.serve(pool, token)) {
+      String url = guarded.uri().toString();
+
+      Run add =
+          Cli.run(
+              "backends",
+              "add",
+              "--server",
+              url,
+              "--addr",
+              "tcp://b:1",
+              "--arch",
+              "x86_64",
+              "--token-file",
+              token.toString());
+
+      assertThat(add.err()).isEmpty();
+      assertThat(add.exitCode()).isZero();
+      Run remove =
+          Cli.run(
+              "backends",
+              "remove",
+              "--server",
+              url,
+              "--addr",
+              "tcp://b:1",
+              "--token-file",
+              token.toString());
+      assertThat(remove.exitCode()).isZero();
+    }
+  }
+
+  @Test
+  void aTokenFileThatIsADeviceIsAnErrorBeforeAnythingIsSent() {
+    assumeTrue(Files.exists(Path.of("/dev/zero")), "no /dev/zero here");
+
+    Run run =
+        backends("add", "--addr", "tcp://b:1", "--arch", "x86_64", "--token-file", "/dev/zero");
+
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err())
+        .isEqualTo(
+            "Error: token file /dev/zero is not a regular file (a device, a pipe or a socket)\n");
+    assertThat(backends("list").out()).doesNotContain("tcp://b:1");
   }
 
   @Test

@@ -110,6 +110,53 @@ class HostileServerTest {
   }
 
   @Test
+  void failuresAreSaidInTheCommandsWordsNeverAsExceptionNames() throws Exception {
+    try (FakeServer deep =
+        new FakeServer(FakeServer.of(200, "[".repeat(1_001) + "]".repeat(1_001)))) {
+      assertThat(backends(deep, "list").err())
+          .isEqualTo(
+              "Error: listing backends: "
+                  + deep.url()
+                  + " answered with JSON beyond the command's limits: JSON nested deeper than 1000"
+                  + " levels\n");
+    }
+    try (FakeServer notHttp =
+        new FakeServer(out -> out.write("garbage\r\n\r\n".getBytes(StandardCharsets.US_ASCII)))) {
+      assertThat(backends(notHttp, "status").err())
+          .isEqualTo(
+              "Error: getting backend status: "
+                  + notHttp.url()
+                  + " answered with something other than an HTTP/1.1 answer\n");
+    }
+    try (FakeServer silent = new FakeServer(out -> {})) {
+      assertThat(backends(silent, "list").err())
+          .isEqualTo(
+              "Error: listing backends: "
+                  + silent.url()
+                  + " closed the connection before answering\n");
+    }
+    Run badPort = Cli.run("backends", "list", "--server", "http://127.0.0.1:99999");
+    assertThat(badPort.exitCode()).isEqualTo(1);
+    assertThat(badPort.err())
+        .isEqualTo(
+            "Error: --server http://127.0.0.1:99999: the port must be from 1 to 65535, was"
+                + " 99999\n");
+    Path missing = dir.resolve("no-such-token");
+    Run noToken =
+        Cli.run(
+            "backends",
+            "remove",
+            "--server",
+            "http://127.0.0.1:1",
+            "--addr",
+            "tcp://b:1",
+            "--token-file",
+            missing.toString());
+    assertThat(noToken.err())
+        .isEqualTo("Error: cannot read token file " + missing + ": no such file\n");
+  }
+
+  @Test
   void theServersTextIsPrintedEscaped() throws Exception {
     String hostile =
         "{\"backends\":[{\"addr\":\"tcp://a:1\\u001b]0;pwned\\u0007\",\"arch\":\"x86_64\\u202e\","
@@ -165,6 +212,29 @@ class HostileServerTest {
               "Error: getting backend status: "
                   + server.url()
                   + " sent an answer larger than 16777216 bytes\n");
+    }
+  }
+
+  @Test
+  void endlessHeadersAreCutOffAtTheirLimit() throws Exception {
+    FakeServer.Answer endless =
+        out -> {
+          out.write("HTTP/1.1 200 OK\r\n".getBytes(StandardCharsets.ISO_8859_1));
+          byte[] header =
+              ("X-A: " + "a".repeat(1000) + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
+          for (int i = 0; i < 1_000_000; i++) { // 1 GB, unless the client hangs up first
+            out.write(header);
+          }
+        };
+    try (FakeServer server = new FakeServer(endless)) {
+      Run run = backends(server, "list");
+
+      assertThat(run.exitCode()).isEqualTo(1);
+      assertThat(run.err())
+          .isEqualTo(
+              "Error: listing backends: "
+                  + server.url()
+                  + " sent headers larger than 65536 bytes\n");
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.melange.pool.buildkit.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.melange.pool.BackendPool;
 import dev.melange.pool.buildkit.cli.Cli.LineWriter;
@@ -66,6 +67,27 @@ class ServerCommandTest {
     assertThat(run.exitCode()).isEqualTo(1);
     assertThat(run.err())
         .isEqualTo("Error: listen address \"8080\": expected host:port, e.g. 127.0.0.1:8080\n");
+  }
+
+  @Test
+  void aTokenFileThatIsADeviceIsAnErrorNotAStackTrace() {
+    assumeTrue(Files.exists(Path.of("/dev/zero")), "no /dev/zero here");
+
+    Run run =
+        Cli.run(
+            "server",
+            "--buildkit-addr",
+            "tcp://a:1234",
+            "--listen-addr",
+            "127.0.0.1:0",
+            "--token-file",
+            "/dev/zero");
+
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.out()).isEmpty();
+    assertThat(run.err())
+        .isEqualTo(
+            "Error: token file /dev/zero is not a regular file (a device, a pipe or a socket)\n");
   }
 
   @Test
@@ -223,9 +245,21 @@ class ServerCommandTest {
             "1m30s",
             "--idle-timeout",
             "500ms",
+            "--write-timeout",
+            "2s",
             "--max-connections",
-            "3");
-    assertThat(server.firstLine()).startsWith("melange-pool server listening on ");
+            "3",
+            "--max-backends",
+            "1");
+    String line = server.firstLine();
+    assertThat(line).startsWith("melange-pool server listening on ");
+    String url = line.substring("melange-pool server listening on ".length(), line.indexOf(" ("));
+    Run add =
+        Cli.run("backends", "add", "--server", url, "--addr", "tcp://b:1", "--arch", "x86_64");
+    assertThat(add.err())
+        .isEqualTo(
+            "Error: adding backend: unexpected status 409: cannot add backend: the pool holds 1"
+                + " backend, this server's limit is 1\n");
     assertThat(server.stop().exitCode()).isZero();
 
     Run badDuration =
@@ -253,7 +287,44 @@ class ServerCommandTest {
             "--backends-config=FILE",
             "--listen-addr=HOST:PORT",
             "--read-timeout=DURATION",
+            "--write-timeout=DURATION",
             "--idle-timeout=DURATION",
-            "--max-connections=N");
+            "--max-connections=N",
+            "--max-backends=N",
+            "(default: 10s); a slower head closes the connection,",
+            "(default: 512)");
+  }
+
+  @Test
+  void noHelpCutsADefaultInTwo() {
+    for (String[] command :
+        new String[][] {
+          {"--help"},
+          {"server", "--help"},
+          {"backends", "--help"},
+          {"backends", "list", "--help"},
+          {"backends", "add", "--help"},
+          {"backends", "remove", "--help"},
+          {"backends", "status", "--help"},
+        }) {
+      Run help = Cli.run(command);
+
+      assertThat(help.exitCode()).isZero();
+      List<String> lines = help.out().lines().toList();
+      // Where descriptions start; picocli goes on with a description it had to wrap two further.
+      int column =
+          lines.stream()
+              .filter(line -> line.contains("Show this help message and exit."))
+              .findFirst()
+              .orElseThrow()
+              .indexOf("Show this help");
+      String wrapped = " ".repeat(column + 2) + "\\S.*";
+      for (String line : lines) {
+        assertThat(line).as(String.join(" ", command)).doesNotEndWith("(default:");
+        assertThat(line).as(String.join(" ", command)).doesNotMatch(wrapped);
+      }
+    }
+    assertThat(Cli.run("backends", "add", "--help").out())
+        .contains("(default: $MELANGE_POOL_TOKEN_FILE)");
   }
 }

@@ -124,6 +124,12 @@ class HostileInputTest {
               "{\"maxJobs\":" + "9".repeat(1_000) + "}",
               "{\"" + "k".repeat(5_000) + "\":1}",
               "{\"addr\":\"\\uZZZZ\"}",
+              "{\"addr\":xyz}",
+              "{\"maxJobs\":2147483648}",
+              "{\"addr\":\"\\q\"}",
+              "{\"addr\":\"x\" \"arch\":\"y\"}",
+              "{\"addr\":\"abc",
+              "{]",
               "\u00ff\u00fe{}")) {
         Reply reply = server.post("/api/v1/backends", body);
 
@@ -142,12 +148,62 @@ class HostileInputTest {
                 "com.fasterxml",
                 "java.",
                 "StreamRead",
-                "Constraints");
+                "Constraints",
+                // The parser's own phrases: the API says it in its words.
+                "Unexpected end-of-input",
+                "Unrecognized token",
+                "was expecting",
+                "Numeric value",
+                "out of range of int",
+                "CTRL-CHAR",
+                "(code ",
+                "Illegal",
+                "VALUE_STRING");
       }
-      assertThat(server.post("/api/v1/backends", "{\"addr\":").body())
-          .isEqualTo(
-              "invalid request body: Unexpected end-of-input within/between Object entries at line"
-                  + " 1, column 9\n");
+      for (String[] described :
+          new String[][] {
+            {"{\"addr\":", "the JSON ends inside an object at line 1, column 9"},
+            {"{\"addr\":\"abc", "the JSON ends inside a string at line 1, column 13"},
+            {"{\"addr\":xyz}", "unrecognized value \"xyz\" at line 1, column 9"},
+            {
+              "{\"addr\":\"tcp://a:1\" /* comment */}",
+              "unexpected character '/' at line 1, column 21: JSON has no comments"
+            },
+            {
+              "{\"addr\":\"x\" \"arch\":\"y\"}",
+              "unexpected character '\"' at line 1, column 13, expected a comma or '}'"
+            },
+            {
+              "{\"addr\":\"a\nb\"}",
+              "an unescaped control character (U+000A) in a string at line 1, column 11"
+            },
+            {
+              "{\"maxJobs\":2147483648}",
+              "field \"maxJobs\" must be an integer from -2147483648 to 2147483647, was 2147483648"
+            },
+            {"{\"addr\":\"a\",\"addr\":\"b\"}", "duplicate field \"addr\" at line 1, column 19"},
+          }) {
+        assertThat(server.post("/api/v1/backends", described[0]).body())
+            .as(described[0])
+            .isEqualTo("invalid request body: " + described[1] + "\n");
+      }
+    }
+  }
+
+  @Test
+  void aMalformedQueryIsDescribedInTheApisWords() throws Exception {
+    try (TestApi server = TestApi.start(TestApi.guidePool())) {
+      RawHttp.Answer reply;
+      try (RawHttp client = new RawHttp(server.api.address().getPort())) {
+        reply =
+            client
+                .send("GET /api/v1/backends?arch=%zz%1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                .read();
+      }
+
+      assertThat(reply.status()).isEqualTo(400);
+      assertThat(reply.body())
+          .isEqualTo("invalid query: \"%zz%1\" holds a % that is not followed by two hex digits\n");
     }
   }
 

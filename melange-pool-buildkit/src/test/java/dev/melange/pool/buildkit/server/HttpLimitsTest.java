@@ -3,12 +3,24 @@ package dev.melange.pool.buildkit.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.melange.pool.Backend;
+import dev.melange.pool.BackendPool;
+import dev.melange.pool.BackendStatus;
 import dev.melange.pool.buildkit.server.RawHttp.Answer;
 import dev.melange.pool.buildkit.server.TestApi.Reply;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
 import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
@@ -24,7 +36,7 @@ import org.junit.jupiter.api.Test;
 class HttpLimitsTest {
   private static final String LIST = "/api/v1/backends";
   private static final String ADD_HEAD =
-      "POST /api/v1/backends HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n";
+      "POST /api/v1/backends HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
   private static final String ADD_BODY = "{\"addr\":\"tcp://new:1\",\"arch\":\"x86_64\"}";
 
   private static void assertPlainTextLine(Answer answer, int status, String line) {
@@ -83,6 +95,88 @@ class HttpLimitsTest {
   }
 
   @Test
+  void clientsThatDoNotReadALargeAnswerAreCutOffAtTheWriteTimeout() throws Exception {
+    Map<String, String> labels = new LinkedHashMap<>();
+    for (int i = 0; i < 60; i++) {
+      labels.put("label-" + i, "v".repeat(200));
+    }
+    BackendPool real =
+        BackendPool.builder().backend(new Backend("tcp://big:1234", "x86_64", 2, labels)).build();
+    // About 14 MB of status: more than the sockets between server and client hold.
+    List<BackendStatus> large = Collections.nCopies(1_000, real.status().get(0));
+    List<Socket> stalled = new ArrayList<>();
+    try (TestApi server =
+        TestApi.start(
+            TestApi.withStatus(real, () -> large),
+            options ->
+                options
+                    .maxConcurrentRequests(2)
+                    .writeTimeout(Duration.ofSeconds(1))
+                    .idleTimeout(Duration.ofSeconds(60)))) {
+      int port = server.api.address().getPort();
+      for (int i = 0; i < 2; i++) {
+        Socket socket = new Socket();
+        socket.setReceiveBufferSize(4096);
+        socket.setSoTimeout(30_000);
+        socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+        socket
+            .getOutputStream()
+            .write(
+                "GET /api/v1/backends/status HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                    .getBytes(StandardCharsets.ISO_8859_1));
+        // The answer has begun: this request holds its thread and its turn.
+        assertThat(new String(socket.getInputStream().readNBytes(12), StandardCharsets.ISO_8859_1))
+            .isEqualTo("HTTP/1.1 200");
+        stalled.add(socket);
+      }
+
+      // Both turns are taken; this one waits for one, at most the read timeout (10 s), then 503.
+      Reply bystander = server.send(server.request(LIST).timeout(Duration.ofSeconds(30)).GET());
+
+      assertThat(bystander.status()).isEqualTo(200);
+      for (Socket socket : stalled) {
+        assertThat(endsBeforeTheWholeAnswer(socket)).isTrue();
+      }
+    } finally {
+      for (Socket socket : stalled) {
+        socket.close();
+      }
+      real.close();
+    }
+  }
+
+  /** Whether the server closed the connection before sending it a 14 MB answer whole. */
+  private static boolean endsBeforeTheWholeAnswer(Socket socket) throws IOException {
+    long read = 0;
+    byte[] buffer = new byte[64 * 1024];
+    try {
+      for (int n; (n = socket.getInputStream().read(buffer)) >= 0; ) {
+        read += n;
+      }
+    } catch (SocketException reset) {
+      // closed by the server, as a reset
+    }
+    return read < 10_000_000;
+  }
+
+  @Test
+  void backendsAddedThroughTheApiAreBounded() throws Exception {
+    try (TestApi server = TestApi.start(TestApi.guidePool(), options -> options.maxBackends(4))) {
+      assertThat(server.post(LIST, ADD_BODY).status()).isEqualTo(201);
+
+      Reply refused = server.post(LIST, "{\"addr\":\"tcp://one-more:1\",\"arch\":\"x86_64\"}");
+
+      assertThat(refused.status()).isEqualTo(409);
+      assertThat(refused.body())
+          .isEqualTo("cannot add backend: the pool holds 4 backends, this server's limit is 4\n");
+      assertThat(server.pool.backends()).hasSize(4);
+      assertThat(server.delete(LIST, "{\"addr\":\"tcp://new:1\"}").status()).isEqualTo(204);
+      assertThat(server.post(LIST, "{\"addr\":\"tcp://one-more:1\",\"arch\":\"x86_64\"}").status())
+          .isEqualTo(201);
+    }
+  }
+
+  @Test
   void aConnectionThatTricklesItsHeadIsClosedAtTheReadTimeout() throws Exception {
     try (TestApi server =
             TestApi.start(
@@ -135,7 +229,9 @@ class HttpLimitsTest {
       int port = server.api.address().getPort();
       try (RawHttp client = new RawHttp(port)) {
         client.send(
-            "GET /api/v1/backends HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(9000) + "\r\n\r\n");
+            "GET /api/v1/backends HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: "
+                + "a".repeat(9000)
+                + "\r\n\r\n");
         assertPlainTextLine(
             client.read(),
             431,
@@ -143,7 +239,8 @@ class HttpLimitsTest {
                 + " bytes");
       }
       try (RawHttp client = new RawHttp(port)) {
-        client.send("GET /api/v1/backends?" + "a".repeat(9000) + " HTTP/1.1\r\nHost: x\r\n\r\n");
+        client.send(
+            "GET /api/v1/backends?" + "a".repeat(9000) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
         assertPlainTextLine(
             client.read(),
             414,
@@ -204,13 +301,13 @@ class HttpLimitsTest {
       for (String request :
           List.of(
               "GARBAGE\r\n\r\n",
-              "GET /api/v1/backends HTTP/9.9\r\nHost: x\r\n\r\n",
-              "GET /api/v1/backends HTTP/1.1\r\nHost: x\r\nX-Bad: a\u0000b\r\n\r\n",
+              "GET /api/v1/backends HTTP/9.9\r\nHost: 127.0.0.1\r\n\r\n",
+              "GET /api/v1/backends HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Bad: a\u0000b\r\n\r\n",
               ADD_HEAD + "Content-Length: abc\r\n\r\n",
               ADD_HEAD + "Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello",
               "GET /api/v1/backends HTTP/1.1\r\n\r\n",
-              "GET /%zz HTTP/1.1\r\nHost: x\r\n\r\n",
-              "GET /api/v1/backends/..%2f..%2fetc HTTP/1.1\r\nHost: x\r\n\r\n")) {
+              "GET /%zz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+              "GET /api/v1/backends/..%2f..%2fetc HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")) {
         try (RawHttp client = new RawHttp(port)) {
           Answer answer = client.send(request).read();
           assertThat(answer.status()).as(request).isBetween(400, 505);

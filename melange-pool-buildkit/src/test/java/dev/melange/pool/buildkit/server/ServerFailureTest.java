@@ -62,7 +62,7 @@ class ServerFailureTest {
         };
     try (TestApi server = TestApi.start(TestApi.withStatus(real, () -> gated));
         RawHttp client = new RawHttp(server.api.address().getPort())) {
-      client.send("GET /api/v1/backends/status HTTP/1.1\r\nHost: x\r\n\r\n");
+      client.send("GET /api/v1/backends/status HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
       byte[] start = client.socket.getInputStream().readNBytes(4096);
       assertThat(new String(start, java.nio.charset.StandardCharsets.ISO_8859_1))
           .startsWith("HTTP/1.1 200 ")
@@ -89,7 +89,7 @@ class ServerFailureTest {
       CompletableFuture<Void> stopped = server.api.whenStopped().toCompletableFuture();
       assertThat(stopped).isNotDone();
       try (RawHttp client = new RawHttp(port)) {
-        client.send("GET /api/v1/backends/status HTTP/1.1\r\nHost: x\r\n\r\n");
+        client.send("GET /api/v1/backends/status HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
         Answer answer = client.read();
         assertThat(answer.status()).isEqualTo(500); // or cut off, below
       } catch (IOException cutOff) {

@@ -5,12 +5,15 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.melange.pool.BackendPool;
 import dev.melange.pool.buildkit.server.TestApi.Reply;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -120,6 +123,51 @@ class TokenTest {
   }
 
   @Test
+  void aTokenFileThatIsNotARegularFileIsRefusedAtStartWithoutBeingRead() throws Exception {
+    Path fifo = dir.resolve("fifo");
+    Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+    assumeTrue(mkfifo.waitFor() == 0, "mkfifo is not available");
+    try (BackendPool pool = TestApi.guidePool()) {
+      for (Object[] bad :
+          new Object[][] {
+            {dir, "token file " + dir + " is a directory, not a file"},
+            {
+              dir.resolve("missing"),
+              "cannot read token file " + dir.resolve("missing") + ": no such file"
+            },
+            // No writer ever comes: opening it would wait for one for good.
+            {fifo, "token file " + fifo + " is not a regular file (a device, a pipe or a socket)"},
+          }) {
+        MelangeServerApi api =
+            MelangeServerApi.builder(pool)
+                .listenAddress("127.0.0.1:0")
+                .tokenFile((Path) bad[0])
+                .build();
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(20),
+            () ->
+                assertThatIllegalArgumentException()
+                    .isThrownBy(api::start)
+                    .withMessage((String) bad[1]));
+      }
+    }
+  }
+
+  @Test
+  void aDeviceAsTokenFileIsRefusedNotReadToTheEnd() {
+    Path zero = Path.of("/dev/zero");
+    assumeTrue(Files.exists(zero), "no /dev/zero here");
+    try (BackendPool pool = TestApi.guidePool()) {
+      MelangeServerApi api =
+          MelangeServerApi.builder(pool).listenAddress("127.0.0.1:0").tokenFile(zero).build();
+
+      assertThatIllegalArgumentException()
+          .isThrownBy(api::start)
+          .withMessage("token file /dev/zero is not a regular file (a device, a pipe or a socket)");
+    }
+  }
+
+  @Test
   void aByteOrderMarkAndALineBreakAreNotPartOfTheToken() throws Exception {
     Path token = Files.write(dir.resolve("token"), "\ufeffs3cret\r\n".getBytes(UTF_8));
     try (TestApi server = TestApi.start(TestApi.guidePool(), options -> options.tokenFile(token))) {
@@ -131,7 +179,7 @@ class TokenTest {
   private static int addWithTokenBytes(TestApi server, byte[] token) throws Exception {
     ByteArrayOutputStream request = new ByteArrayOutputStream();
     request.write(
-        ("POST /api/v1/backends HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        ("POST /api/v1/backends HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                 + "Content-Length: "
                 + BODY.length()
                 + "\r\nAuthorization: Bearer ")
