@@ -277,6 +277,7 @@ final class WaitQueue {
     // nothing; see the notes above on why it cannot serve a lower priority first.
     List<Matches> exhausted = new ArrayList<>();
     long nanosUntilRetry = Long.MAX_VALUE;
+    long realNow = System.nanoTime(); // for the waiters' timeouts, which run in real time
     Iterator<Waiter> it =
         queue.isEmpty() // only backends draining: no need to read the clock
             ? Collections.emptyIterator()
@@ -287,7 +288,7 @@ final class WaitQueue {
         it.remove();
         continue;
       }
-      if (waiter.expired()) {
+      if (waiter.expired(realNow)) {
         // Its timeout ran out but its timer task has not run (the timer is late, or busy with a
         // caller's slow stage): a lease now could go to a caller who stopped waiting, and leak.
         it.remove();

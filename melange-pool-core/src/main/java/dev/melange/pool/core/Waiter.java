@@ -48,11 +48,12 @@ final class Waiter {
   }
 
   /**
-   * Whether its timeout has run out, though nothing may have ended the wait yet (the thread that
-   * would is late): no lease may go to it then, for its caller may have stopped waiting.
+   * Whether its timeout has run out at {@code realNowNanos} ({@link System#nanoTime()}), though
+   * nothing may have ended the wait yet (the thread that would is late): no lease may go to it
+   * then, for its caller may have stopped waiting.
    */
-  boolean expired() {
-    return timeoutNanos > 0 && System.nanoTime() - madeAtRealNanos >= timeoutNanos;
+  boolean expired(long realNowNanos) {
+    return timeoutNanos > 0 && realNowNanos - madeAtRealNanos >= timeoutNanos;
   }
 
   /** Hands over a lease; false (and the lease is back in the pool) if the wait already ended. */
