@@ -1,6 +1,7 @@
 package dev.melange.pool;
 
 import dev.melange.pool.internal.DisplayText;
+import dev.melange.pool.internal.IpLiterals;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -244,7 +245,7 @@ final class BackendAddress {
       if (host.isEmpty()) {
         throw bad("no host");
       }
-      if (!isHostName(host) && !isIpv4(host)) {
+      if (!isHostName(host) && !IpLiterals.isIpv4(host)) {
         throw bad(
             "host \""
                 + DisplayText.shown(host)
@@ -370,24 +371,6 @@ final class BackendAddress {
     }
   }
 
-  /** Four decimal numbers from 0 to 255, without leading zeros, joined by dots. */
-  static boolean isIpv4(String host) {
-    String[] parts = host.split("\\.", -1);
-    if (parts.length != 4) {
-      return false;
-    }
-    for (String part : parts) {
-      if (part.isEmpty()
-          || part.length() > 3
-          || (part.length() > 1 && part.charAt(0) == '0')
-          || !part.chars().allMatch(c -> c >= '0' && c <= '9')
-          || Integer.parseInt(part) > 255) {
-        return false;
-      }
-    }
-    return true;
-  }
-
   /**
    * An IPv6 address as RFC 4291 writes it: eight groups of one to four hex digits, a {@code ::}
    * standing for one or more groups of zeros at most once, the last two groups possibly an IPv4
@@ -428,7 +411,7 @@ final class BackendAddress {
     for (int i = 0; i < pieces.length; i++) {
       String piece = pieces[i];
       if (ipv4Last && i == pieces.length - 1 && piece.indexOf('.') >= 0) {
-        if (!isIpv4(piece)) {
+        if (!IpLiterals.isIpv4(piece)) {
           return -1;
         }
         count += 2;

@@ -1,4 +1,7 @@
-/** Helpers the API's packages share: not part of the API, and not exported by the module. */
+/**
+ * Helpers the API shares with melange-pool's own modules (core, buildkit): not part of the API, and
+ * exported to those modules only.
+ */
 @NullMarked
 package dev.melange.pool.internal;
 

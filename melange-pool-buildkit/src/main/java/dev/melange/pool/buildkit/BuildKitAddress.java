@@ -1,5 +1,6 @@
 package dev.melange.pool.buildkit;
 
+import dev.melange.pool.internal.IpLiterals;
 import java.util.List;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
@@ -38,21 +39,7 @@ record BuildKitAddress(@Nullable String host, int port, @Nullable String path) {
     if (host.indexOf(':') >= 0) {
       return true; // only an IPv6 literal has colons here: the port was split off, brackets too
     }
-    String[] parts = host.split("\\.", -1);
-    if (parts.length != 4) {
-      return false;
-    }
-    for (String part : parts) {
-      if (part.isEmpty()
-          || part.length() > 3
-          || !part.chars().allMatch(c -> c >= '0' && c <= '9')) {
-        return false;
-      }
-      if (Integer.parseInt(part) > 255) {
-        return false;
-      }
-    }
-    return true;
+    return IpLiterals.isIpv4(host);
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.melange.pool.buildkit.server;
 
+import dev.melange.pool.internal.IpLiterals;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -159,20 +160,6 @@ final class CrossOriginRequests extends Handler.Wrapper {
 
   /** {@code 127.x.y.z} in dotted decimal, each part 0 to 255: the loopback network. */
   private static boolean isLoopbackIpv4(String host) {
-    String[] parts = host.split("\\.", -1);
-    if (parts.length != 4) {
-      return false;
-    }
-    for (String part : parts) {
-      if (part.isEmpty()
-          || part.length() > 3
-          || !part.chars().allMatch(c -> c >= '0' && c <= '9')) {
-        return false;
-      }
-      if (Integer.parseInt(part) > 255) {
-        return false;
-      }
-    }
-    return parts[0].equals("127");
+    return IpLiterals.isIpv4(host) && host.startsWith("127.");
   }
 }
