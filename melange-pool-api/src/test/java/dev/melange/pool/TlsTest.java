@@ -3,7 +3,6 @@ package dev.melange.pool;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,7 +19,7 @@ class TlsTest {
   @Test
   void aKeyThatIsADeviceIsRefusedUnreadRatherThanCalledMissing() {
     Path zero = Path.of("/dev/zero");
-    assumeTrue(Files.exists(zero), "needs /dev/zero");
+    assertThat(Files.exists(zero)).as("needs /dev/zero").isTrue();
 
     assertThat(Tls.keyFileProblem(zero))
         .isEqualTo("/dev/zero is not a regular file (a directory, a device or a FIFO)");
@@ -29,7 +28,7 @@ class TlsTest {
   @Test
   void aKeyThatIsAFifoIsRefusedWithoutWaitingForAWriter() throws Exception {
     Path fifo = dir.resolve("key.pem");
-    assumeTrue(mkfifo(fifo), "needs mkfifo");
+    assertThat(mkfifo(fifo)).as("needs mkfifo").isTrue();
 
     String problem =
         assertTimeoutPreemptively(Duration.ofSeconds(5), () -> Tls.keyFileProblem(fifo));
