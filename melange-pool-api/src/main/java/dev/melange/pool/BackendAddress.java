@@ -130,7 +130,7 @@ final class BackendAddress {
       throw bad("a unix socket needs an absolute path (unix:///path)");
     }
     Deque<String> names = new ArrayDeque<>();
-    for (String name : path.split("/")) {
+    for (String name : path.split("/", -1)) {
       if (name.equals("..")) {
         names.pollLast();
       } else if (!name.isEmpty() && !name.equals(".")) {
