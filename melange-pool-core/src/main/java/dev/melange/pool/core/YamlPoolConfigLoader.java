@@ -1,11 +1,9 @@
 package dev.melange.pool.core;
 
 import dev.melange.pool.PoolConfigException;
+import dev.melange.pool.internal.Utf8;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -122,14 +120,7 @@ final class YamlPoolConfigLoader {
   private static Optional<Node> compose(String file, byte[] bytes) {
     String text;
     try {
-      // Strict UTF-8: a malformed byte is an error, not a silent replacement character.
-      text =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(ByteBuffer.wrap(bytes))
-              .toString();
+      text = Utf8.decode(bytes);
     } catch (CharacterCodingException e) {
       throw fileProblem(file, "cannot read: not valid UTF-8", e);
     }

@@ -1,10 +1,9 @@
 package dev.melange.pool.buildkit.server;
 
+import dev.melange.pool.internal.Utf8;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
@@ -74,13 +73,7 @@ public final class TokenFile {
     }
     String text;
     try {
-      text =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(ByteBuffer.wrap(bytes))
-              .toString();
+      text = Utf8.decode(bytes);
     } catch (CharacterCodingException e) {
       throw new IllegalArgumentException("token file " + shown + " is not UTF-8 text", e);
     }
