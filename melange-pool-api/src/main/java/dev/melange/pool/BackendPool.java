@@ -79,6 +79,9 @@ public interface BackendPool extends AutoCloseable {
    *
    * @param timeout how long to wait for a slot; {@link Duration#ZERO} means do not wait
    * @throws IllegalArgumentException if the timeout is negative
+   * @throws NoBackendAvailableException as {@link #acquire(String, Selector)} says, the timeout
+   *     being this one
+   * @throws InterruptedException if interrupted while waiting; no lease is held then
    */
   Lease acquire(String arch, Selector selector, Duration timeout) throws InterruptedException;
 
