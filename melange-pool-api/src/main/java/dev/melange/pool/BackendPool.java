@@ -427,6 +427,10 @@ public interface BackendPool extends AutoCloseable {
      * (the default, from {@link #failureThreshold} and {@link #recoveryTimeout}), {@link
      * CircuitBreakerPolicy.FailureRate} or {@link CircuitBreakerPolicy.Failsafe}. Replaces a custom
      * {@link #circuitBreaker(CircuitBreaker.Factory) factory}.
+     *
+     * @throws IllegalStateException for a {@link CircuitBreakerPolicy.Failsafe} policy when
+     *     Failsafe ({@code dev.failsafe:failsafe}, an optional dependency of melange-pool-core) is
+     *     not on the class path
      */
     Builder circuitBreaker(CircuitBreakerPolicy policy);
 
@@ -434,6 +438,8 @@ public interface BackendPool extends AutoCloseable {
      * The circuit breaker of the backend at {@code addr}, instead of the pool-wide one.
      *
      * @throws IllegalArgumentException from {@link #build()} if no backend has that address
+     * @throws IllegalStateException for a {@link CircuitBreakerPolicy.Failsafe} policy without
+     *     Failsafe on the class path, as {@link #circuitBreaker(CircuitBreakerPolicy)} says
      */
     Builder circuitBreaker(String addr, CircuitBreakerPolicy policy);
 

@@ -293,6 +293,10 @@ final class CircuitBreakerReader {
               + KeySuggestion.of(type, TYPES));
       return null;
     }
+    if (FAILSAFE.equals(type) && !OptionalDependency.FAILSAFE.isPresent()) {
+      problems.add(node, path, OptionalDependency.FAILSAFE.missing("the failsafe circuit breaker"));
+      return null;
+    }
     return type;
   }
 

@@ -232,7 +232,7 @@ final class PoolBuilder implements BackendPool.Builder {
 
   @Override
   public PoolBuilder circuitBreaker(CircuitBreakerPolicy policy) {
-    this.circuitBreaker = Objects.requireNonNull(policy, "policy");
+    this.circuitBreaker = available(Objects.requireNonNull(policy, "policy"));
     this.breakers = null;
     return this;
   }
@@ -241,8 +241,22 @@ final class PoolBuilder implements BackendPool.Builder {
   public PoolBuilder circuitBreaker(String addr, CircuitBreakerPolicy policy) {
     circuitBreakers.put(
         AddressKeys.of(Objects.requireNonNull(addr, "addr")),
-        Objects.requireNonNull(policy, "policy"));
+        available(Objects.requireNonNull(policy, "policy")));
     return this;
+  }
+
+  /**
+   * The policy, if what it needs is on the class path.
+   *
+   * @throws IllegalStateException for a Failsafe policy without Failsafe, naming the artifact
+   */
+  private static CircuitBreakerPolicy available(CircuitBreakerPolicy policy) {
+    if (policy instanceof CircuitBreakerPolicy.Failsafe
+        && !OptionalDependency.FAILSAFE.isPresent()) {
+      throw new IllegalStateException(
+          OptionalDependency.FAILSAFE.missing("CircuitBreakerPolicy.Failsafe"));
+    }
+    return policy;
   }
 
   @Override

@@ -46,6 +46,9 @@ public final class FailsafeCircuitBreakers {
    * @throws NullPointerException if {@code perBackend} is null (or, when the pool makes a breaker,
    *     returns null)
    */
+  // Failsafe is optional for core (requires static): who calls this names Failsafe's types in its
+  // own code, and so requires Failsafe itself.
+  @SuppressWarnings("exports")
   public static CircuitBreaker.Factory factory(
       Function<? super Backend, ? extends dev.failsafe.CircuitBreaker<?>> perBackend) {
     return FailsafeBridge.factory(perBackend);
