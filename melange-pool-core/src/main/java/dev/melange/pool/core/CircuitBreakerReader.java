@@ -2,6 +2,7 @@ package dev.melange.pool.core;
 
 import dev.melange.pool.CircuitBreakerPolicy;
 import dev.melange.pool.ResiliencePreset;
+import dev.melange.pool.core.time.GoDuration;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;

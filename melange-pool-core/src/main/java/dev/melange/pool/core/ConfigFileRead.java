@@ -1,6 +1,7 @@
 package dev.melange.pool.core;
 
 import dev.melange.pool.PoolConfigException;
+import dev.melange.pool.core.time.GoDuration;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

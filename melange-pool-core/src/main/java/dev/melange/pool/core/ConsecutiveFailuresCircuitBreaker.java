@@ -2,6 +2,8 @@ package dev.melange.pool.core;
 
 import dev.melange.pool.Backend;
 import dev.melange.pool.Ticker;
+import dev.melange.pool.core.time.Durations;
+import dev.melange.pool.core.time.GoDuration;
 import dev.melange.pool.spi.CircuitBreaker;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -95,7 +97,7 @@ final class ConsecutiveFailuresCircuitBreaker implements CircuitBreaker {
     this.ticker = ticker;
     this.listener = listener;
     this.failureThreshold = failureThreshold;
-    this.recoveryNanos = saturatedNanos(recoveryTimeout);
+    this.recoveryNanos = Durations.saturatedNanos(recoveryTimeout);
   }
 
   /** The factory the pool uses unless told otherwise. */
@@ -268,14 +270,6 @@ final class ConsecutiveFailuresCircuitBreaker implements CircuitBreaker {
   /** The next epoch, closed, no failures, no trial. */
   private static long nextEpoch(long w) {
     return (w + 1) & EPOCH;
-  }
-
-  private static long saturatedNanos(Duration duration) {
-    try {
-      return duration.toNanos();
-    } catch (ArithmeticException tooLong) {
-      return Long.MAX_VALUE;
-    }
   }
 
   /** When the circuit opened, and in which epoch. */

@@ -3,10 +3,10 @@ package dev.melange.pool.core;
 import dev.melange.pool.CallStats;
 import dev.melange.pool.CircuitBreakerPolicy;
 import dev.melange.pool.Ticker;
+import dev.melange.pool.core.time.Durations;
 import dev.melange.pool.spi.CircuitBreaker;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.time.Duration;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
@@ -156,15 +156,15 @@ final class FailureRateCircuitBreaker implements CircuitBreaker, MeasuredCircuit
     this.origin = ticker.read();
     this.buckets = policy.buckets();
     this.sliceNanos = policy.window().toNanos() / buckets;
-    this.slowNanos = saturatedNanos(policy.slowCallDuration());
+    this.slowNanos = Durations.saturatedNanos(policy.slowCallDuration());
     // At least a nanosecond: a closing then always comes after the opening before it (see above).
-    this.waitNanos = Math.max(1, saturatedNanos(policy.waitInOpen()));
-    this.maxWaitNanos = Math.max(waitNanos, saturatedNanos(policy.maxWaitInOpen()));
+    this.waitNanos = Math.max(1, Durations.saturatedNanos(policy.waitInOpen()));
+    this.maxWaitNanos = Math.max(waitNanos, Durations.saturatedNanos(policy.maxWaitInOpen()));
     this.window = new AtomicLongArray(buckets * 4);
     this.out = new AtomicLongArray(OUT_BUCKETS);
     // At least a millisecond, the resolution of a permit's grant time.
     this.outSliceNanos =
-        Math.max(1_000_000, saturatedNanos(policy.slowCallDuration()) / OUT_SLICES);
+        Math.max(1_000_000, Durations.saturatedNanos(policy.slowCallDuration()) / OUT_SLICES);
     this.trackOut = policy.slowCallRateThreshold() > 0;
   }
 
@@ -593,14 +593,6 @@ final class FailureRateCircuitBreaker implements CircuitBreaker, MeasuredCircuit
   /** The next epoch: closed, nothing counted. */
   private static long nextEpoch(long w) {
     return (w + 1) & EPOCH;
-  }
-
-  private static long saturatedNanos(Duration duration) {
-    try {
-      return duration.toNanos();
-    } catch (ArithmeticException tooLong) {
-      return Long.MAX_VALUE;
-    }
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.melange.pool.core;
 
 import dev.melange.pool.HealthCheck;
+import dev.melange.pool.core.time.GoDuration;
 import dev.melange.pool.internal.DisplayText;
 import java.time.Duration;
 import java.util.LinkedHashMap;

@@ -2,6 +2,7 @@ package dev.melange.pool.core;
 
 import dev.melange.pool.DaemonInfo;
 import dev.melange.pool.Health;
+import dev.melange.pool.core.health.HealthMonitor;
 
 /**
  * One slot's subscriber to a {@link HealthMonitor}. A subscription exists before the slot follows

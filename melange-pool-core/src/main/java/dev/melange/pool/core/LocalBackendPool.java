@@ -21,6 +21,9 @@ import dev.melange.pool.RateLimit;
 import dev.melange.pool.Selector;
 import dev.melange.pool.Ticker;
 import dev.melange.pool.core.ArchGroup.Matches;
+import dev.melange.pool.core.health.HealthService;
+import dev.melange.pool.core.time.Durations;
+import dev.melange.pool.core.time.GoDuration;
 import dev.melange.pool.spi.CircuitBreaker;
 import dev.melange.pool.spi.HealthProbe;
 import dev.melange.pool.spi.LoadBalancer;
@@ -187,8 +190,8 @@ final class LocalBackendPool implements BackendPool {
     }
     this.config = config;
     this.defaultMaxJobs = settings.defaultMaxJobs();
-    this.acquireTimeoutNanos = timeoutNanos(settings.acquireTimeout());
-    this.priorityAgingNanos = timeoutNanos(settings.priorityAging());
+    this.acquireTimeoutNanos = Durations.saturatedNanos(settings.acquireTimeout());
+    this.priorityAgingNanos = Durations.saturatedNanos(settings.priorityAging());
     this.ticker = config.ticker();
     this.balancer = config.balancer();
     this.leastLoaded = balancer == LeastLoadedStrategy.INSTANCE;
@@ -256,7 +259,7 @@ final class LocalBackendPool implements BackendPool {
     if (timeout.isNegative()) {
       throw negativeTimeout(timeout);
     }
-    return acquire(arch, selector, AcquireOptions.defaults(), timeoutNanos(timeout));
+    return acquire(arch, selector, AcquireOptions.defaults(), Durations.saturatedNanos(timeout));
   }
 
   @Override
@@ -345,7 +348,8 @@ final class LocalBackendPool implements BackendPool {
     if (timeout.isNegative()) {
       throw negativeTimeout(timeout);
     }
-    return acquireAsync(arch, selector, AcquireOptions.defaults(), timeoutNanos(timeout));
+    return acquireAsync(
+        arch, selector, AcquireOptions.defaults(), Durations.saturatedNanos(timeout));
   }
 
   @Override
@@ -1301,8 +1305,8 @@ final class LocalBackendPool implements BackendPool {
     PoolSettings settings = reload.config.settings();
     config = reload.config;
     defaultMaxJobs = settings.defaultMaxJobs();
-    acquireTimeoutNanos = timeoutNanos(settings.acquireTimeout());
-    priorityAgingNanos = timeoutNanos(settings.priorityAging());
+    acquireTimeoutNanos = Durations.saturatedNanos(settings.acquireTimeout());
+    priorityAgingNanos = Durations.saturatedNanos(settings.priorityAging());
     failOpen = settings.failOpen();
     if (settings.resilience().anyAdaptive()) {
       timed = true;
@@ -1739,20 +1743,12 @@ final class LocalBackendPool implements BackendPool {
 
   private long timeoutNanos(AcquireOptions options) {
     Duration timeout = options.timeout();
-    return timeout == null ? acquireTimeoutNanos : timeoutNanos(timeout);
+    return timeout == null ? acquireTimeoutNanos : Durations.saturatedNanos(timeout);
   }
 
   private void checkOpen() {
     if (closed) {
       throw new PoolException("the pool is closed");
-    }
-  }
-
-  private static long timeoutNanos(Duration timeout) {
-    try {
-      return timeout.toNanos();
-    } catch (ArithmeticException tooLong) {
-      return Long.MAX_VALUE;
     }
   }
 

@@ -11,6 +11,8 @@ import dev.melange.pool.RateLimit;
 import dev.melange.pool.ResilienceMode;
 import dev.melange.pool.ResiliencePreset;
 import dev.melange.pool.Ticker;
+import dev.melange.pool.core.health.HealthService;
+import dev.melange.pool.core.time.GoDuration;
 import dev.melange.pool.spi.CircuitBreaker;
 import dev.melange.pool.spi.HealthProbe;
 import dev.melange.pool.spi.LoadBalancer;

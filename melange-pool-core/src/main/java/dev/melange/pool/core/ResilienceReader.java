@@ -5,6 +5,7 @@ import dev.melange.pool.Backend;
 import dev.melange.pool.RateLimit;
 import dev.melange.pool.ResilienceMode;
 import dev.melange.pool.ResiliencePreset;
+import dev.melange.pool.core.time.GoDuration;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;

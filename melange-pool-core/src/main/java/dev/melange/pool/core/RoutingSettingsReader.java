@@ -1,5 +1,6 @@
 package dev.melange.pool.core;
 
+import dev.melange.pool.core.time.GoDuration;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

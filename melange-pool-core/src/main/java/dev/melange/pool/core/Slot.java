@@ -8,6 +8,8 @@ import dev.melange.pool.Health;
 import dev.melange.pool.HealthCheck;
 import dev.melange.pool.HealthOverride;
 import dev.melange.pool.RateLimit;
+import dev.melange.pool.core.health.HealthMonitor;
+import dev.melange.pool.core.health.HealthService;
 import dev.melange.pool.spi.CircuitBreaker;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;

@@ -1,6 +1,7 @@
 package dev.melange.pool.core;
 
 import dev.melange.pool.PoolConfigException;
+import dev.melange.pool.core.health.HealthService;
 import dev.melange.pool.internal.Utf8;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;

@@ -1,5 +1,6 @@
 package dev.melange.pool.core;
 
+import dev.melange.pool.core.time.GoDuration;
 import dev.melange.pool.internal.DisplayText;
 import java.math.BigInteger;
 import java.time.Duration;

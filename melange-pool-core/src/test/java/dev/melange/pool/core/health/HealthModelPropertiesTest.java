@@ -1,4 +1,4 @@
-package dev.melange.pool.core;
+package dev.melange.pool.core.health;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,8 +1,9 @@
-package dev.melange.pool.core;
+package dev.melange.pool.core.health;
 
 import dev.melange.pool.DaemonInfo;
 import dev.melange.pool.Health;
 import dev.melange.pool.HealthCheck;
+import dev.melange.pool.core.time.GoDuration;
 import dev.melange.pool.spi.HealthProbe;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
@@ -31,18 +32,18 @@ import org.slf4j.LoggerFactory;
  * scheduler with never two in flight, the {@link HealthModel} that turns results into health, and
  * the slots (of any number of pools) that follow it. Made and ended by {@link HealthService}.
  */
-final class HealthMonitor {
+public final class HealthMonitor {
   private static final Logger log = LoggerFactory.getLogger(HealthMonitor.class);
 
   /** Told each change of health, with a version that grows with each change. */
-  interface Subscriber {
+  public interface Subscriber {
     void observed(Health health, long version);
 
     /** Told, before the health it comes with, when the probe learns something new of the daemon. */
     default void discovered(DaemonInfo daemon) {}
   }
 
-  final HealthService.Key key;
+  public final HealthService.Key key;
   private final HealthProbe probe;
   private final ScheduledExecutorService scheduler;
   private final long intervalNanos;
@@ -78,7 +79,7 @@ final class HealthMonitor {
 
   private final AtomicLong probes = new AtomicLong();
 
-  HealthMonitor(
+  public HealthMonitor(
       HealthService.Key key,
       HealthProbe probe,
       ScheduledExecutorService scheduler,
@@ -95,7 +96,7 @@ final class HealthMonitor {
   }
 
   /** Runs the first probe now. */
-  synchronized void start() {
+  public synchronized void start() {
     next = schedule(this::probe, 0);
   }
 
@@ -115,7 +116,7 @@ final class HealthMonitor {
    * Stops probing for good: the next probe does not start, the one in flight (if any) is cancelled,
    * and the probe is closed. No check starts after this returns.
    */
-  void stop() {
+  public void stop() {
     Future<?> pending;
     CompletionStage<HealthProbe.Result> running;
     synchronized (this) {
@@ -138,26 +139,27 @@ final class HealthMonitor {
     }
   }
 
-  @Nullable Instant lastProbe() {
+  public @Nullable Instant lastProbe() {
     return lastProbe;
   }
 
   /** The health score, 0–1: the window model's share of passed probes; NaN for none yet. */
-  double score() {
+  public double score() {
     return score;
   }
 
-  @Nullable String lastResult() {
+  public @Nullable String lastResult() {
     return lastResult;
   }
 
   /** What the probe last learned about the daemon, or null if it never said. */
-  @Nullable DaemonInfo daemon() {
+  @Nullable
+  public DaemonInfo daemon() {
     return daemon;
   }
 
   /** Probes run so far (started, whatever their end). */
-  long probes() {
+  public long probes() {
     return probes.get();
   }
 
@@ -297,7 +299,7 @@ final class HealthMonitor {
   }
 
   /** A monitor's health at a version, for a new follower to start from. */
-  record Observation(Health health, long version) {}
+  public record Observation(Health health, long version) {}
 
   @Override
   public String toString() {

@@ -1,4 +1,4 @@
-package dev.melange.pool.core;
+package dev.melange.pool.core.health;
 
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -12,8 +12,8 @@ import java.util.concurrent.TimeUnit;
  * end after a minute idle. IP literals need no lookup and skip it. The JDK caches answers (30 s,
  * failures 10 s, by default), so most probes of a named backend never wait here.
  */
-final class ProbeLookups {
-  static final int THREADS = 2;
+public final class ProbeLookups {
+  public static final int THREADS = 2;
 
   private ProbeLookups() {}
 

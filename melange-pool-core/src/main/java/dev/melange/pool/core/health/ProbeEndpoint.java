@@ -1,4 +1,4 @@
-package dev.melange.pool.core;
+package dev.melange.pool.core.health;
 
 import dev.melange.pool.HealthCheck;
 import java.util.Locale;
@@ -10,14 +10,14 @@ import java.util.Locale;
  *
  * @param secure whether an http probe should use https (the address said {@code https://})
  */
-record ProbeEndpoint(String host, int port, boolean secure) {
+public record ProbeEndpoint(String host, int port, boolean secure) {
 
   /**
    * The endpoint of {@code addr}, with {@code portOverride} (when not 0) instead of its port.
    *
    * @throws IllegalArgumentException saying why the address has no host and port to probe
    */
-  static ProbeEndpoint of(String addr, int portOverride, String type) {
+  public static ProbeEndpoint of(String addr, int portOverride, String type) {
     String scheme = "tcp";
     String rest = addr;
     int separator = addr.indexOf("://");

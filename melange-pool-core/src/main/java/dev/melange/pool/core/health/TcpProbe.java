@@ -1,4 +1,4 @@
-package dev.melange.pool.core;
+package dev.melange.pool.core.health;
 
 import dev.melange.pool.Backend;
 import dev.melange.pool.HealthCheck;
@@ -18,9 +18,9 @@ import java.util.concurrent.CompletionStage;
  * on one channel group shared by every tcp probe in the JVM (one thread); the probe hangs up as
  * soon as the connection is made.
  */
-final class TcpProbe implements HealthProbe {
+public final class TcpProbe implements HealthProbe {
 
-  static final HealthProbe.Factory FACTORY =
+  public static final HealthProbe.Factory FACTORY =
       new HealthProbe.Factory() {
         @Override
         public String type() {

@@ -1,4 +1,4 @@
-package dev.melange.pool.core;
+package dev.melange.pool.core.health;
 
 import dev.melange.pool.Backend;
 import dev.melange.pool.HealthCheck;
@@ -19,9 +19,9 @@ import java.util.concurrent.Executors;
  * and its I/O is asynchronous on the client's own selector thread, with one small executor for the
  * completions. Redirects are not followed (a 3xx is not healthy unless expected).
  */
-final class HttpProbe implements HealthProbe {
+public final class HttpProbe implements HealthProbe {
 
-  static final HealthProbe.Factory FACTORY =
+  public static final HealthProbe.Factory FACTORY =
       new HealthProbe.Factory() {
         @Override
         public String type() {

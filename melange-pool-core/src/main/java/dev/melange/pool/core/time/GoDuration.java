@@ -1,4 +1,4 @@
-package dev.melange.pool.core;
+package dev.melange.pool.core.time;
 
 import java.time.Duration;
 import java.util.Map;
@@ -14,7 +14,7 @@ import java.util.Map;
  * scales fractions through a {@code double}, so that the two agree on every input, rounding
  * included.
  */
-final class GoDuration {
+public final class GoDuration {
 
   private static final long NANOS_PER_MICRO = 1_000L;
   private static final long NANOS_PER_MILLI = 1_000_000L;
@@ -45,7 +45,7 @@ final class GoDuration {
    * @throws IllegalArgumentException naming the text when it is not a Go duration; for a number
    *     without a unit, such as {@code 30}, the message says {@code use a duration such as 30s}
    */
-  static Duration parse(String text) {
+  public static Duration parse(String text) {
     int at = 0; // walks the text once, index by index: a long input costs no more than reading it
     boolean negative = false;
     if (!text.isEmpty() && (text.charAt(0) == '-' || text.charAt(0) == '+')) {
@@ -134,7 +134,7 @@ final class GoDuration {
    * {@code 5m0s}, {@code 1m30s}, {@code 1h0m0s}, {@code -5s}. Durations beyond Go's range are
    * printed the same way, with more hours.
    */
-  static String format(Duration duration) {
+  public static String format(Duration duration) {
     if (duration.isZero()) {
       return "0s";
     }

@@ -1,4 +1,4 @@
-package dev.melange.pool.core;
+package dev.melange.pool.core.health;
 
 import dev.melange.pool.Backend;
 import dev.melange.pool.Health;
@@ -26,14 +26,14 @@ import org.slf4j.LoggerFactory;
  * threads only start probes and take their results. The threads end after a minute with nothing to
  * do and come back with the next check.
  */
-final class HealthService {
+public final class HealthService {
   private static final Logger log = LoggerFactory.getLogger(HealthService.class);
 
   /** The scheduler's threads: enough to start and finish probes; the I/O waits elsewhere. */
-  static final int THREADS = 2;
+  public static final int THREADS = 2;
 
   /** The one instance, shared by every pool in the JVM. */
-  static final HealthService SHARED = new HealthService();
+  public static final HealthService SHARED = new HealthService();
 
   /** The probe types built in. */
   private static final Map<String, HealthProbe.Factory> BUILT_IN =
@@ -43,7 +43,8 @@ final class HealthService {
    * What identifies one physical check: the backend's address and TLS settings, the check's
    * settings, and the factory that makes its probe.
    */
-  record Key(String addr, @Nullable Tls tls, HealthCheck check, HealthProbe.Factory factory) {}
+  public record Key(
+      String addr, @Nullable Tls tls, HealthCheck check, HealthProbe.Factory factory) {}
 
   private final Map<Key, HealthMonitor> monitors = new ConcurrentHashMap<>();
   private final ScheduledThreadPoolExecutor scheduler;
@@ -59,7 +60,7 @@ final class HealthService {
    * The factory for a probe type: the pool's own ({@code custom}), else a built-in one, else one
    * {@link ServiceLoader} finds; null when there is none.
    */
-  static HealthProbe.@Nullable Factory factory(
+  public static HealthProbe.@Nullable Factory factory(
       String type, Map<String, HealthProbe.Factory> custom) {
     HealthProbe.Factory factory = custom.get(type);
     if (factory == null) {
@@ -72,7 +73,7 @@ final class HealthService {
   }
 
   /** The probe types known without a pool's own: built in, then found by the service loader. */
-  static List<String> knownTypes() {
+  public static List<String> knownTypes() {
     List<String> types = new ArrayList<>(List.of(HealthCheck.TCP, HealthCheck.HTTP));
     Discovered.FACTORIES.keySet().stream().sorted().forEach(types::add);
     return types;
@@ -86,7 +87,7 @@ final class HealthService {
    * @return the subscription, with the health to start from
    * @throws IllegalArgumentException when the factory cannot probe this backend
    */
-  Subscription subscribe(
+  public Subscription subscribe(
       Backend backend,
       HealthCheck check,
       HealthProbe.Factory factory,
@@ -112,7 +113,8 @@ final class HealthService {
   }
 
   /** The monitor of a check, if one runs; for tests. */
-  @Nullable HealthMonitor monitor(String addr, HealthCheck check, HealthProbe.Factory factory) {
+  @Nullable
+  public HealthMonitor monitor(String addr, HealthCheck check, HealthProbe.Factory factory) {
     return monitors.get(new Key(addr, null, check, factory));
   }
 
@@ -143,10 +145,10 @@ final class HealthService {
   }
 
   /** One pool slot's following of one monitor; closing it lets go (idempotent). */
-  final class Subscription implements AutoCloseable {
-    final HealthMonitor monitor;
+  public final class Subscription implements AutoCloseable {
+    public final HealthMonitor monitor;
     private final HealthMonitor.Subscriber subscriber;
-    final HealthMonitor.Observation start;
+    public final HealthMonitor.Observation start;
     private final AtomicInteger closed = new AtomicInteger();
 
     Subscription(
@@ -158,7 +160,7 @@ final class HealthService {
       this.start = start;
     }
 
-    HealthMonitor.Subscriber subscriber() {
+    public HealthMonitor.Subscriber subscriber() {
       return subscriber;
     }
 

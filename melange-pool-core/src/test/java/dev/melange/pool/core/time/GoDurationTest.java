@@ -1,4 +1,4 @@
-package dev.melange.pool.core;
+package dev.melange.pool.core.time;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

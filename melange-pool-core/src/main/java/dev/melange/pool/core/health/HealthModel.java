@@ -1,4 +1,4 @@
-package dev.melange.pool.core;
+package dev.melange.pool.core.health;
 
 import dev.melange.pool.Health;
 import dev.melange.pool.HealthCheck;
@@ -11,7 +11,7 @@ import dev.melange.pool.HealthCheck;
  * the bottom, and the backend is healthy while at least {@code threshold} of the lowest {@code
  * window} bits are set. {@code initial} bits are set at the start, as successes assumed.
  */
-final class HealthModel {
+public final class HealthModel {
   private final HealthCheck check;
   private Health health;
 
