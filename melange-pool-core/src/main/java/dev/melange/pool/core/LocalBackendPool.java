@@ -21,6 +21,7 @@ import dev.melange.pool.RateLimit;
 import dev.melange.pool.Selector;
 import dev.melange.pool.Ticker;
 import dev.melange.pool.core.ArchGroup.Matches;
+import dev.melange.pool.core.breaker.MeasuredCircuitBreaker;
 import dev.melange.pool.core.health.HealthService;
 import dev.melange.pool.core.time.Durations;
 import dev.melange.pool.core.time.GoDuration;

@@ -6,6 +6,7 @@ import dev.melange.pool.Health;
 import dev.melange.pool.RateLimit;
 import dev.melange.pool.RateLimiterStats;
 import dev.melange.pool.Ticker;
+import dev.melange.pool.core.breaker.MeasuredCircuitBreaker;
 import dev.melange.pool.spi.CircuitBreaker;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;

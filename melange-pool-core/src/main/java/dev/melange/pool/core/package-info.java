@@ -1,7 +1,8 @@
 /**
- * The implementation behind the melange-pool API. Nothing here is public API: classes are
- * package-private but for the provider that {@link java.util.ServiceLoader} instantiates and the
- * bridge that {@code dev.melange.pool.failsafe} reaches the Failsafe adapter through.
+ * The implementation behind the melange-pool API, hot part: the pool, its slots, topology,
+ * strategies, leases and waiters, package-private (but for the provider that {@link
+ * java.util.ServiceLoader} instantiates). Cold code that never reads a slot lives in sub-packages:
+ * {@code breaker}, {@code health}, {@code time}. None of them is exported.
  */
 @NullMarked
 package dev.melange.pool.core;

@@ -1,7 +1,7 @@
 package dev.melange.pool.failsafe;
 
 import dev.melange.pool.Backend;
-import dev.melange.pool.core.FailsafeBridge;
+import dev.melange.pool.core.breaker.FailsafeCircuitBreaker;
 import dev.melange.pool.spi.CircuitBreaker;
 import java.util.function.Function;
 
@@ -51,6 +51,6 @@ public final class FailsafeCircuitBreakers {
   @SuppressWarnings("exports")
   public static CircuitBreaker.Factory factory(
       Function<? super Backend, ? extends dev.failsafe.CircuitBreaker<?>> perBackend) {
-    return FailsafeBridge.factory(perBackend);
+    return FailsafeCircuitBreaker.factory(perBackend);
   }
 }

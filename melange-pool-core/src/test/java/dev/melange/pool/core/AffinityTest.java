@@ -9,6 +9,7 @@ import dev.melange.pool.BackendPool;
 import dev.melange.pool.BackendStatus;
 import dev.melange.pool.Lease;
 import dev.melange.pool.Selector;
+import dev.melange.pool.core.breaker.ConsecutiveFailuresCircuitBreaker;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;

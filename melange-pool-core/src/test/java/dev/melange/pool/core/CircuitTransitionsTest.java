@@ -2,6 +2,7 @@ package dev.melange.pool.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.melange.pool.core.breaker.ConsecutiveFailuresCircuitBreaker;
 import dev.melange.pool.spi.CircuitBreaker;
 import dev.melange.pool.spi.CircuitBreaker.State;
 import java.time.Duration;

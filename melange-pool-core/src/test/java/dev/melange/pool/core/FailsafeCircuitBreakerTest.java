@@ -13,6 +13,7 @@ import dev.melange.pool.CircuitBreakerPolicy;
 import dev.melange.pool.Lease;
 import dev.melange.pool.PoolEvent;
 import dev.melange.pool.Selector;
+import dev.melange.pool.core.breaker.FailsafeCircuitBreaker;
 import dev.melange.pool.failsafe.FailsafeCircuitBreakers;
 import dev.melange.pool.spi.CircuitBreaker;
 import dev.melange.pool.spi.CircuitBreaker.State;

@@ -8,6 +8,7 @@ import dev.melange.pool.BackendPool;
 import dev.melange.pool.CircuitBreakerPolicy;
 import dev.melange.pool.Lease;
 import dev.melange.pool.Selector;
+import dev.melange.pool.core.breaker.FailureRateCircuitBreaker;
 import dev.melange.pool.spi.CircuitBreaker;
 import dev.melange.pool.spi.CircuitBreaker.State;
 import java.io.IOException;

@@ -10,6 +10,7 @@ import dev.melange.pool.PoolConfigException;
 import dev.melange.pool.RateLimit;
 import dev.melange.pool.ResilienceMode;
 import dev.melange.pool.ResiliencePreset;
+import dev.melange.pool.core.breaker.DisabledCircuitBreaker;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package dev.melange.pool.core;
+package dev.melange.pool.core.breaker;
 
 import dev.melange.pool.Backend;
 import dev.melange.pool.CallStats;
@@ -55,7 +55,7 @@ import java.util.function.Function;
  * delay with {@link System#nanoTime()}, not the pool's {@link Ticker}; only the last failure's
  * time, for status reports, is read from the ticker.
  */
-final class FailsafeCircuitBreaker implements CircuitBreaker, MeasuredCircuitBreaker {
+public final class FailsafeCircuitBreaker implements CircuitBreaker, MeasuredCircuitBreaker {
   private static final long STATE = 0b11L;
   private static final long TRIALS_OUT = 0b100L;
   private static final int GENERATION_SHIFT = 3;
@@ -92,13 +92,13 @@ final class FailsafeCircuitBreaker implements CircuitBreaker, MeasuredCircuitBre
   }
 
   /** A breaker of Failsafe's, built with the policy's settings. */
-  static FailsafeCircuitBreaker of(
+  public static FailsafeCircuitBreaker of(
       CircuitBreakerPolicy.Failsafe policy, Ticker ticker, Listener listener) {
     return new FailsafeCircuitBreaker(build(policy), ticker, listener);
   }
 
   /** Failsafe's breaker with the policy's settings, through Failsafe's builder. */
-  static dev.failsafe.CircuitBreaker<Object> build(CircuitBreakerPolicy.Failsafe policy) {
+  public static dev.failsafe.CircuitBreaker<Object> build(CircuitBreakerPolicy.Failsafe policy) {
     dev.failsafe.CircuitBreakerBuilder<Object> builder = dev.failsafe.CircuitBreaker.builder();
     if (policy.failureThresholdingPeriod().isZero()) {
       builder.withFailureThreshold(policy.failureThreshold(), policy.failureThresholdingCapacity());
@@ -115,7 +115,7 @@ final class FailsafeCircuitBreaker implements CircuitBreaker, MeasuredCircuitBre
   }
 
   /** A factory of adapters over the breakers {@code perBackend} makes, one per backend. */
-  static CircuitBreaker.Factory factory(
+  public static CircuitBreaker.Factory factory(
       Function<? super Backend, ? extends dev.failsafe.CircuitBreaker<?>> perBackend) {
     Objects.requireNonNull(perBackend, "perBackend");
     return new Factory() {

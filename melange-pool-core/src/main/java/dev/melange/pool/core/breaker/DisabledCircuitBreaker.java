@@ -1,4 +1,4 @@
-package dev.melange.pool.core;
+package dev.melange.pool.core.breaker;
 
 import dev.melange.pool.spi.CircuitBreaker;
 import java.util.OptionalLong;
@@ -7,10 +7,10 @@ import java.util.OptionalLong;
  * What {@code resilience: disabled} gives every backend: a circuit that never opens, whatever the
  * outcomes. Stateless, so one serves every backend.
  */
-final class DisabledCircuitBreaker implements CircuitBreaker {
+public final class DisabledCircuitBreaker implements CircuitBreaker {
   static final DisabledCircuitBreaker INSTANCE = new DisabledCircuitBreaker();
 
-  static final CircuitBreaker.Factory FACTORY = (backend, ticker) -> INSTANCE;
+  public static final CircuitBreaker.Factory FACTORY = (backend, ticker) -> INSTANCE;
 
   private static final Snapshot CLOSED = new Snapshot(State.CLOSED, 0, OptionalLong.empty(), 0);
 

@@ -1,10 +1,10 @@
-package dev.melange.pool.core;
+package dev.melange.pool.core.breaker;
 
 import dev.melange.pool.CallStats;
 import org.jspecify.annotations.Nullable;
 
 /** A circuit breaker that counts calls over a window, for {@code BackendStatus.calls}. */
-interface MeasuredCircuitBreaker {
+public interface MeasuredCircuitBreaker {
 
   /** The counts of its window now, or null when it keeps none. */
   @Nullable CallStats callStats();

@@ -1,4 +1,4 @@
-package dev.melange.pool.core;
+package dev.melange.pool.core.breaker;
 
 import dev.melange.pool.Backend;
 import dev.melange.pool.Ticker;
@@ -45,7 +45,7 @@ import java.util.OptionalLong;
  * closed to open, open to half-open (when the trial is taken, not merely when the timeout elapses),
  * half-open to closed and half-open to open.
  */
-final class ConsecutiveFailuresCircuitBreaker implements CircuitBreaker {
+public final class ConsecutiveFailuresCircuitBreaker implements CircuitBreaker {
   private static final long EPOCH = 0xFFFF_FFFFL;
   private static final int FAILURES_SHIFT = 32;
   private static final long MAX_FAILURES = (1L << 29) - 1;
@@ -81,11 +81,12 @@ final class ConsecutiveFailuresCircuitBreaker implements CircuitBreaker {
 
   private volatile boolean hasFailed;
 
-  ConsecutiveFailuresCircuitBreaker(Ticker ticker, int failureThreshold, Duration recoveryTimeout) {
+  public ConsecutiveFailuresCircuitBreaker(
+      Ticker ticker, int failureThreshold, Duration recoveryTimeout) {
     this(ticker, failureThreshold, recoveryTimeout, Listener.NONE);
   }
 
-  ConsecutiveFailuresCircuitBreaker(
+  public ConsecutiveFailuresCircuitBreaker(
       Ticker ticker, int failureThreshold, Duration recoveryTimeout, Listener listener) {
     if (failureThreshold < 1) {
       throw new IllegalArgumentException("failureThreshold must be >= 1, was " + failureThreshold);
@@ -101,7 +102,7 @@ final class ConsecutiveFailuresCircuitBreaker implements CircuitBreaker {
   }
 
   /** The factory the pool uses unless told otherwise. */
-  static CircuitBreaker.Factory factory(int failureThreshold, Duration recoveryTimeout) {
+  public static CircuitBreaker.Factory factory(int failureThreshold, Duration recoveryTimeout) {
     return new Factory() {
       @Override
       public CircuitBreaker create(Backend backend, Ticker ticker) {

@@ -1,4 +1,4 @@
-package dev.melange.pool.core;
+package dev.melange.pool.core.breaker;
 
 import dev.melange.pool.CallStats;
 import dev.melange.pool.CircuitBreakerPolicy;
@@ -60,7 +60,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * that ends as its bucket is taken over is taken off exactly where it is counted. Nothing is
  * allocated but on a transition.
  */
-final class FailureRateCircuitBreaker implements CircuitBreaker, MeasuredCircuitBreaker {
+public final class FailureRateCircuitBreaker implements CircuitBreaker, MeasuredCircuitBreaker {
   private static final long EPOCH = 0xFFFF_FFFFL;
   private static final int TRIALS_SHIFT = 32;
   private static final long TRIAL_COUNT = 0x3FFL;
@@ -148,7 +148,7 @@ final class FailureRateCircuitBreaker implements CircuitBreaker, MeasuredCircuit
   private volatile long lastFailureNanos;
   private volatile boolean hasFailed;
 
-  FailureRateCircuitBreaker(
+  public FailureRateCircuitBreaker(
       Ticker ticker, CircuitBreakerPolicy.FailureRate policy, Listener listener) {
     this.ticker = ticker;
     this.listener = listener;
@@ -471,7 +471,7 @@ final class FailureRateCircuitBreaker implements CircuitBreaker, MeasuredCircuit
   }
 
   /** Leases out now that were granted more than the slow-call duration ago. */
-  long leasesOutTooLong(long now) {
+  public long leasesOutTooLong(long now) {
     long current = since(now) / outSliceNanos;
     // A slice counts once all of it is older than the slow-call duration.
     long newestSlow = current - OUT_SLICES - 1;
@@ -493,7 +493,7 @@ final class FailureRateCircuitBreaker implements CircuitBreaker, MeasuredCircuit
   }
 
   /** The counts of the window now: leases ended, failed and slow. */
-  long[] windowCounts() {
+  public long[] windowCounts() {
     long[] counts = new long[3];
     long current = slice(ticker.read());
     for (int bucket = 0; bucket < buckets; bucket++) {
