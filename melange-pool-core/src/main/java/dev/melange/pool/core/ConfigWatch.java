@@ -1,10 +1,9 @@
 package dev.melange.pool.core;
 
 import dev.melange.pool.PoolConfigException;
-import java.io.IOException;
-import java.nio.file.Files;
+import dev.melange.pool.core.config.FileStamp;
+import dev.melange.pool.core.config.PoolSettings;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -24,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * times the looks: each runs, file reads and reload included, on a thread of the watch's own, so
  * that a file that blocks (a hung mount; a FIFO is refused before it is opened) stalls the watch
  * alone, never the pool's timeouts, drains and recovery checks. It compares with the file's state
- * just before the pool last read it ({@link #stamp}), so a change made while the file was being
+ * just before the pool last read it ({@link FileStamp}), so a change made while the file was being
  * read is not missed. A file that fails to load is logged and left; the pool keeps its
  * configuration until the file changes again.
  *
@@ -58,11 +57,6 @@ final class ConfigWatch {
     this.pool = pool;
   }
 
-  /** The state of a file now, to compare with later; null when it cannot be read. */
-  static @Nullable Object stamp(Path file) {
-    return Fingerprint.of(file);
-  }
-
   /**
    * After a load: watches the settings' file if they say to, comparing with the state it had just
    * before it was read; else stops watching.
@@ -74,7 +68,7 @@ final class ConfigWatch {
       return;
     }
     Object stamp = settings.sourceStamp();
-    Watched now = new Watched(source, stamp instanceof Fingerprint f ? f : null);
+    Watched now = new Watched(source, stamp instanceof FileStamp f ? f : null);
     Future<?> previous;
     synchronized (this) {
       watched = now;
@@ -129,7 +123,7 @@ final class ConfigWatch {
         return; // a newer load or a stop replaced this line of looks
       }
     }
-    Fingerprint now = Fingerprint.of(current.file);
+    FileStamp now = FileStamp.of(current.file);
     if (Objects.equals(now, current.loaded)) {
       current.changed = null;
     } else if (!Objects.equals(now, current.changed)) {
@@ -169,25 +163,12 @@ final class ConfigWatch {
    */
   private static final class Watched {
     final Path file;
-    @Nullable Fingerprint loaded;
-    @Nullable Fingerprint changed;
+    @Nullable FileStamp loaded;
+    @Nullable FileStamp changed;
 
-    Watched(Path file, @Nullable Fingerprint loaded) {
+    Watched(Path file, @Nullable FileStamp loaded) {
       this.file = file;
       this.loaded = loaded;
-    }
-  }
-
-  /** What tells that a file changed. */
-  private record Fingerprint(long modified, long size, @Nullable Object key) {
-    static @Nullable Fingerprint of(Path file) {
-      try {
-        BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
-        return new Fingerprint(
-            attributes.lastModifiedTime().toMillis(), attributes.size(), attributes.fileKey());
-      } catch (IOException e) {
-        return null; // gone for now (being replaced, say): a change, if it stays so
-      }
     }
   }
 }

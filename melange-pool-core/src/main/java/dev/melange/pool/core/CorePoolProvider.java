@@ -1,6 +1,7 @@
 package dev.melange.pool.core;
 
 import dev.melange.pool.BackendPool;
+import dev.melange.pool.core.config.YamlPoolConfigLoader;
 import dev.melange.pool.spi.PoolProvider;
 import java.nio.file.Path;
 

@@ -8,6 +8,8 @@ import dev.melange.pool.core.breaker.ConsecutiveFailuresCircuitBreaker;
 import dev.melange.pool.core.breaker.DisabledCircuitBreaker;
 import dev.melange.pool.core.breaker.FailsafeCircuitBreaker;
 import dev.melange.pool.core.breaker.FailureRateCircuitBreaker;
+import dev.melange.pool.core.config.PoolSettings;
+import dev.melange.pool.core.config.ResilienceSettings;
 import dev.melange.pool.spi.CircuitBreaker;
 import dev.melange.pool.spi.HealthProbe;
 import dev.melange.pool.spi.LoadBalancer;

@@ -1,5 +1,6 @@
 package dev.melange.pool.core;
 
+import dev.melange.pool.core.config.StrategySettings;
 import java.util.random.RandomGenerator;
 import org.jspecify.annotations.Nullable;
 

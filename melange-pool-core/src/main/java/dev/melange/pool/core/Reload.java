@@ -2,6 +2,8 @@ package dev.melange.pool.core;
 
 import dev.melange.pool.Backend;
 import dev.melange.pool.HealthCheck;
+import dev.melange.pool.core.config.PoolSettings;
+import dev.melange.pool.core.config.StrategySettings;
 import dev.melange.pool.core.health.HealthService;
 import dev.melange.pool.core.time.GoDuration;
 import dev.melange.pool.spi.HealthProbe;

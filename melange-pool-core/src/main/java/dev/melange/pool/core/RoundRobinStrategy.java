@@ -1,5 +1,6 @@
 package dev.melange.pool.core;
 
+import dev.melange.pool.core.config.StrategySettings;
 import dev.melange.pool.spi.LoadBalancer;
 
 /**

@@ -1,6 +1,7 @@
 package dev.melange.pool.core;
 
 import dev.melange.pool.Ticker;
+import dev.melange.pool.core.config.PoolSettings;
 import java.time.Duration;
 
 /**

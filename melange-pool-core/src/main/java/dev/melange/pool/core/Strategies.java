@@ -1,5 +1,7 @@
 package dev.melange.pool.core;
 
+import dev.melange.pool.core.config.KeySuggestion;
+import dev.melange.pool.core.config.StrategySettings;
 import dev.melange.pool.spi.LoadBalancer;
 import java.util.random.RandomGenerator;
 import org.jspecify.annotations.Nullable;

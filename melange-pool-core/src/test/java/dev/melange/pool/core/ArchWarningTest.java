@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.melange.pool.Backend;
 import dev.melange.pool.BackendPool;
+import dev.melange.pool.core.config.KnownArchs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

@@ -3,6 +3,7 @@ package dev.melange.pool.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.melange.pool.CircuitBreakerPolicy;
+import dev.melange.pool.core.config.PoolSettings;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.melange.pool.PoolConfigException;
+import dev.melange.pool.core.config.PoolSettings;
+import dev.melange.pool.core.config.YamlPoolConfigLoader;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -9,6 +9,7 @@ import dev.melange.pool.BackendPool;
 import dev.melange.pool.Lease;
 import dev.melange.pool.Priority;
 import dev.melange.pool.Selector;
+import dev.melange.pool.core.config.PoolSettings;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -14,6 +14,7 @@ import dev.melange.pool.ResilienceMode;
 import dev.melange.pool.ResiliencePreset;
 import dev.melange.pool.Selector;
 import dev.melange.pool.core.breaker.ConsecutiveFailuresCircuitBreaker;
+import dev.melange.pool.core.config.ResilienceSettings;
 import dev.melange.pool.spi.CircuitBreaker;
 import java.io.IOException;
 import java.time.Duration;

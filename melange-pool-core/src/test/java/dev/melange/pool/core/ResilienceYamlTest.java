@@ -11,6 +11,8 @@ import dev.melange.pool.RateLimit;
 import dev.melange.pool.ResilienceMode;
 import dev.melange.pool.ResiliencePreset;
 import dev.melange.pool.core.breaker.DisabledCircuitBreaker;
+import dev.melange.pool.core.config.PoolSettings;
+import dev.melange.pool.core.config.ResilienceSettings;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -9,6 +9,7 @@ import dev.melange.pool.BackendPool;
 import dev.melange.pool.BackendStatus;
 import dev.melange.pool.Lease;
 import dev.melange.pool.Selector;
+import dev.melange.pool.core.config.StrategySettings;
 import dev.melange.pool.spi.LoadBalancer;
 import java.time.Duration;
 import java.util.ArrayList;

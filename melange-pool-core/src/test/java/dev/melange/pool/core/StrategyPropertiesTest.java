@@ -10,6 +10,7 @@ import dev.melange.pool.Lease;
 import dev.melange.pool.Selector;
 import dev.melange.pool.Ticker;
 import dev.melange.pool.core.breaker.ConsecutiveFailuresCircuitBreaker;
+import dev.melange.pool.core.config.StrategySettings;
 import dev.melange.pool.spi.CircuitBreaker;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.melange.pool.BackendPool;
 import dev.melange.pool.PoolConfigException;
+import dev.melange.pool.core.config.TlsReader;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

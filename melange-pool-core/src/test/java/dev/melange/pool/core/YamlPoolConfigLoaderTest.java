@@ -8,6 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.melange.pool.Backend;
 import dev.melange.pool.PoolConfigException;
+import dev.melange.pool.core.config.ConfigProblems;
+import dev.melange.pool.core.config.PoolSettings;
+import dev.melange.pool.core.config.StrategySettings;
+import dev.melange.pool.core.config.YamlPoolConfigLoader;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package dev.melange.pool.core;
+package dev.melange.pool.core.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -45,6 +45,6 @@ class ConfigFileReadTest {
     Files.writeString(file, "x".repeat(100));
     ConfigFileRead.Content content = ConfigFileRead.read(file, 10);
     assertThat(content.bytes()).hasSize(11);
-    assertThat(content.stamp()).isEqualTo(ConfigWatch.stamp(file));
+    assertThat(content.stamp()).isEqualTo(FileStamp.of(file));
   }
 }

@@ -1,4 +1,4 @@
-package dev.melange.pool.core;
+package dev.melange.pool.core.config;
 
 import dev.melange.pool.Backend;
 import dev.melange.pool.CircuitBreakerPolicy;
@@ -37,7 +37,7 @@ import org.jspecify.annotations.Nullable;
  * @param locations where each top-level key is in {@code source}, as {@code line:column}
  * @param priorityAging how long a waiter waits for each level its priority rises; positive
  */
-record PoolSettings(
+public record PoolSettings(
     List<Backend> backends,
     int defaultMaxJobs,
     int failureThreshold,
@@ -58,17 +58,17 @@ record PoolSettings(
     Map<String, String> locations,
     Duration priorityAging) {
 
-  static final int DEFAULT_MAX_JOBS = 4;
-  static final int DEFAULT_FAILURE_THRESHOLD = 3;
-  static final Duration DEFAULT_RECOVERY_TIMEOUT = Duration.ofSeconds(30);
-  static final Duration DEFAULT_ACQUIRE_TIMEOUT = Duration.ofSeconds(30);
-  static final double DEFAULT_AFFINITY_LOAD_FACTOR = 1.25;
-  static final Duration DEFAULT_PRIORITY_AGING = Duration.ofSeconds(10);
+  public static final int DEFAULT_MAX_JOBS = 4;
+  public static final int DEFAULT_FAILURE_THRESHOLD = 3;
+  public static final Duration DEFAULT_RECOVERY_TIMEOUT = Duration.ofSeconds(30);
+  public static final Duration DEFAULT_ACQUIRE_TIMEOUT = Duration.ofSeconds(30);
+  public static final double DEFAULT_AFFINITY_LOAD_FACTOR = 1.25;
+  public static final Duration DEFAULT_PRIORITY_AGING = Duration.ofSeconds(10);
 
   /** Long enough for any real warm-up; keeps the ramp's arithmetic within a long. */
-  static final Duration MAX_SLOW_START = Duration.ofHours(1);
+  public static final Duration MAX_SLOW_START = Duration.ofHours(1);
 
-  PoolSettings {
+  public PoolSettings {
     backends = List.copyOf(backends);
     healthChecks = Map.copyOf(healthChecks);
     circuitBreakers = Map.copyOf(circuitBreakers);
@@ -76,7 +76,7 @@ record PoolSettings(
   }
 
   /** These settings with the resilience mode the environment sets, if it sets one. */
-  PoolSettings withEnvironment() {
+  public PoolSettings withEnvironment() {
     ResilienceSettings applied = resilience.withEnvironment();
     return applied.equals(resilience) ? this : copy(applied, source, sourceStamp);
   }
@@ -114,7 +114,7 @@ record PoolSettings(
    * The breaker policy of a backend: the one the resilience mode imposes; else its own; else its
    * own preset's; else the pool-wide one; else the pool-wide preset's; else the consecutive one.
    */
-  CircuitBreakerPolicy circuitBreakerOf(String addr) {
+  public CircuitBreakerPolicy circuitBreakerOf(String addr) {
     CircuitBreakerPolicy imposed = resilience.imposedBreaker();
     if (imposed != null) {
       return imposed;
@@ -137,7 +137,8 @@ record PoolSettings(
   }
 
   /** The health check of a configured backend, or null for none. */
-  @Nullable HealthCheck healthCheckOf(Backend backend) {
+  @Nullable
+  public HealthCheck healthCheckOf(Backend backend) {
     return healthChecks.get(backend.addr());
   }
 
@@ -145,7 +146,8 @@ record PoolSettings(
    * The health check of a backend added at run time: the one configured for its address, if any,
    * else the pool-wide one.
    */
-  @Nullable HealthCheck healthCheckOfAdded(Backend backend) {
+  @Nullable
+  public HealthCheck healthCheckOfAdded(Backend backend) {
     HealthCheck own = healthChecks.get(backend.addr());
     return own != null ? own : healthCheck;
   }

@@ -1,4 +1,4 @@
-package dev.melange.pool.core;
+package dev.melange.pool.core.config;
 
 import dev.melange.pool.PoolConfigException;
 import dev.melange.pool.core.health.HealthService;
@@ -34,10 +34,10 @@ import org.snakeyaml.engine.v2.schema.CoreSchema;
  * nodes carry the line and column each message needs; {@link PoolSettingsReader} then walks the
  * tree.
  */
-final class YamlPoolConfigLoader {
+public final class YamlPoolConfigLoader {
 
   /** 4 MiB: a pool of thousands of backends fits; anything larger is a mistake or worse. */
-  static final int MAX_BYTES = 4 * 1024 * 1024;
+  public static final int MAX_BYTES = 4 * 1024 * 1024;
 
   /**
    * Aliases of mappings and sequences allowed in one file. Anchors have a use here (labels shared
@@ -52,7 +52,7 @@ final class YamlPoolConfigLoader {
    *
    * @throws PoolConfigException on any problem with the file, with every problem found
    */
-  static PoolSettings load(Path path) {
+  public static PoolSettings load(Path path) {
     return load(path, List.of());
   }
 
@@ -62,7 +62,7 @@ final class YamlPoolConfigLoader {
    *
    * @throws PoolConfigException on any problem with the file, with every problem found
    */
-  static PoolSettings load(Path path, Collection<String> probeTypes) {
+  public static PoolSettings load(Path path, Collection<String> probeTypes) {
     ConfigFileRead.Content content = read(path);
     Optional<Node> root = compose(path.toString(), content.bytes());
     List<String> types = new ArrayList<>(HealthService.knownTypes());

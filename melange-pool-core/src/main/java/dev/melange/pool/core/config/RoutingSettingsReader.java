@@ -1,4 +1,4 @@
-package dev.melange.pool.core;
+package dev.melange.pool.core.config;
 
 import dev.melange.pool.core.time.GoDuration;
 import java.time.Duration;
@@ -14,7 +14,7 @@ import org.snakeyaml.engine.v2.nodes.ScalarNode;
  * {@link PoolSettingsReader}: problems go to the same {@link ConfigProblems}, and a bad value reads
  * as the default so that the rest of the file is still checked.
  */
-final class RoutingSettingsReader {
+public final class RoutingSettingsReader {
   static final List<String> STRATEGY_KEYS = List.of("name", "bias", "decay");
   static final List<String> AFFINITY_KEYS = List.of("loadFactor");
 

@@ -1,4 +1,4 @@
-package dev.melange.pool.core;
+package dev.melange.pool.core.config;
 
 import dev.melange.pool.HealthCheck;
 import dev.melange.pool.core.time.GoDuration;
@@ -19,7 +19,7 @@ import org.snakeyaml.engine.v2.nodes.Tag;
  * the check off for that backend. Each value is checked where it is written; what only the whole
  * check can tell (a threshold above the window) is reported at the mapping that completes it.
  */
-final class HealthCheckReader {
+public final class HealthCheckReader {
   static final List<String> KEYS =
       List.of(
           "type",
@@ -269,7 +269,7 @@ final class HealthCheckReader {
    *
    * @param where what to say after the type, such as {@code " for tcp://a:1"}; may be empty
    */
-  static String unknownType(String type, List<String> known, String where) {
+  public static String unknownType(String type, List<String> known, String where) {
     String unknown = "unknown health check type \"" + YamlValueReader.shown(type) + "\"" + where;
     String artifact = TYPE_ARTIFACTS.get(type);
     if (artifact != null) {

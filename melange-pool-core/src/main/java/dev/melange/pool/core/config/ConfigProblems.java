@@ -1,4 +1,4 @@
-package dev.melange.pool.core;
+package dev.melange.pool.core.config;
 
 import dev.melange.pool.PoolConfigException;
 import java.util.ArrayList;
@@ -16,14 +16,14 @@ import org.snakeyaml.engine.v2.nodes.Node;
  * instance, is only known after its mapping's other keys were read, yet is reported at the
  * mapping's start.
  */
-final class ConfigProblems {
+public final class ConfigProblems {
 
   /**
    * Enough to fix a file in one go; more would only be noise. It also bounds the memory a hostile
    * file can make us spend on messages (a few MiB of {@code - {}} lines is a million backends, each
    * missing two keys).
    */
-  static final int MAX_REPORTED = 100;
+  public static final int MAX_REPORTED = 100;
 
   private record Problem(int line, int column, String text) {}
 

@@ -1,4 +1,4 @@
-package dev.melange.pool.core;
+package dev.melange.pool.core.config;
 
 /**
  * A library core uses only when a configuration asks for it, declared optional in core's POM
@@ -6,9 +6,9 @@ package dev.melange.pool.core;
  * not use it does not get it. Code that needs one checks {@link #isPresent()} before its first
  * class is touched, and reports {@link #missing(String)} instead of a {@link NoClassDefFoundError}.
  */
-final class OptionalDependency {
+public final class OptionalDependency {
   /** Failsafe, for the {@code failsafe} circuit breaker. */
-  static final OptionalDependency FAILSAFE =
+  public static final OptionalDependency FAILSAFE =
       new OptionalDependency(
           "Failsafe", "dev.failsafe:failsafe", "dev.failsafe.core", "dev.failsafe.CircuitBreaker");
 
@@ -29,7 +29,7 @@ final class OptionalDependency {
    * Whether the library can be loaded from core: on the class path, or on the module path and
    * resolved (a {@code requires static} module is resolved only when something asks for it).
    */
-  boolean isPresent() {
+  public boolean isPresent() {
     if (present) {
       return true;
     }
@@ -43,7 +43,7 @@ final class OptionalDependency {
   }
 
   /** Why {@code feature} cannot be had: the library, the artifact to add, and how. */
-  String missing(String feature) {
+  public String missing(String feature) {
     return feature
         + " needs "
         + name

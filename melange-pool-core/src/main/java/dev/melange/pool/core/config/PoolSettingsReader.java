@@ -1,4 +1,4 @@
-package dev.melange.pool.core;
+package dev.melange.pool.core.config;
 
 import dev.melange.pool.Backend;
 import dev.melange.pool.CircuitBreakerPolicy;
@@ -41,7 +41,7 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
  * ResilienceReader}), {@code acquireTimeout}, {@code priorityAging}, {@code failOpen} and {@code
  * watch}.
  */
-final class PoolSettingsReader {
+public final class PoolSettingsReader {
 
   static final List<String> TOP_LEVEL_KEYS =
       List.of(
@@ -113,11 +113,11 @@ final class PoolSettingsReader {
   /** Where each backend's entry is, as {@code line:column}, by {@code backends[i]}. */
   private final Map<String, String> backendLocations = new HashMap<>();
 
-  PoolSettingsReader(String file) {
+  public PoolSettingsReader(String file) {
     this(file, HealthService.knownTypes());
   }
 
-  PoolSettingsReader(String file, List<String> probeTypes) {
+  public PoolSettingsReader(String file, List<String> probeTypes) {
     this.problems = new ConfigProblems(file);
     this.values = new YamlValueReader(problems);
     this.tlsReader = new TlsReader(problems, values, file);
@@ -130,7 +130,7 @@ final class PoolSettingsReader {
    * @param root the document's root node, null for an empty file
    * @throws dev.melange.pool.PoolConfigException listing every problem, when there is any
    */
-  PoolSettings read(@Nullable Node root) {
+  public PoolSettings read(@Nullable Node root) {
     if (root == null) {
       problems.addAt(1, 1, "backends", "at least one backend is required");
       throw problems.toException();

@@ -1,4 +1,4 @@
-package dev.melange.pool.core;
+package dev.melange.pool.core.config;
 
 import java.util.List;
 import java.util.Locale;
@@ -9,13 +9,13 @@ import java.util.Locale;
  * or at most two edits away, which catches {@code maxjobs}, {@code maxJob} and {@code lables}
  * without suggesting {@code arch} for {@code addr}.
  */
-final class KeySuggestion {
+public final class KeySuggestion {
 
   private static final int MAX_EDITS = 2;
 
   private KeySuggestion() {}
 
-  static String of(String unknown, List<String> known) {
+  public static String of(String unknown, List<String> known) {
     String wanted = unknown.toLowerCase(Locale.ROOT);
     String best = null;
     int bestDistance = MAX_EDITS + 1;

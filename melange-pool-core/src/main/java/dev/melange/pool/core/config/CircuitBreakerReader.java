@@ -1,4 +1,4 @@
-package dev.melange.pool.core;
+package dev.melange.pool.core.config;
 
 import dev.melange.pool.CircuitBreakerPolicy;
 import dev.melange.pool.ResiliencePreset;
@@ -20,7 +20,7 @@ import org.snakeyaml.engine.v2.nodes.Node;
  * from its type's defaults when it names another. Each value is checked where it is written; what
  * only the whole policy can tell is reported at the mapping that completes it.
  */
-final class CircuitBreakerReader {
+public final class CircuitBreakerReader {
   static final String CONSECUTIVE = "consecutive";
   static final String FAILURE_RATE = "failure-rate";
   static final String FAILSAFE = "failsafe";

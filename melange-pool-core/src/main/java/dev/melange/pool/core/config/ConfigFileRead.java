@@ -1,4 +1,4 @@
-package dev.melange.pool.core;
+package dev.melange.pool.core.config;
 
 import dev.melange.pool.PoolConfigException;
 import dev.melange.pool.core.time.GoDuration;
@@ -26,10 +26,10 @@ import org.jspecify.annotations.Nullable;
  * heed interrupts): it ends when the file answers, and at most {@link #MAX_STUCK} such threads
  * exist in the JVM; beyond them, reads are refused at once.
  *
- * <p>The file's stamp for the watch ({@link ConfigWatch#stamp}) is taken in the same deadline, just
- * before the read, as a stat of a hung mount blocks too.
+ * <p>The file's stamp for the watch ({@link FileStamp}) is taken in the same deadline, just before
+ * the read, as a stat of a hung mount blocks too.
  */
-final class ConfigFileRead {
+public final class ConfigFileRead {
   /** How long a read may take: far more than any local or healthy network file needs. */
   static final Duration DEADLINE = Duration.ofSeconds(10);
 
@@ -93,7 +93,7 @@ final class ConfigFileRead {
       read =
           READERS.submit(
               () -> {
-                Object stamp = ConfigWatch.stamp(path);
+                Object stamp = FileStamp.of(path);
                 try (InputStream in = Files.newInputStream(path)) {
                   return new Content(in.readNBytes(maxBytes + 1), stamp);
                 }

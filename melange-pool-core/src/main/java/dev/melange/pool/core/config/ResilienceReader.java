@@ -1,4 +1,4 @@
-package dev.melange.pool.core;
+package dev.melange.pool.core.config;
 
 import dev.melange.pool.AdaptiveLimit;
 import dev.melange.pool.Backend;
@@ -31,7 +31,7 @@ import org.snakeyaml.engine.v2.nodes.Tag;
  * adaptiveLimit} works the same, without presets. A rate is {@code <number>/<unit>} with unit
  * {@code s}, {@code m} or {@code h} ({@code 10/s}, {@code 600/m}), or a plain number a second.
  */
-final class ResilienceReader {
+public final class ResilienceReader {
   static final List<String> RATE_KEYS = List.of("rate", "burst", "adaptive");
   static final List<String> ADAPTIVE_KEYS = List.of("algorithm", "min", "latencyThreshold");
   private static final List<String> ALGORITHMS = List.of("aimd", "gradient");

@@ -1,4 +1,4 @@
-package dev.melange.pool.core;
+package dev.melange.pool.core.config;
 
 import dev.melange.pool.Tls;
 import dev.melange.pool.internal.DisplayText;
@@ -20,14 +20,14 @@ import org.snakeyaml.engine.v2.nodes.Node;
  * PKCS#1 or SEC1 key, as {@code openssl genrsa} and older tools write them, is refused here with
  * the command that converts it, rather than failing obscurely at the first connect.
  */
-final class TlsReader {
+public final class TlsReader {
   static final List<String> KEYS = List.of("ca", "cert", "key", "serverName");
 
   /**
    * The largest PEM file taken, 1 MiB: a CA bundle of every public root is a few hundred KiB, and
    * the probe reads these files whole.
    */
-  static final long MAX_FILE_BYTES = 1024 * 1024;
+  public static final long MAX_FILE_BYTES = 1024 * 1024;
 
   private final ConfigProblems problems;
   private final YamlValueReader values;

@@ -1,4 +1,4 @@
-package dev.melange.pool.core;
+package dev.melange.pool.core.config;
 
 import dev.melange.pool.Backend;
 import java.util.List;
@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * warned about, with the name meant when there is one: in the log, once, when the backend joins a
  * pool, and in its {@link dev.melange.pool.BackendStatus#problem()} for as long as it is there.
  */
-final class KnownArchs {
+public final class KnownArchs {
   private static final Logger log = LoggerFactory.getLogger(KnownArchs.class);
 
   /** melange's names (and Alpine's and Wolfi's), as {@code BuildKitPlatforms} maps to them. */
@@ -89,7 +89,7 @@ final class KnownArchs {
   }
 
   /** Logs the warning about a backend's arch, if there is one: when it joins a pool. */
-  static void warnIfUnknown(Backend backend) {
+  public static void warnIfUnknown(Backend backend) {
     String warning = warning(backend.arch());
     if (warning != null) {
       // The addr is a Backend's, which refuses control characters; the arch is shown escaped.
@@ -101,7 +101,7 @@ final class KnownArchs {
    * A backend's problem for its status: the one that holds it out ({@code held}, or null), and the
    * warning about its configured arch, if any, after it.
    */
-  static @Nullable String problem(@Nullable String held, Backend backend) {
+  public static @Nullable String problem(@Nullable String held, Backend backend) {
     String warning = warning(backend.arch());
     if (warning == null) {
       return held;

@@ -1,4 +1,4 @@
-package dev.melange.pool.core;
+package dev.melange.pool.core.config;
 
 import dev.melange.pool.core.time.GoDuration;
 import dev.melange.pool.internal.DisplayText;
@@ -29,7 +29,7 @@ import org.snakeyaml.engine.v2.nodes.Tag;
  * aliases may share (or even contain) itself, and the configuration's shape, not the graph, bounds
  * the walk.
  */
-final class YamlValueReader {
+public final class YamlValueReader {
 
   private static final int MAX_SHOWN_LENGTH = 60;
 
@@ -317,12 +317,12 @@ final class YamlValueReader {
    * shows it (control characters escaped, as {@code Backend} refuses them), cut after {@link
    * #MAX_SHOWN_LENGTH} characters, since a key or a value may be megabytes long.
    */
-  static String shown(String text) {
+  public static String shown(String text) {
     return DisplayText.shown(text, MAX_SHOWN_LENGTH);
   }
 
   /** {@link #shown(String)}, cut after {@code max} characters. */
-  static String shown(String text, int max) {
+  public static String shown(String text, int max) {
     return DisplayText.shown(text, max);
   }
 

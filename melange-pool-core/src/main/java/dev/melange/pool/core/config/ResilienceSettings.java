@@ -1,4 +1,4 @@
-package dev.melange.pool.core;
+package dev.melange.pool.core.config;
 
 import dev.melange.pool.AdaptiveLimit;
 import dev.melange.pool.CircuitBreakerPolicy;
@@ -27,7 +27,7 @@ import org.jspecify.annotations.Nullable;
  * @param adaptiveLimit the pool-wide adaptive limit, or null
  * @param adaptiveLimits each configured backend's own adaptive limit, by address; empty for none
  */
-record ResilienceSettings(
+public record ResilienceSettings(
     ResilienceMode mode,
     @Nullable ResiliencePreset preset,
     Map<String, ResiliencePreset> presets,
@@ -40,7 +40,7 @@ record ResilienceSettings(
       new ResilienceSettings(
           ResilienceMode.CONFIGURED, null, Map.of(), null, Map.of(), null, Map.of());
 
-  ResilienceSettings {
+  public ResilienceSettings {
     presets = Map.copyOf(presets);
     rateLimits = Map.copyOf(rateLimits);
     adaptiveLimits = Map.copyOf(adaptiveLimits);
@@ -50,7 +50,7 @@ record ResilienceSettings(
    * Where the environment is read; tests put a map here (and put it back). Only {@link
    * ResilienceMode#ENVIRONMENT_VARIABLE} is looked up.
    */
-  static volatile Function<String, @Nullable String> environment = System::getenv;
+  public static volatile Function<String, @Nullable String> environment = System::getenv;
 
   /**
    * These settings with the mode {@code MELANGE_POOL_RESILIENCE} sets, when it is set (and not
@@ -78,7 +78,8 @@ record ResilienceSettings(
   }
 
   /** The rate limit of a backend, or null for none. */
-  @Nullable RateLimit rateLimitOf(String addr) {
+  @Nullable
+  public RateLimit rateLimitOf(String addr) {
     RateLimit imposed =
         switch (mode) {
           case DISABLED -> null;
@@ -104,7 +105,8 @@ record ResilienceSettings(
   }
 
   /** The adaptive limit of a backend, or null for none. */
-  @Nullable AdaptiveLimit adaptiveLimitOf(String addr) {
+  @Nullable
+  public AdaptiveLimit adaptiveLimitOf(String addr) {
     if (mode == ResilienceMode.DISABLED) {
       return null;
     }
@@ -113,7 +115,7 @@ record ResilienceSettings(
   }
 
   /** Whether any backend, configured or added later, may get an adaptive limit. */
-  boolean anyAdaptive() {
+  public boolean anyAdaptive() {
     return mode != ResilienceMode.DISABLED
         && (adaptiveLimit != null
             || adaptiveLimits.values().stream().anyMatch(Optional::isPresent));
@@ -123,7 +125,8 @@ record ResilienceSettings(
    * The breaker policy the mode imposes on every backend, or null when the configuration decides
    * ({@code disabled} is not a policy: the pool gives such backends no breaker at all).
    */
-  @Nullable CircuitBreakerPolicy imposedBreaker() {
+  @Nullable
+  public CircuitBreakerPolicy imposedBreaker() {
     return switch (mode) {
       case STRICT -> ResiliencePreset.CRITICAL.circuitBreaker();
       case RELAXED -> ResiliencePreset.RELAXED.circuitBreaker();

@@ -1,4 +1,4 @@
-package dev.melange.pool.core;
+package dev.melange.pool.core.config;
 
 import java.time.Duration;
 import java.util.List;
@@ -11,18 +11,18 @@ import java.util.List;
  *     weight; at least 0
  * @param decay {@code peak-ewma}: how fast old latency samples fade; positive
  */
-record StrategySettings(String name, double bias, Duration decay) {
+public record StrategySettings(String name, double bias, Duration decay) {
 
-  static final String LEAST_LOADED = "least-loaded";
-  static final String ROUND_ROBIN = "round-robin";
-  static final String RANDOM = "random";
-  static final String WEIGHTED_RANDOM = "weighted-random";
-  static final String POWER_OF_TWO = "power-of-two";
-  static final String WEIGHTED_LEAST_REQUEST = "weighted-least-request";
-  static final String PEAK_EWMA = "peak-ewma";
+  public static final String LEAST_LOADED = "least-loaded";
+  public static final String ROUND_ROBIN = "round-robin";
+  public static final String RANDOM = "random";
+  public static final String WEIGHTED_RANDOM = "weighted-random";
+  public static final String POWER_OF_TWO = "power-of-two";
+  public static final String WEIGHTED_LEAST_REQUEST = "weighted-least-request";
+  public static final String PEAK_EWMA = "peak-ewma";
 
   /** Every built-in strategy's name. */
-  static final List<String> NAMES =
+  public static final List<String> NAMES =
       List.of(
           LEAST_LOADED,
           ROUND_ROBIN,
@@ -33,11 +33,11 @@ record StrategySettings(String name, double bias, Duration decay) {
           PEAK_EWMA);
 
   static final double DEFAULT_BIAS = 1.0;
-  static final Duration DEFAULT_DECAY = Duration.ofSeconds(10);
-  static final StrategySettings DEFAULT = of(LEAST_LOADED);
+  public static final Duration DEFAULT_DECAY = Duration.ofSeconds(10);
+  public static final StrategySettings DEFAULT = of(LEAST_LOADED);
 
   /** The named strategy with default settings; the name is not checked. */
-  static StrategySettings of(String name) {
+  public static StrategySettings of(String name) {
     return new StrategySettings(name, DEFAULT_BIAS, DEFAULT_DECAY);
   }
 }
