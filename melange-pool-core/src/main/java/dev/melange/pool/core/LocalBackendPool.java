@@ -50,11 +50,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -78,7 +76,6 @@ import org.slf4j.LoggerFactory;
  */
 final class LocalBackendPool implements BackendPool {
   private static final Logger log = LoggerFactory.getLogger(LocalBackendPool.class);
-  private static final AtomicInteger TIMER_THREADS = new AtomicInteger();
 
   /**
    * How a {@code tryAcquire} that queued behind others ends its wait when not served at once:
@@ -140,10 +137,7 @@ final class LocalBackendPool implements BackendPool {
   private volatile Topology topology;
   private volatile boolean closed;
 
-  /** Guarded by {@code timerLock}; created on first need, shut down on close. */
-  private @Nullable ScheduledThreadPoolExecutor timer;
-
-  private final Object timerLock = new Object();
+  private final PoolTimer timer = new PoolTimer();
 
   /** Reloadable: whether requests whose every candidate is unhealthy go to them anyway. */
   private volatile boolean failOpen;
@@ -233,7 +227,7 @@ final class LocalBackendPool implements BackendPool {
         // Nothing can close a pool that was never built: let go of what it started.
         slots.forEach(LocalBackendPool::unfollow);
         closed = true;
-        ScheduledThreadPoolExecutor started = takeTimer();
+        ScheduledThreadPoolExecutor started = timer.close();
         if (started != null) {
           started.shutdownNow();
         }
@@ -1490,6 +1484,7 @@ final class LocalBackendPool implements BackendPool {
         return;
       }
       closed = true;
+      toStop = timer.close(); // under the lock, as closed is set: no task is taken from here on
       unfinished = new ArrayList<>();
       drains.values().forEach(drain -> unfinished.add(drain.end));
       waiters.watchDrains(-drains.size());
@@ -1501,7 +1496,6 @@ final class LocalBackendPool implements BackendPool {
       }
     }
     watch.stop();
-    toStop = takeTimer();
     // Outside the lock: completing runs the callers' stages.
     for (CompletableFuture<Void> end : unfinished) {
       end.completeExceptionally(new PoolException("the pool is closed"));
@@ -1531,50 +1525,9 @@ final class LocalBackendPool implements BackendPool {
     return priorityAgingNanos;
   }
 
-  /**
-   * Runs a task after a delay on the pool's timer thread; null once the pool is closed. Takes only
-   * the timer's own lock, never the topology's: health threads shared by every pool call it.
-   */
+  /** Runs a task after a delay on the pool's timer thread; null once the pool is closed. */
   @Nullable Future<?> schedule(Runnable task, long delayNanos) {
-    ScheduledThreadPoolExecutor executor;
-    synchronized (timerLock) {
-      if (closed) {
-        return null;
-      }
-      executor = timer;
-      if (executor == null) {
-        executor = newTimer();
-        timer = executor;
-      }
-    }
-    try {
-      return executor.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
-    } catch (RejectedExecutionException closing) {
-      return null;
-    }
-  }
-
-  /** Once {@code closed} is set: the timer, for the caller to shut down; no new one is made. */
-  private @Nullable ScheduledThreadPoolExecutor takeTimer() {
-    synchronized (timerLock) {
-      ScheduledThreadPoolExecutor executor = timer;
-      timer = null;
-      return executor;
-    }
-  }
-
-  private static ScheduledThreadPoolExecutor newTimer() {
-    ScheduledThreadPoolExecutor executor =
-        new ScheduledThreadPoolExecutor(
-            1,
-            runnable -> {
-              Thread thread =
-                  new Thread(runnable, "melange-pool-timer-" + TIMER_THREADS.incrementAndGet());
-              thread.setDaemon(true);
-              return thread;
-            });
-    executor.setRemoveOnCancelPolicy(true);
-    return executor;
+    return timer.schedule(task, delayNanos);
   }
 
   /**

@@ -38,8 +38,13 @@ class OptionalFailsafeTest {
     Path failsafe =
         Files.writeString(
             dir.resolve("failsafe.yaml"),
-            "backends:\n  - addr: tcp://a:1234\n    arch: x86_64\n"
-                + "circuitBreaker:\n  type: failsafe\n");
+            """
+            backends:
+              - addr: tcp://a:1234
+                arch: x86_64
+            circuitBreaker:
+              type: failsafe
+            """);
     Path source = dir.resolve("WithoutFailsafe.java");
     try (InputStream in =
         OptionalFailsafeTest.class.getResourceAsStream("/optional-failsafe/WithoutFailsafe.java")) {
