@@ -39,7 +39,21 @@ final class ConfigWatch {
 
   private static final AtomicInteger THREADS = new AtomicInteger();
 
-  private final LocalBackendPool pool;
+  /** What the watch reloads: the pool, seen only through this. */
+  interface Target {
+    /**
+     * Reloads the configuration from {@code file}.
+     *
+     * @throws PoolConfigException when the file is wrong (the pool keeps its configuration)
+     */
+    void reload(Path file);
+
+    boolean isClosed();
+  }
+
+  private final Target pool;
+
+  private final PoolTimer timer;
 
   /**
    * Where looks run: one thread, made on first need, that ends after a minute without work (so a
@@ -53,8 +67,9 @@ final class ConfigWatch {
   /** Guarded by {@code this}: the next look, or null. */
   private @Nullable Future<?> next;
 
-  ConfigWatch(LocalBackendPool pool) {
+  ConfigWatch(Target pool, PoolTimer timer) {
     this.pool = pool;
+    this.timer = timer;
   }
 
   /**
@@ -83,7 +98,7 @@ final class ConfigWatch {
   /** The next look at {@code current}, timed by the pool's timer, run on the watch's thread. */
   private @Nullable Future<?> scheduleLook(Watched current) {
     // Never shut down (its thread only times out), the executor takes every look.
-    return pool.schedule(
+    return timer.schedule(
         () -> looks.execute(() -> look(current)), TimeUnit.MILLISECONDS.toNanos(POLL_MILLIS));
   }
 

@@ -11,7 +11,16 @@ import dev.melange.pool.core.health.HealthMonitor;
  * slot takes it over ({@link #attach}), the follower keeps the latest observation for it.
  */
 final class HealthFollower implements HealthMonitor.Subscriber {
-  private final LocalBackendPool pool;
+  /** Where the slot's observations go once attached: the pool, seen only through this. */
+  interface Observer {
+    /** {@code from}'s monitor observed {@code health}, its {@code version}th observation. */
+    void healthObserved(Slot slot, Object from, Health health, long version);
+
+    /** {@code from}'s monitor heard the daemon describe itself. */
+    void daemonObserved(Slot slot, Object from, DaemonInfo daemon);
+  }
+
+  private final Observer pool;
   private final Slot slot;
 
   /** Guarded by {@code this}. */
@@ -20,7 +29,7 @@ final class HealthFollower implements HealthMonitor.Subscriber {
   /** Guarded by {@code this}: the latest observation before attaching, or null. */
   private HealthMonitor.@org.jspecify.annotations.Nullable Observation pending;
 
-  HealthFollower(LocalBackendPool pool, Slot slot) {
+  HealthFollower(Observer pool, Slot slot) {
     this.pool = pool;
     this.slot = slot;
   }

@@ -74,7 +74,8 @@ import org.slf4j.LoggerFactory;
  * breaker, one atomic decrement, one volatile read to see whether anyone waits. Add, remove and
  * close are rare, serialize on {@code topologyLock}, and publish a new topology.
  */
-final class LocalBackendPool implements BackendPool {
+final class LocalBackendPool
+    implements BackendPool, ConfigWatch.Target, WaitQueue.Leasing, HealthFollower.Observer {
   private static final Logger log = LoggerFactory.getLogger(LocalBackendPool.class);
 
   /**
@@ -128,7 +129,7 @@ final class LocalBackendPool implements BackendPool {
   private boolean timed;
 
   private final WaitQueue waiters;
-  private final PoolEvents events = new PoolEvents(this);
+  private final PoolEvents events = new PoolEvents(this::topology);
   private final Object topologyLock = new Object();
 
   /** Held by a reload from start to end (taken before {@code topologyLock}, never inside it). */
@@ -143,7 +144,7 @@ final class LocalBackendPool implements BackendPool {
   private volatile boolean failOpen;
 
   /** Reloads the configuration file when it changes, while the configuration says to. */
-  private final ConfigWatch watch = new ConfigWatch(this);
+  private final ConfigWatch watch = new ConfigWatch(this, timer);
 
   /**
    * The requests (arch and selector) failing open now: logged and told once on entering, once on
@@ -408,7 +409,8 @@ final class LocalBackendPool implements BackendPool {
   }
 
   /** Ends the wait of a waiter the queue found past its timeout, and already let go of. */
-  void timedOut(Waiter waiter) {
+  @Override
+  public void timedOut(Waiter waiter) {
     if (waiter.future.completeExceptionally(noCapacity(waiter))) {
       waiter.cancelTimeout();
     }
@@ -419,7 +421,8 @@ final class LocalBackendPool implements BackendPool {
    *
    * @param affinityKey the key whose order picks, or null for the strategy
    */
-  @Nullable PooledLease tryLease(Matches candidates, @Nullable String affinityKey) {
+  @Override
+  public @Nullable PooledLease tryLease(Matches candidates, @Nullable String affinityKey) {
     if (affinityKey == null) {
       return tryLease(candidates);
     }
@@ -712,11 +715,14 @@ final class LocalBackendPool implements BackendPool {
     return candidates;
   }
 
-  Matches candidatesOrEmpty(Topology current, String arch, Selector selector) {
+  @Override
+  public Matches candidatesOrEmpty(Topology current, String arch, Selector selector) {
     return current.candidates(arch, selector);
   }
 
-  NoBackendAvailableException noCandidates(Topology current, String arch, Selector selector) {
+  @Override
+  public NoBackendAvailableException noCandidates(
+      Topology current, String arch, Selector selector) {
     if (current.group(arch) == null) {
       return new NoBackendAvailableException(
           Reason.UNKNOWN_ARCH,
@@ -798,7 +804,8 @@ final class LocalBackendPool implements BackendPool {
     return health == Health.UNHEALTHY ? "unhealthy" : "at capacity";
   }
 
-  NoBackendAvailableException closedException() {
+  @Override
+  public NoBackendAvailableException closedException() {
     return new NoBackendAvailableException(
         Reason.POOL_CLOSED, "no available backend: the pool is closed");
   }
@@ -807,7 +814,8 @@ final class LocalBackendPool implements BackendPool {
    * The shortest time until an open circuit among the candidates lets a trial through, or a ramp
    * raises a limit that holds a waiter back.
    */
-  long nanosUntilRetry(Matches candidates) {
+  @Override
+  public long nanosUntilRetry(Matches candidates) {
     return Math.min(
         nanosUntilRetry(candidates.primaries.slots),
         Math.min(
@@ -1024,7 +1032,8 @@ final class LocalBackendPool implements BackendPool {
    * task carries the drain it was queued for: by the time it runs, that drain may have been undone
    * (a reload listed the backend again) and another started with leases out.
    */
-  void finishIdleDrains() {
+  @Override
+  public void finishIdleDrains() {
     for (Drain drain : draining) {
       if (drain.slot.active() == 0) {
         // Null once the pool is closed, which fails the drains itself.
@@ -1177,11 +1186,11 @@ final class LocalBackendPool implements BackendPool {
   @Override
   public void reload(Builder builder) {
     Objects.requireNonNull(builder, "config");
-    if (!(builder instanceof PoolBuilder poolBuilder)) {
+    if (!(builder instanceof PoolConfig.Source source)) {
       throw new IllegalArgumentException(
           "config must come from BackendPool.builder(), was " + builder.getClass().getName());
     }
-    PoolConfig next = poolBuilder.config();
+    PoolConfig next = source.config();
     synchronized (reloadLock) {
       apply(
           current -> next,
@@ -1508,25 +1517,30 @@ final class LocalBackendPool implements BackendPool {
     log.debug("closed pool of {} backends", topology.slots.length);
   }
 
-  boolean isClosed() {
+  @Override
+  public boolean isClosed() {
     return closed;
   }
 
-  Topology topology() {
+  @Override
+  public Topology topology() {
     return topology;
   }
 
-  Ticker ticker() {
+  @Override
+  public Ticker ticker() {
     return ticker;
   }
 
   /** How long a waiter waits for each level its priority rises; positive. */
-  long priorityAgingNanos() {
+  @Override
+  public long priorityAgingNanos() {
     return priorityAgingNanos;
   }
 
   /** Runs a task after a delay on the pool's timer thread; null once the pool is closed. */
-  @Nullable Future<?> schedule(Runnable task, long delayNanos) {
+  @Override
+  public @Nullable Future<?> schedule(Runnable task, long delayNanos) {
     return timer.schedule(task, delayNanos);
   }
 
@@ -1645,7 +1659,8 @@ final class LocalBackendPool implements BackendPool {
    * topology when the archs it takes change) unless it has left the pool or follows another check
    * now. A slot not yet in the pool reads the monitor's latest when it joins instead.
    */
-  void daemonObserved(Slot slot, Object from, DaemonInfo daemon) {
+  @Override
+  public void daemonObserved(Slot slot, Object from, DaemonInfo daemon) {
     synchronized (topologyLock) {
       HealthService.Subscription followed = slot.subscription();
       Topology current = topology;
@@ -1662,7 +1677,8 @@ final class LocalBackendPool implements BackendPool {
     waiters.signal();
   }
 
-  void healthObserved(Slot slot, Object from, Health health, long version) {
+  @Override
+  public void healthObserved(Slot slot, Object from, Health health, long version) {
     if (slot.observe(from, health, version) == null) {
       return; // stale, or the slot has left the pool
     }

@@ -41,7 +41,7 @@ import org.jspecify.annotations.Nullable;
  * settings for one backend are kept by the canonical form of the address they are given for ({@link
  * AddressKeys}), the form its {@link Backend} holds, so that either spelling finds it.
  */
-final class PoolBuilder implements BackendPool.Builder {
+final class PoolBuilder implements BackendPool.Builder, PoolConfig.Source {
   private final List<Backend> backends = new ArrayList<>();
   private int defaultMaxJobs = PoolSettings.DEFAULT_MAX_JOBS;
   private int failureThreshold = PoolSettings.DEFAULT_FAILURE_THRESHOLD;
@@ -327,7 +327,8 @@ final class PoolBuilder implements BackendPool.Builder {
    * @throws DuplicateBackendException when two backends share an address
    * @throws IllegalArgumentException for a health check of an unknown backend or probe type
    */
-  PoolConfig config() {
+  @Override
+  public PoolConfig config() {
     if (backends.isEmpty()) {
       throw new PoolException("at least one backend is required");
     }

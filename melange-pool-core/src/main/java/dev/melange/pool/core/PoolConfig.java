@@ -31,6 +31,17 @@ record PoolConfig(
     @Nullable LoadBalancer customStrategy,
     CircuitBreaker.@Nullable Factory customBreakers,
     Map<String, HealthProbe.Factory> probes) {
+  /**
+   * What a pool is configured from in code: a builder, as {@code BackendPool.builder()} makes it.
+   */
+  interface Source {
+    /**
+     * The configuration built so far.
+     *
+     * @throws RuntimeException when it is incomplete or contradicts itself, saying how
+     */
+    PoolConfig config();
+  }
 
   PoolConfig {
     probes = Map.copyOf(probes);

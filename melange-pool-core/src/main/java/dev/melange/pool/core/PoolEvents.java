@@ -35,7 +35,9 @@ final class PoolEvents {
   /** Events waiting for delivery beyond which new ones are dropped (and counted). */
   static final int MAX_PENDING = 10_000;
 
-  private final LocalBackendPool pool;
+  /** The pool's topology now, to judge whether an arch is down. */
+  private final Supplier<Topology> topology;
+
   private final CopyOnWriteArrayList<Consumer<PoolEvent>> listeners = new CopyOnWriteArrayList<>();
   private final AtomicLong dropped = new AtomicLong();
 
@@ -45,8 +47,8 @@ final class PoolEvents {
   /** Guarded by {@code this}; started with the first subscriber. */
   private @Nullable ThreadPoolExecutor thread;
 
-  PoolEvents(LocalBackendPool pool) {
-    this.pool = pool;
+  PoolEvents(Supplier<Topology> topology) {
+    this.topology = topology;
   }
 
   boolean active() {
@@ -67,7 +69,7 @@ final class PoolEvents {
       listeners.add(subscription);
       if (first) {
         Map<String, Boolean> now = new HashMap<>();
-        for (String arch : pool.architectures()) {
+        for (String arch : topology.get().architectures) {
           Boolean isDown = isDown(arch);
           if (isDown != null) {
             now.put(arch, isDown);
@@ -201,7 +203,7 @@ final class PoolEvents {
    * its circuit not closed; null when the arch has no backends at all (which is never down).
    */
   private @Nullable Boolean isDown(String arch) {
-    ArchGroup group = pool.topology().group(arch);
+    ArchGroup group = topology.get().group(arch);
     if (group == null) {
       return null;
     }

@@ -1,6 +1,8 @@
 package dev.melange.pool.core;
 
 import dev.melange.pool.NoBackendAvailableException;
+import dev.melange.pool.Selector;
+import dev.melange.pool.Ticker;
 import dev.melange.pool.core.ArchGroup.Matches;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -67,7 +69,45 @@ final class WaitQueue {
 
   private static final ThreadLocal<int[]> NESTED_DRAINS = ThreadLocal.withInitial(() -> new int[1]);
 
-  private final LocalBackendPool pool;
+  /**
+   * What the queue asks of its pool: leases, candidates, errors and the timer. The queue knows its
+   * pool only through this (as HikariCP's bag knows its pool only as a state listener), so it can
+   * be driven without one.
+   */
+  interface Leasing {
+    boolean isClosed();
+
+    Ticker ticker();
+
+    /** How long a waiter waits for each level its priority rises; positive. */
+    long priorityAgingNanos();
+
+    Topology topology();
+
+    /** The backends that could serve a request for {@code arch} and {@code selector}, if any. */
+    Matches candidatesOrEmpty(Topology current, String arch, Selector selector);
+
+    /** A lease on one of {@code candidates} if one is free now, else null. */
+    @Nullable PooledLease tryLease(Matches candidates, @Nullable String affinityKey);
+
+    /** How long until a slow start or a rate limit may let one of {@code candidates} take more. */
+    long nanosUntilRetry(Matches candidates);
+
+    /** Tells a waiter whose time ran out (outside the queue's lock). */
+    void timedOut(Waiter waiter);
+
+    NoBackendAvailableException closedException();
+
+    NoBackendAvailableException noCandidates(Topology current, String arch, Selector selector);
+
+    /** Runs {@code task} after {@code delayNanos} on the pool's timer; null once closed. */
+    @Nullable Future<?> schedule(Runnable task, long delayNanos);
+
+    /** Finishes the drains whose backend holds no lease any more (outside the queue's lock). */
+    void finishIdleDrains();
+  }
+
+  private final Leasing pool;
 
   /** Left through {@link #unlock()} (or in {@link #drain()}'s loop): the hand-off rule. */
   private final ReentrantLock lock;
@@ -121,7 +161,7 @@ final class WaitQueue {
    * @param lock a new lock, of the caller's making: tests pass one that lets them act while it is
    *     held
    */
-  WaitQueue(LocalBackendPool pool, ReentrantLock lock) {
+  WaitQueue(Leasing pool, ReentrantLock lock) {
     this.pool = pool;
     this.lock = lock;
   }
