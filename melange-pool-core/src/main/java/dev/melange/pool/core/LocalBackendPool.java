@@ -785,7 +785,7 @@ final class LocalBackendPool
     if (admin != AdminState.READY) {
       return admin == AdminState.DRAINING ? "draining" : "cordoned";
     }
-    Health health = slot.health();
+    Health health = slot.health.effective();
     if (health == Health.UNKNOWN) {
       return "not yet probed";
     }
@@ -1127,7 +1127,7 @@ final class LocalBackendPool
     synchronized (topologyLock) {
       checkOpen();
       for (Slot slot : matching(pattern)) {
-        slot.override(override); // tells HealthChanged
+        slot.health.override(override); // tells HealthChanged
         matched.add(slot.placedBackend());
       }
     }
@@ -1265,7 +1265,7 @@ final class LocalBackendPool
             reload.relisted.add(old);
           }
           if (!Reload.sameCheck(old, check, next.probes())) {
-            Health seed = old.observed() == Health.UNKNOWN ? null : old.observed();
+            Health seed = old.health.observed() == Health.UNKNOWN ? null : old.health.observed();
             reload.resubscribed.put(
                 old, Optional.ofNullable(subscribe(old, check, seed, next.probes())));
           }
@@ -1327,7 +1327,7 @@ final class LocalBackendPool
               backend,
               backend.maxJobs() == 0 ? settings.defaultMaxJobs() : backend.maxJobs(),
               resilience.adaptiveLimitOf(backend.addr()));
-          HealthService.Subscription followed = slot.subscription();
+          HealthService.Subscription followed = slot.health.subscription();
           slot.place(
               followed == null ? null : followed.monitor.daemon()); // allowEmulated may change
           RateLimitedCircuitBreaker limited = slot.rateLimited();
@@ -1449,7 +1449,7 @@ final class LocalBackendPool
       }
       Backend backend = slot.backend;
       LatencyEstimate latency = slot.latency;
-      HealthService.Subscription health = slot.subscription();
+      HealthService.Subscription health = slot.health.subscription();
       statuses.add(
           new BackendStatus(
               backend.addr(),
@@ -1466,7 +1466,7 @@ final class LocalBackendPool
               latency == null ? null : Duration.ofNanos(latency.nanos()),
               slot.adminState(),
               circuit.state(),
-              slot.health(),
+              slot.health.effective(),
               health == null ? null : health.monitor.lastProbe(),
               health == null ? null : health.monitor.lastResult(),
               slot.breaker instanceof MeasuredCircuitBreaker measured ? measured.callStats() : null,
@@ -1554,14 +1554,14 @@ final class LocalBackendPool
       @Nullable HealthCheck check,
       HealthService.@Nullable Subscription subscription,
       boolean inPool) {
-    HealthService.Subscription before = slot.subscription();
+    HealthService.Subscription before = slot.health.subscription();
     // Placed first: a backend whose arch contradicts its daemon's is held out before its health
     // could let it in.
     slot.place(subscription == null ? null : subscription.monitor.daemon());
     if (subscription == null) {
-      slot.follow(null, null, this, inPool);
+      slot.health.follow(null, null, this, inPool);
     } else {
-      slot.follow(check, subscription, subscription.subscriber(), inPool);
+      slot.health.follow(check, subscription, subscription.subscriber(), inPool);
     }
     if (before != null && before != subscription) {
       before.close();
@@ -1631,7 +1631,7 @@ final class LocalBackendPool
 
   /** Stops following the slot's health check, if any: its probe stops when no pool needs it. */
   private static void unfollow(Slot slot) {
-    HealthService.Subscription subscription = slot.unfollow();
+    HealthService.Subscription subscription = slot.health.unfollow();
     if (subscription != null) {
       subscription.close();
     }
@@ -1662,7 +1662,7 @@ final class LocalBackendPool
   @Override
   public void daemonObserved(Slot slot, Object from, DaemonInfo daemon) {
     synchronized (topologyLock) {
-      HealthService.Subscription followed = slot.subscription();
+      HealthService.Subscription followed = slot.health.subscription();
       Topology current = topology;
       if (closed
           || followed == null
@@ -1679,7 +1679,7 @@ final class LocalBackendPool
 
   @Override
   public void healthObserved(Slot slot, Object from, Health health, long version) {
-    if (slot.observe(from, health, version) == null) {
+    if (slot.health.observe(from, health, version) == null) {
       return; // stale, or the slot has left the pool
     }
     Future<?> unused =

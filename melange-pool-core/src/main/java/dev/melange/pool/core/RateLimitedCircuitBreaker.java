@@ -199,7 +199,9 @@ final class RateLimitedCircuitBreaker implements CircuitBreaker, MeasuredCircuit
 
   private double healthScore() {
     Slot target = slot;
-    return target == null || target.health() == Health.UNKNOWN ? Double.NaN : target.healthScore();
+    return target == null || target.health.effective() == Health.UNKNOWN
+        ? Double.NaN
+        : target.health.healthScore();
   }
 
   /** Closed 100%, half-open 50%, open 20%, as the reference document has it. */

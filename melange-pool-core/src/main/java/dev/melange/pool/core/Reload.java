@@ -231,10 +231,10 @@ final class Reload {
   /** Whether the slot follows {@code check} already, with the probe the probes given would make. */
   static boolean sameCheck(
       Slot slot, @Nullable HealthCheck check, Map<String, HealthProbe.Factory> probes) {
-    if (!Objects.equals(slot.check, check)) {
+    if (!Objects.equals(slot.health.check, check)) {
       return false;
     }
-    HealthService.Subscription subscription = slot.subscription();
+    HealthService.Subscription subscription = slot.health.subscription();
     return check == null
         || (subscription != null
             && subscription.monitor.key.factory() == HealthService.factory(check.type(), probes));

@@ -310,8 +310,9 @@ class HealthAndReloadRacesTest {
       assertThat(slot).isNotNull();
 
       Thread answering;
-      synchronized (slot) {
-        // The monitor takes the result and sets out to tell the slot, which waits on its lock.
+      synchronized (slot.health) {
+        // The monitor takes the result and sets out to tell the slot, which waits on its health's
+        // lock.
         answering = new Thread(() -> second.complete(HealthProbe.Result.down("gone")));
         answering.start();
         Eventually.until(
