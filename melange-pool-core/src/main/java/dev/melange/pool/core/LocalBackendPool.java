@@ -22,6 +22,7 @@ import dev.melange.pool.Selector;
 import dev.melange.pool.Ticker;
 import dev.melange.pool.core.ArchGroup.Matches;
 import dev.melange.pool.core.breaker.MeasuredCircuitBreaker;
+import dev.melange.pool.core.config.HealthCheckReader;
 import dev.melange.pool.core.config.KnownArchs;
 import dev.melange.pool.core.config.PoolSettings;
 import dev.melange.pool.core.config.ResilienceSettings;
@@ -1589,8 +1590,10 @@ final class LocalBackendPool
       return null;
     }
     if (factory == null) {
+      List<String> known = new ArrayList<>(HealthService.knownTypes());
+      known.addAll(probes.keySet());
       throw new IllegalArgumentException(
-          "unknown health check type \"" + check.type() + "\" for " + slot.backend.addr());
+          HealthCheckReader.unknownType(check.type(), known, " for " + slot.backend.addr()));
     }
     return HealthService.SHARED.subscribe(
         slot.backend, check, factory, seed, new HealthFollower(this, slot));
