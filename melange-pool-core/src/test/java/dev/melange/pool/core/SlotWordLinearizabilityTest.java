@@ -14,6 +14,7 @@ import org.jetbrains.lincheck.datastructures.Param;
 import org.jetbrains.lincheck.datastructures.StressOptions;
 import org.jetbrains.lincheck.datastructures.ThreadIdGen;
 import org.jetbrains.lincheck.datastructures.Validate;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,7 +36,9 @@ import org.junit.jupiter.api.Test;
  * the raw word may see both; what a reservation can see of it is linearizable.
  *
  * <p>Lincheck creates the test, the model and their operations by reflection, so they are public.
+ * The tag runs it in a JVM of its own (melange-pool-core's pom.xml says why).
  */
+@Tag("lincheck")
 public class SlotWordLinearizabilityTest {
   private static final int MAX_JOBS = 3;
   private static final Duration RAMP = Duration.ofSeconds(10);
