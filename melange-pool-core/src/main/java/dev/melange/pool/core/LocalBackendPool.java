@@ -68,12 +68,64 @@ import org.slf4j.LoggerFactory;
  * one {@link Slot} per backend incarnation, a {@link LoadBalancer} (least-loaded by default) or an
  * {@link AffinityRing} to pick, and a {@link WaitQueue} for callers who must wait.
  *
- * <p>The acquire path: one volatile read of the topology, its memo of the last (arch, selector)
- * answer (else a map lookup for the arch and the cached candidates for the selector), the pick, one
- * compare-and-set on the chosen slot's counter, a permit from its circuit breaker, and the {@link
- * PooledLease}, the only allocation. Release: one compare-and-set on the lease, the outcome to the
- * breaker, one atomic decrement, one volatile read to see whether anyone waits. Add, remove and
- * close are rare, serialize on {@code topologyLock}, and publish a new topology.
+ * <p>Design notes for maintainers.
+ *
+ * <p><b>The hot path.</b> Acquire: one volatile read of {@code topology}, its memo of the last
+ * (arch, selector) answer (else a map lookup for the arch and the cached candidates for the
+ * selector), the pick (least-loaded's scan is called directly, not through the strategy SPI), one
+ * compare-and-set on the chosen slot's counter word ({@link SlotCounter}, which folds removed,
+ * cordoned, unhealthy, unprobed, misplaced and ramping into the comparison with the limit), a
+ * permit from its circuit breaker, and the {@link PooledLease}, the only allocation. Release: one
+ * compare-and-set on the lease (it ends once), the outcome to the breaker, one atomic decrement of
+ * the counter, one volatile read to see whether anyone waits ({@link WaitQueue#signal}). No lock,
+ * no logging, no clock but the breaker's ticker. A lost race picks again; a refused permit gives
+ * the slot back and picks again, a bounded number of times.
+ *
+ * <p><b>Locks, in the order they may be taken</b> (a thread holding one takes only locks further
+ * down the list):
+ *
+ * <ol>
+ *   <li>{@code reloadLock}: a reload, whole (by {@link #reload(Path)}, {@link
+ *       #reload(BackendPool.Builder)} or the watch), so that loads and the watch's configuration
+ *       keep one order.
+ *   <li>{@code topologyLock}: every change of membership or admin state (add, remove, cordon,
+ *       uncordon, drain, setHealth, a reload's apply, placement by a daemon, close). It guards
+ *       {@code drains}, {@code reloadDrains} and {@code cordonedWhenDropped}, and a slot's
+ *       placement, reconfiguration and adaptive limit; it publishes {@code topology} and {@code
+ *       draining} (volatile) before it is let go. Nothing under it waits for another thread.
+ *   <li>The {@link WaitQueue}'s lock: waiters queued, leaving and served. Never taken together with
+ *       the two above, in either order. While it is held, the queue calls {@link WaitQueue.Leasing}
+ *       for leases, which may take the fail-open and event monitors below. Its hand-off rule (a
+ *       release that finds it held leaves the serving to the holder) is in its own design comment.
+ *   <li>A slot's {@link SlotHealth} monitor: one backend's health changes, in order; taken under
+ *       {@code topologyLock} (override, follow, unfollow) or alone, by health threads (observe).
+ *   <li>{@code failingOpen}'s monitor: entering and leaving fail-open, so that their logs and
+ *       events keep their order.
+ *   <li>{@link PoolEvents}' monitor: the AllDown/Recovered verdicts are taken under it, on the
+ *       thread that made the change, and queued for the event thread.
+ *   <li>The {@link ConfigWatch}'s monitor and the {@link PoolTimer}'s lock: leaves, held for a few
+ *       field writes.
+ * </ol>
+ *
+ * <p><b>Who writes what.</b> {@code topology}, {@code draining}, {@code drains}, {@code
+ * reloadDrains}, {@code cordonedWhenDropped}: under {@code topologyLock}. {@code config} and the
+ * reloadable settings ({@code defaultMaxJobs}, {@code acquireTimeoutNanos}, {@code
+ * priorityAgingNanos}, {@code failOpen}, {@code timed}, {@code leastLoadedUntimed}): by a reload,
+ * under both locks; readers take them without a lock, and a stale read errs by one lease at most
+ * (see each field). {@code closed}: once, under {@code topologyLock}, with the timer closed in the
+ * same breath. A slot's counter word: by compare-and-set from any thread ({@link SlotCounter}); its
+ * health: under its {@link SlotHealth} monitor.
+ *
+ * <p><b>Callbacks and where they run.</b> Listeners of {@link #subscribe} run on the pool's event
+ * thread, never under a pool lock. A circuit breaker's state changes ({@link CircuitListener}) run
+ * on the thread whose lease or acquire changed the state, under no pool lock. Health monitors call
+ * {@link HealthFollower.Observer} on their threads: a health observation takes the slot's health
+ * monitor and hands the rest (ending fail-open, waking waiters) to the timer; a daemon's platform
+ * takes {@code topologyLock} to place the backend, then wakes waiters itself. The strategy SPI is
+ * called on the acquiring thread under no lock. Futures (of {@code acquireAsync}, of drains) are
+ * completed outside every lock, since completing runs the caller's dependent stages. Timer tasks
+ * that act on a backend carry what they were queued for (a drain's identity, a waiter) and check it
+ * still holds when they run.
  */
 final class LocalBackendPool
     implements BackendPool, ConfigWatch.Target, WaitQueue.Leasing, HealthFollower.Observer {
