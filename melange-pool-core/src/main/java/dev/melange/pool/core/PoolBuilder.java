@@ -369,27 +369,35 @@ final class PoolBuilder implements BackendPool.Builder, PoolConfig.Source {
       checks.put(backend.addr(), check);
     }
     PoolSettings settings =
-        new PoolSettings(
-            backends,
-            defaultMaxJobs,
-            failureThreshold,
-            recoveryTimeout,
-            acquireTimeout,
-            strategy,
-            affinityLoadFactor,
-            slowStart,
-            failOpen,
-            circuitBreaker,
-            circuitBreakers,
-            healthCheck,
-            checks,
-            new ResilienceSettings(
-                resilience, preset, presets, rateLimit, rateLimits, adaptiveLimit, adaptiveLimits),
-            watch,
-            source,
-            sourceStamp,
-            locations,
-            priorityAging);
+        PoolSettings.builder()
+            .backends(backends)
+            .defaultMaxJobs(defaultMaxJobs)
+            .failureThreshold(failureThreshold)
+            .recoveryTimeout(recoveryTimeout)
+            .acquireTimeout(acquireTimeout)
+            .strategy(strategy)
+            .affinityLoadFactor(affinityLoadFactor)
+            .slowStart(slowStart)
+            .failOpen(failOpen)
+            .circuitBreaker(circuitBreaker)
+            .circuitBreakers(circuitBreakers)
+            .healthCheck(healthCheck)
+            .healthChecks(checks)
+            .resilience(
+                new ResilienceSettings(
+                    resilience,
+                    preset,
+                    presets,
+                    rateLimit,
+                    rateLimits,
+                    adaptiveLimit,
+                    adaptiveLimits))
+            .watch(watch)
+            .source(source)
+            .sourceStamp(sourceStamp)
+            .locations(locations)
+            .priorityAging(priorityAging)
+            .build();
     return new PoolConfig(settings.withEnvironment(), ticker, customStrategy, breakers, probes);
   }
 

@@ -78,36 +78,12 @@ public record PoolSettings(
   /** These settings with the resilience mode the environment sets, if it sets one. */
   public PoolSettings withEnvironment() {
     ResilienceSettings applied = resilience.withEnvironment();
-    return applied.equals(resilience) ? this : copy(applied, source, sourceStamp);
+    return applied.equals(resilience) ? this : toBuilder().resilience(applied).build();
   }
 
   /** These settings, as read from {@code file}, which was in state {@code stamp} before. */
   PoolSettings withSource(Path file, @Nullable Object stamp) {
-    return copy(resilience, file, stamp);
-  }
-
-  private PoolSettings copy(
-      ResilienceSettings resilience, @Nullable Path source, @Nullable Object sourceStamp) {
-    return new PoolSettings(
-        backends,
-        defaultMaxJobs,
-        failureThreshold,
-        recoveryTimeout,
-        acquireTimeout,
-        strategy,
-        affinityLoadFactor,
-        slowStart,
-        failOpen,
-        circuitBreaker,
-        circuitBreakers,
-        healthCheck,
-        healthChecks,
-        resilience,
-        watch,
-        source,
-        sourceStamp,
-        locations,
-        priorityAging);
+    return toBuilder().source(file).sourceStamp(stamp).build();
   }
 
   /**
@@ -150,5 +126,182 @@ public record PoolSettings(
   public HealthCheck healthCheckOfAdded(Backend backend) {
     HealthCheck own = healthChecks.get(backend.addr());
     return own != null ? own : healthCheck;
+  }
+
+  /** Settings with every default, to be filled in: the YAML loader's and the pool builder's. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder that starts from these settings. */
+  public Builder toBuilder() {
+    Builder builder = new Builder();
+    builder.backends = backends;
+    builder.defaultMaxJobs = defaultMaxJobs;
+    builder.failureThreshold = failureThreshold;
+    builder.recoveryTimeout = recoveryTimeout;
+    builder.acquireTimeout = acquireTimeout;
+    builder.strategy = strategy;
+    builder.affinityLoadFactor = affinityLoadFactor;
+    builder.slowStart = slowStart;
+    builder.failOpen = failOpen;
+    builder.circuitBreaker = circuitBreaker;
+    builder.circuitBreakers = circuitBreakers;
+    builder.healthCheck = healthCheck;
+    builder.healthChecks = healthChecks;
+    builder.resilience = resilience;
+    builder.watch = watch;
+    builder.source = source;
+    builder.sourceStamp = sourceStamp;
+    builder.locations = locations;
+    builder.priorityAging = priorityAging;
+    return builder;
+  }
+
+  /**
+   * Makes {@link PoolSettings}, one named setting at a time, each starting at its default (as
+   * Failsafe's CircuitBreakerBuilder makes its config): no caller lists nineteen values in order.
+   * It checks nothing; the YAML loader and the pool builder validate what they set.
+   */
+  public static final class Builder {
+    private List<Backend> backends = List.of();
+    private int defaultMaxJobs = DEFAULT_MAX_JOBS;
+    private int failureThreshold = DEFAULT_FAILURE_THRESHOLD;
+    private Duration recoveryTimeout = DEFAULT_RECOVERY_TIMEOUT;
+    private Duration acquireTimeout = DEFAULT_ACQUIRE_TIMEOUT;
+    private StrategySettings strategy = StrategySettings.DEFAULT;
+    private double affinityLoadFactor = DEFAULT_AFFINITY_LOAD_FACTOR;
+    private Duration slowStart = Duration.ZERO;
+    private boolean failOpen = true;
+    private @Nullable CircuitBreakerPolicy circuitBreaker = null;
+    private Map<String, CircuitBreakerPolicy> circuitBreakers = Map.of();
+    private @Nullable HealthCheck healthCheck = null;
+    private Map<String, HealthCheck> healthChecks = Map.of();
+    private ResilienceSettings resilience = ResilienceSettings.NONE;
+    private boolean watch = false;
+    private @Nullable Path source = null;
+    private @Nullable Object sourceStamp = null;
+    private Map<String, String> locations = Map.of();
+    private Duration priorityAging = DEFAULT_PRIORITY_AGING;
+
+    private Builder() {}
+
+    public Builder backends(List<Backend> backends) {
+      this.backends = backends;
+      return this;
+    }
+
+    public Builder defaultMaxJobs(int defaultMaxJobs) {
+      this.defaultMaxJobs = defaultMaxJobs;
+      return this;
+    }
+
+    public Builder failureThreshold(int failureThreshold) {
+      this.failureThreshold = failureThreshold;
+      return this;
+    }
+
+    public Builder recoveryTimeout(Duration recoveryTimeout) {
+      this.recoveryTimeout = recoveryTimeout;
+      return this;
+    }
+
+    public Builder acquireTimeout(Duration acquireTimeout) {
+      this.acquireTimeout = acquireTimeout;
+      return this;
+    }
+
+    public Builder strategy(StrategySettings strategy) {
+      this.strategy = strategy;
+      return this;
+    }
+
+    public Builder affinityLoadFactor(double affinityLoadFactor) {
+      this.affinityLoadFactor = affinityLoadFactor;
+      return this;
+    }
+
+    public Builder slowStart(Duration slowStart) {
+      this.slowStart = slowStart;
+      return this;
+    }
+
+    public Builder failOpen(boolean failOpen) {
+      this.failOpen = failOpen;
+      return this;
+    }
+
+    public Builder circuitBreaker(@Nullable CircuitBreakerPolicy circuitBreaker) {
+      this.circuitBreaker = circuitBreaker;
+      return this;
+    }
+
+    public Builder circuitBreakers(Map<String, CircuitBreakerPolicy> circuitBreakers) {
+      this.circuitBreakers = circuitBreakers;
+      return this;
+    }
+
+    public Builder healthCheck(@Nullable HealthCheck healthCheck) {
+      this.healthCheck = healthCheck;
+      return this;
+    }
+
+    public Builder healthChecks(Map<String, HealthCheck> healthChecks) {
+      this.healthChecks = healthChecks;
+      return this;
+    }
+
+    public Builder resilience(ResilienceSettings resilience) {
+      this.resilience = resilience;
+      return this;
+    }
+
+    public Builder watch(boolean watch) {
+      this.watch = watch;
+      return this;
+    }
+
+    public Builder source(@Nullable Path source) {
+      this.source = source;
+      return this;
+    }
+
+    public Builder sourceStamp(@Nullable Object sourceStamp) {
+      this.sourceStamp = sourceStamp;
+      return this;
+    }
+
+    public Builder locations(Map<String, String> locations) {
+      this.locations = locations;
+      return this;
+    }
+
+    public Builder priorityAging(Duration priorityAging) {
+      this.priorityAging = priorityAging;
+      return this;
+    }
+
+    public PoolSettings build() {
+      return new PoolSettings(
+          backends,
+          defaultMaxJobs,
+          failureThreshold,
+          recoveryTimeout,
+          acquireTimeout,
+          strategy,
+          affinityLoadFactor,
+          slowStart,
+          failOpen,
+          circuitBreaker,
+          circuitBreakers,
+          healthCheck,
+          healthChecks,
+          resilience,
+          watch,
+          source,
+          sourceStamp,
+          locations,
+          priorityAging);
+    }
   }
 }

@@ -185,26 +185,25 @@ public final class PoolSettingsReader {
     Node watchNode = fields.get("watch");
     Boolean watch = watchNode == null ? Boolean.FALSE : values.bool(watchNode, "watch");
     problems.throwIfAny();
-    return new PoolSettings(
-        backends,
-        defaultMaxJobs,
-        failureThreshold,
-        recoveryTimeout,
-        acquireTimeout,
-        strategy,
-        affinityLoadFactor,
-        slowStart,
-        failOpen == null || failOpen,
-        Objects.requireNonNull(circuitBreakerReader).poolPolicy(),
-        circuitBreakers,
-        Objects.requireNonNull(healthCheckReader).poolCheck(),
-        healthChecks,
-        Objects.requireNonNull(resilienceReader).settings(),
-        watch != null && watch,
-        null,
-        null,
-        locations(fields, backendLocations),
-        priorityAging);
+    return PoolSettings.builder()
+        .backends(backends)
+        .defaultMaxJobs(defaultMaxJobs)
+        .failureThreshold(failureThreshold)
+        .recoveryTimeout(recoveryTimeout)
+        .acquireTimeout(acquireTimeout)
+        .strategy(strategy)
+        .affinityLoadFactor(affinityLoadFactor)
+        .slowStart(slowStart)
+        .failOpen(failOpen == null || failOpen)
+        .circuitBreaker(Objects.requireNonNull(circuitBreakerReader).poolPolicy())
+        .circuitBreakers(circuitBreakers)
+        .healthCheck(Objects.requireNonNull(healthCheckReader).poolCheck())
+        .healthChecks(healthChecks)
+        .resilience(Objects.requireNonNull(resilienceReader).settings())
+        .watch(watch != null && watch)
+        .locations(locations(fields, backendLocations))
+        .priorityAging(priorityAging)
+        .build();
   }
 
   private List<Backend> backends(@Nullable Node node, MappingNode root) {
