@@ -46,7 +46,7 @@ final class LeastLoadedStrategy implements LoadBalancer {
         if (!Slot.isRampingWord(active)) {
           continue;
         }
-        active &= ~Slot.RAMPING;
+        active &= ~Slot.RAMP;
         max = slot.limit();
         if (active >= max) {
           continue;

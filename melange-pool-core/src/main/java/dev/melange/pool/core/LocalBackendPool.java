@@ -103,8 +103,8 @@ import org.slf4j.LoggerFactory;
  *       events keep their order.
  *   <li>{@link PoolEvents}' monitor: the AllDown/Recovered verdicts are taken under it, on the
  *       thread that made the change, and queued for the event thread.
- *   <li>The {@link ConfigWatch}'s monitor and the {@link PoolTimer}'s lock: leaves, held for a few
- *       field writes.
+ *   <li>The {@link ConfigWatch}'s monitor, the {@link PoolTimer}'s lock and a slot's own monitor (a
+ *       ramp starting, {@link SlotCounter#startRamp}): leaves, held for a few field writes.
  * </ol>
  *
  * <p><b>Who writes what.</b> {@code topology}, {@code draining}, {@code drains}, {@code

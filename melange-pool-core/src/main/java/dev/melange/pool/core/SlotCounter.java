@@ -58,7 +58,25 @@ abstract class SlotCounter extends SlotPaddingAfter {
    */
   static final int MISPLACED = 1 << 25;
 
-  static final int FLAGS = RETIRED | RAMPING | CORDONED | UNHEALTHY | UNPROBED | MISPLACED;
+  /**
+   * Which ramp the RAMPING flag belongs to, 1 to 31, held in the word while the slot ramps (zero
+   * otherwise). A ramp that starts over changes the word even when the flag was still set, so a
+   * reservation that judged the old ramp's limit loses its compare-and-set, and a reader that finds
+   * a ramp over ends only the ramp it saw. Bits 20 to 24: above any maxJobs too.
+   */
+  static final int RAMP_GENERATION = 0x1F << 20;
+
+  private static final int RAMP_GENERATION_SHIFT = 20;
+
+  /** RAMPING with its generation: what a ramp's start sets and its end clears. */
+  static final int RAMP = RAMPING | RAMP_GENERATION;
+
+  /** The flags that say something of the slot's state, without the ramp's generation. */
+  private static final int STATE_FLAGS =
+      RETIRED | RAMPING | CORDONED | UNHEALTHY | UNPROBED | MISPLACED;
+
+  /** Every bit of the word that is not the job count. */
+  static final int FLAGS = STATE_FLAGS | RAMP_GENERATION;
 
   /** The flags that keep a slot out even of a request that fails open. */
   static final int OUT = RETIRED | CORDONED | UNPROBED | MISPLACED;
@@ -66,8 +84,15 @@ abstract class SlotCounter extends SlotPaddingAfter {
   /** The pool's slow start; its ticker times the ramp. */
   final SlowStart slowStart;
 
-  /** The ticker reading when the current ramp began; meaningful while the word is RAMPING. */
+  /**
+   * The ticker reading when the current ramp began; meaningful while the word is RAMPING. Written
+   * by {@link #startRamp} under this slot's monitor before the word shows the new ramp, so a reader
+   * that sees a ramp's generation in the word reads its start or a later one.
+   */
   private volatile long rampStartNanos;
+
+  /** Guarded by {@code this}: ramps started, to number the next one's generation. */
+  private int rampsStarted;
 
   SlotCounter(
       int maxJobs, int weight, CircuitBreaker breaker, WaitQueue waiters, SlowStart slowStart) {
@@ -84,8 +109,8 @@ abstract class SlotCounter extends SlotPaddingAfter {
     if (current < maxJobs) {
       return ACTIVE.compareAndSet(this, current, current + 1);
     }
-    return (current & FLAGS) == RAMPING
-        && (current & ~RAMPING) < rampLimit()
+    return (current & STATE_FLAGS) == RAMPING
+        && (current & ~RAMP) < rampLimit(current)
         && ACTIVE.compareAndSet(this, current, current + 1);
   }
 
@@ -103,8 +128,8 @@ abstract class SlotCounter extends SlotPaddingAfter {
     if ((current & OUT) != 0) {
       return false;
     }
-    int jobs = current & ~(UNHEALTHY | RAMPING);
-    int limit = (current & RAMPING) == 0 ? maxJobs : rampLimit();
+    int jobs = current & ~(UNHEALTHY | RAMP);
+    int limit = (current & RAMPING) == 0 ? maxJobs : rampLimit(current);
     return jobs < limit && ACTIVE.compareAndSet(this, current, current + 1);
   }
 
@@ -130,7 +155,7 @@ abstract class SlotCounter extends SlotPaddingAfter {
   boolean hasRoom() {
     int current = active;
     return current < maxJobs
-        || ((current & FLAGS) == RAMPING && (current & ~RAMPING) < rampLimit());
+        || ((current & STATE_FLAGS) == RAMPING && (current & ~RAMP) < rampLimit(current));
   }
 
   /** The jobs running on this slot now. */
@@ -140,7 +165,8 @@ abstract class SlotCounter extends SlotPaddingAfter {
 
   /** How many jobs the slot may run now: {@code maxJobs}, or less while it ramps up. */
   int limit() {
-    return (active & RAMPING) == 0 ? maxJobs : rampLimit();
+    int current = active;
+    return (current & RAMPING) == 0 ? maxJobs : rampLimit(current);
   }
 
   /** The slot's weight now: the backend's, or less while it ramps up. */
@@ -153,7 +179,7 @@ abstract class SlotCounter extends SlotPaddingAfter {
    * case where {@code word >= maxJobs} does not mean full.
    */
   static boolean isRampingWord(int word) {
-    return (word & FLAGS) == RAMPING;
+    return (word & STATE_FLAGS) == RAMPING;
   }
 
   boolean isRamping() {
@@ -171,14 +197,17 @@ abstract class SlotCounter extends SlotPaddingAfter {
 
   /**
    * Starts a ramp from a limit of 1 up to {@code maxJobs} over the pool's slow-start time (when it
-   * has one). A ramp under way starts over.
+   * has one). A ramp under way starts over, with a new generation. Serialized on this slot's
+   * monitor (a leaf: nothing else is taken under it), so that a later start never leaves an earlier
+   * ticker reading behind.
    */
-  void startRamp() {
+  synchronized void startRamp() {
     if (slowStart.nanos == 0 || (maxJobs == 1 && weight == 1)) {
       return;
     }
+    int generation = (rampsStarted++ % 31) + 1;
     rampStartNanos = slowStart.ticker.read();
-    setFlag(RAMPING, true);
+    setFlags(RAMP, RAMPING | generation << RAMP_GENERATION_SHIFT);
   }
 
   /**
@@ -186,11 +215,12 @@ abstract class SlotCounter extends SlotPaddingAfter {
    * Long.MAX_VALUE} when the slot is not ramping.
    */
   long nanosUntilRampStep() {
-    if (!isRamping()) {
+    int word = active;
+    if ((word & RAMPING) == 0) {
       return Long.MAX_VALUE;
     }
     long elapsed = slowStart.ticker.read() - rampStartNanos;
-    int current = rampLimit();
+    int current = rampLimit(word);
     if (current >= maxJobs) {
       return Long.MAX_VALUE; // no step left: only a release frees room now, and it signals
     }
@@ -200,25 +230,33 @@ abstract class SlotCounter extends SlotPaddingAfter {
     return Math.max(0, stepAt - elapsed);
   }
 
-  /** The ramp's limit now; ends the ramp (clears the flag) once it is over. */
-  private int rampLimit() {
-    long start = rampStartNanos;
-    long elapsed = slowStart.ticker.read() - start;
+  /**
+   * The limit of the ramp {@code word} shows, now; ends that ramp (clears its flag and generation)
+   * once it is over.
+   */
+  private int rampLimit(int word) {
+    long elapsed = slowStart.ticker.read() - rampStartNanos;
     if (elapsed >= slowStart.nanos) {
-      endRamp(start);
+      endRamp(word);
       return maxJobs;
     }
     return slowStart.scale(maxJobs, elapsed);
   }
 
   /**
-   * Clears the flag of the ramp that began at {@code start}. A ramp that started over meanwhile
-   * ({@link #startRamp} found the flag still set and left it) gets its flag back.
+   * Ends the ramp {@code seen} shows, if it still runs: a ramp started since has another
+   * generation, and only its own readers may end it.
    */
-  private void endRamp(long start) {
-    setFlag(RAMPING, false);
-    if (rampStartNanos != start) {
-      setFlag(RAMPING, true);
+  private void endRamp(int seen) {
+    int generation = seen & RAMP_GENERATION;
+    while (true) {
+      int current = active;
+      if ((current & RAMP) != (RAMPING | generation)) {
+        return;
+      }
+      if (ACTIVE.compareAndSet(this, current, current & ~RAMP)) {
+        return;
+      }
     }
   }
 
