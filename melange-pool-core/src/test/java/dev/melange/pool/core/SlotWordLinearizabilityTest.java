@@ -29,12 +29,13 @@ import org.junit.jupiter.api.Test;
  * memory model.
  *
  * <p>Two things are left out on purpose. The ticker never moves, so a ramp, once begun, never ends:
- * with ramps that end, model checking finds that a ramp restarted while a reader ends the previous
- * one can let a reservation in at the full limit (a restart that finds RAMPING still set leaves the
- * word as it was, and the reader's clear-and-restore of the flag brings its compare-and-set's
- * expected value back). And the raw word is checked only once the threads are done, not as an
- * operation: a recovery sets RAMPING just before it clears UNHEALTHY, on purpose, and a reader of
- * the raw word may see both; what a reservation can see of it is linearizable.
+ * the races model checking found with ramps that end (a restart while a reader ends the previous
+ * ramp let a reservation in at the full limit; two starts could leave the earlier ticker reading)
+ * are fixed, and reproduced step by step in {@link SlowStartRaceTest}; letting the ticker move here
+ * needs the model to follow the ramp's limit over time. And the raw word is checked only once the
+ * threads are done, not as an operation: a recovery sets RAMPING just before it clears UNHEALTHY,
+ * on purpose, and a reader of the raw word may see both; what a reservation can see of it is
+ * linearizable.
  *
  * <p>Lincheck creates the test, the model and their operations by reflection, so they are public.
  * The tag runs it in a JVM of its own (melange-pool-core's pom.xml says why).
@@ -172,7 +173,7 @@ public class SlotWordLinearizabilityTest {
     return slot.health.observe(follower, health, 0);
   }
 
-  /** A ramp as a circuit that closes again starts one: outside the slot's monitor. */
+  /** A ramp as a circuit that closes again starts one: outside the slot's health monitor. */
   @Operation
   public void startRamp() {
     slot.startRamp();
