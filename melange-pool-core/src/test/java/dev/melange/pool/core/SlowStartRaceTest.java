@@ -26,16 +26,7 @@ class SlowStartRaceTest {
   @Test
   void aReservationRacingARestartedRampKeepsToTheNewRampsLimit() throws Exception {
     PausingTicker ticker = new PausingTicker();
-    Slot slot =
-        Slot.create(
-            Backend.of("tcp://a:1", "x86_64").withMaxJobs(4),
-            4,
-            DisabledCircuitBreaker.FACTORY,
-            null,
-            null,
-            new SlowStart(ticker, RAMP),
-            null,
-            new PoolEvents(null));
+    Slot slot = slotOf4(ticker);
     assertThat(slot.tryReserve()).as("the first job").isTrue();
     slot.startRamp();
     ticker.advance(RAMP.plusSeconds(1)); // the ramp is over, its flag still set: nobody looked
@@ -66,16 +57,7 @@ class SlowStartRaceTest {
   @Test
   void ofTwoRampsStartedAtOnceTheLaterReadingStands() throws Exception {
     PausingTicker ticker = new PausingTicker();
-    Slot slot =
-        Slot.create(
-            Backend.of("tcp://a:1", "x86_64").withMaxJobs(4),
-            4,
-            DisabledCircuitBreaker.FACTORY,
-            null,
-            null,
-            new SlowStart(ticker, RAMP),
-            null,
-            new PoolEvents(null));
+    Slot slot = slotOf4(ticker);
     CountDownLatch inRead = new CountDownLatch(1);
     CountDownLatch goOn = new CountDownLatch(1);
     ticker.pauseNextRead(inRead, goOn);
@@ -98,6 +80,19 @@ class SlowStartRaceTest {
     second.join(30_000);
 
     assertThat(slot.limit()).as("the limit of a ramp that starts now").isEqualTo(1);
+  }
+
+  /** A slot of maxJobs 4 that ramps up over {@link #RAMP} on {@code ticker}. */
+  private static Slot slotOf4(Ticker ticker) {
+    return Slot.create(
+        Backend.of("tcp://a:1", "x86_64").withMaxJobs(4),
+        4,
+        DisabledCircuitBreaker.FACTORY,
+        null,
+        null,
+        new SlowStart(ticker, RAMP),
+        null,
+        new PoolEvents(null));
   }
 
   /**
