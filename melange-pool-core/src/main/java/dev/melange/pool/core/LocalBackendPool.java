@@ -21,7 +21,6 @@ import dev.melange.pool.RateLimit;
 import dev.melange.pool.Selector;
 import dev.melange.pool.Ticker;
 import dev.melange.pool.core.ArchGroup.Matches;
-import dev.melange.pool.core.breaker.MeasuredCircuitBreaker;
 import dev.melange.pool.core.config.HealthCheckReader;
 import dev.melange.pool.core.config.KnownArchs;
 import dev.melange.pool.core.config.PoolSettings;
@@ -35,7 +34,6 @@ import dev.melange.pool.spi.HealthProbe;
 import dev.melange.pool.spi.LoadBalancer;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -1416,46 +1414,7 @@ final class LocalBackendPool
 
   @Override
   public List<BackendStatus> status() {
-    Slot[] slots = topology.slots;
-    long nowNanos = ticker.read();
-    Instant now = Instant.now();
-    List<BackendStatus> statuses = new ArrayList<>(slots.length);
-    for (Slot slot : slots) {
-      CircuitBreaker.Snapshot circuit = slot.breaker.snapshot();
-      Instant lastFailure = null;
-      if (circuit.lastFailureNanos().isPresent()) {
-        lastFailure = now.minusNanos(nowNanos - circuit.lastFailureNanos().getAsLong());
-      }
-      Backend backend = slot.backend;
-      LatencyEstimate latency = slot.latency;
-      HealthService.Subscription health = slot.health.subscription();
-      statuses.add(
-          new BackendStatus(
-              backend.addr(),
-              slot.arch,
-              backend.labels(),
-              slot.configuredMaxJobs(),
-              Math.min(slot.limit(), slot.maxJobs),
-              slot.active(),
-              backend.weight(),
-              backend.backup(),
-              circuit.failures(),
-              circuit.state() != CircuitBreaker.State.CLOSED,
-              lastFailure,
-              latency == null ? null : Duration.ofNanos(latency.nanos()),
-              slot.adminState(),
-              circuit.state(),
-              slot.health.effective(),
-              health == null ? null : health.monitor.lastProbe(),
-              health == null ? null : health.monitor.lastResult(),
-              slot.breaker instanceof MeasuredCircuitBreaker measured ? measured.callStats() : null,
-              slot.rateLimited() == null ? null : slot.rateLimited().stats(),
-              slot.adaptive() == null ? null : slot.adaptive().limit(),
-              health == null ? null : health.monitor.daemon(),
-              slot.emulatedArchs(),
-              KnownArchs.problem(slot.problem(), backend)));
-    }
-    return List.copyOf(statuses);
+    return StatusReport.of(topology.slots, ticker);
   }
 
   @Override
