@@ -11,7 +11,7 @@ import dev.melange.pool.Lease;
 import dev.melange.pool.PoolEvent;
 import dev.melange.pool.Selector;
 import dev.melange.pool.core.health.HealthMonitor;
-import dev.melange.pool.core.health.HealthService;
+import dev.melange.pool.core.health.MonitorKey;
 import dev.melange.pool.core.health.TcpProbe;
 import dev.melange.pool.spi.HealthProbe;
 import java.io.IOException;
@@ -140,7 +140,7 @@ class HealthAndReloadRacesTest {
             };
         HealthMonitor monitor =
             new HealthMonitor(
-                new HealthService.Key("tcp://stress:" + runs, null, check, TcpProbe.FACTORY),
+                new MonitorKey("tcp://stress:" + runs, null, check, TcpProbe.FACTORY),
                 probe,
                 scheduler,
                 null);

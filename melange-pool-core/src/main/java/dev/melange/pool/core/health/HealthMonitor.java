@@ -5,18 +5,12 @@ import dev.melange.pool.Health;
 import dev.melange.pool.HealthCheck;
 import dev.melange.pool.core.time.GoDuration;
 import dev.melange.pool.spi.HealthProbe;
-import java.net.ConnectException;
-import java.net.UnknownHostException;
 import java.time.Instant;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -43,7 +37,7 @@ public final class HealthMonitor {
     default void discovered(DaemonInfo daemon) {}
   }
 
-  public final HealthService.Key key;
+  public final MonitorKey key;
   private final HealthProbe probe;
   private final ScheduledExecutorService scheduler;
   private final long intervalNanos;
@@ -80,7 +74,7 @@ public final class HealthMonitor {
   private final AtomicLong probes = new AtomicLong();
 
   public HealthMonitor(
-      HealthService.Key key,
+      MonitorKey key,
       HealthProbe probe,
       ScheduledExecutorService scheduler,
       @Nullable Health seed) {
@@ -204,7 +198,8 @@ public final class HealthMonitor {
     CompletionStage<HealthProbe.Result> unused =
         check.whenComplete(
             (result, failure) ->
-                outcome.complete(result != null ? result : HealthProbe.Result.down(why(failure))));
+                outcome.complete(
+                    result != null ? result : HealthProbe.Result.down(ProbeFailures.why(failure))));
   }
 
   private void finish(HealthProbe.Result result, long started) {
@@ -272,30 +267,6 @@ public final class HealthMonitor {
     } catch (RejectedExecutionException shutDown) {
       return null;
     }
-  }
-
-  /** A probe's failure in a few words: {@code connection refused}, not a stack trace. */
-  static String why(@Nullable Throwable failure) {
-    Throwable cause = failure;
-    while ((cause instanceof CompletionException || cause instanceof ExecutionException)
-        && cause.getCause() != null) {
-      cause = cause.getCause();
-    }
-    if (cause == null) {
-      return "failed";
-    }
-    if (cause instanceof CancellationException) {
-      return "cancelled";
-    }
-    String message = cause.getMessage();
-    String name = cause.getClass().getSimpleName();
-    if (message == null || message.isBlank()) {
-      return name;
-    }
-    if (cause instanceof ConnectException || cause instanceof UnknownHostException) {
-      return message.toLowerCase(Locale.ROOT);
-    }
-    return name + ": " + message;
   }
 
   /** A monitor's health at a version, for a new follower to start from. */

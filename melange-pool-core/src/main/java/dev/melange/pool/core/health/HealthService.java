@@ -3,7 +3,6 @@ package dev.melange.pool.core.health;
 import dev.melange.pool.Backend;
 import dev.melange.pool.Health;
 import dev.melange.pool.HealthCheck;
-import dev.melange.pool.Tls;
 import dev.melange.pool.spi.HealthProbe;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,7 +10,6 @@ import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
@@ -39,18 +37,12 @@ public final class HealthService {
   private static final Map<String, HealthProbe.Factory> BUILT_IN =
       Map.of(HealthCheck.TCP, TcpProbe.FACTORY, HealthCheck.HTTP, HttpProbe.FACTORY);
 
-  /**
-   * What identifies one physical check: the backend's address and TLS settings, the check's
-   * settings, and the factory that makes its probe.
-   */
-  public record Key(
-      String addr, @Nullable Tls tls, HealthCheck check, HealthProbe.Factory factory) {}
-
-  private final Map<Key, HealthMonitor> monitors = new ConcurrentHashMap<>();
+  private final Map<MonitorKey, HealthMonitor> monitors = new ConcurrentHashMap<>();
   private final ScheduledThreadPoolExecutor scheduler;
 
   private HealthService() {
-    scheduler = new ScheduledThreadPoolExecutor(THREADS, threads("melange-pool-health-"));
+    scheduler =
+        new ScheduledThreadPoolExecutor(THREADS, DaemonThreads.named("melange-pool-health-"));
     scheduler.setKeepAliveTime(1, TimeUnit.MINUTES);
     scheduler.allowCoreThreadTimeOut(true);
     scheduler.setRemoveOnCancelPolicy(true);
@@ -93,7 +85,7 @@ public final class HealthService {
       HealthProbe.Factory factory,
       @Nullable Health seed,
       HealthMonitor.Subscriber subscriber) {
-    Key key = new Key(backend.addr(), backend.tls(), check, factory);
+    MonitorKey key = new MonitorKey(backend.addr(), backend.tls(), check, factory);
     HealthMonitor.Observation[] start = new HealthMonitor.Observation[1];
     HealthMonitor monitor =
         monitors.compute(
@@ -115,7 +107,7 @@ public final class HealthService {
   /** The monitor of a check, if one runs; for tests. */
   @Nullable
   public HealthMonitor monitor(String addr, HealthCheck check, HealthProbe.Factory factory) {
-    return monitors.get(new Key(addr, null, check, factory));
+    return monitors.get(new MonitorKey(addr, null, check, factory));
   }
 
   private void unsubscribe(HealthMonitor monitor, HealthMonitor.Subscriber subscriber) {
@@ -133,15 +125,6 @@ public final class HealthService {
       monitor.stop();
       log.debug("stopped {}", monitor);
     }
-  }
-
-  static ThreadFactory threads(String prefix) {
-    AtomicInteger count = new AtomicInteger();
-    return runnable -> {
-      Thread thread = new Thread(runnable, prefix + count.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
-    };
   }
 
   /** One pool slot's following of one monitor; closing it lets go (idempotent). */

@@ -105,7 +105,7 @@ public final class HttpProbe implements HealthProbe {
                 result.complete(
                     answer != null
                         ? judge(answer.statusCode())
-                        : Result.down(HealthMonitor.why(failure))));
+                        : Result.down(ProbeFailures.why(failure))));
   }
 
   private Result judge(int status) {
@@ -127,7 +127,7 @@ public final class HttpProbe implements HealthProbe {
             .followRedirects(HttpClient.Redirect.NEVER)
             .connectTimeout(HealthCheck.DEFAULT_TIMEOUT)
             .executor(
-                Executors.newFixedThreadPool(1, HealthService.threads("melange-pool-health-http-")))
+                Executors.newFixedThreadPool(1, DaemonThreads.named("melange-pool-health-http-")))
             .build();
   }
 }

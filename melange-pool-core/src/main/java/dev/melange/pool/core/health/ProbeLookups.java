@@ -50,7 +50,7 @@ public final class ProbeLookups {
               1,
               TimeUnit.MINUTES,
               new LinkedBlockingQueue<>(),
-              HealthService.threads("melange-pool-health-lookup-"));
+              DaemonThreads.named("melange-pool-health-lookup-"));
       executor.allowCoreThreadTimeOut(true);
       return executor;
     }

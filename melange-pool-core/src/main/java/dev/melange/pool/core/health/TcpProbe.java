@@ -59,7 +59,7 @@ public final class TcpProbe implements HealthProbe {
             .handle(
                 (address, failure) -> {
                   if (address == null) {
-                    result.complete(Result.down(HealthMonitor.why(failure)));
+                    result.complete(Result.down(ProbeFailures.why(failure)));
                   } else if (!result.isDone()) {
                     CompletableFuture<Result> connect = connect(address);
                     CompletableFuture<Result> unusedCancel =
@@ -67,7 +67,7 @@ public final class TcpProbe implements HealthProbe {
                     CompletableFuture<Result> unusedPass =
                         connect.whenComplete(
                             (r, f) ->
-                                result.complete(r != null ? r : Result.down(HealthMonitor.why(f))));
+                                result.complete(r != null ? r : Result.down(ProbeFailures.why(f))));
                   }
                   return null;
                 });
@@ -99,11 +99,11 @@ public final class TcpProbe implements HealthProbe {
 
             @Override
             public void failed(Throwable failure, CompletableFuture<Result> outcome) {
-              outcome.complete(Result.down(HealthMonitor.why(failure)));
+              outcome.complete(Result.down(ProbeFailures.why(failure)));
             }
           });
     } catch (RuntimeException e) {
-      result.complete(Result.down(HealthMonitor.why(e)));
+      result.complete(Result.down(ProbeFailures.why(e)));
     }
     return result;
   }
@@ -128,7 +128,7 @@ public final class TcpProbe implements HealthProbe {
     private static AsynchronousChannelGroup create() {
       try {
         return AsynchronousChannelGroup.withFixedThreadPool(
-            1, HealthService.threads("melange-pool-health-io-"));
+            1, DaemonThreads.named("melange-pool-health-io-"));
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
